@@ -1,0 +1,76 @@
+"""Settings from the environment, read once at worker start.
+
+Secrets are `SecretStr`: they print as '**********' and never enter a workflow
+input, result or history. With nothing set at all, Retake runs on its embedded
+defaults: the pgserver Postgres, the offline planner and the preview video backend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    # Postgres: a real server, or None for the embedded pgserver in data_dir/postgres.
+    database_url: str | None = None
+    data_dir: Path = Field(default=PROJECT_ROOT / ".data", alias="RETAKE_DATA_DIR")
+
+    # Temporal (address/namespace/TLS/API key come from the SDK's envconfig).
+    task_queue: str = Field(default="retake", alias="RETAKE_TASK_QUEUE")
+    max_concurrent_activities: int = Field(default=100, alias="RETAKE_MAX_CONCURRENT_ACTIVITIES")
+    max_concurrent_workflow_tasks: int = Field(
+        default=100, alias="RETAKE_MAX_CONCURRENT_WORKFLOW_TASKS"
+    )
+    metrics_address: str | None = Field(default=None, alias="RETAKE_METRICS_ADDRESS")
+
+    # OpenAI: with no key, the offline planner answers (and says so).
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o"
+    openai_timeout_seconds: float = 60.0
+
+    # Veo on Vertex AI: an API key (express mode) or a project + location.
+    video_backend: Literal["auto", "veo", "preview"] = Field(
+        default="auto", alias="RETAKE_VIDEO_BACKEND"
+    )
+    google_api_key: SecretStr | None = None
+    google_cloud_project: str | None = None
+    google_cloud_location: str = "us-central1"
+    veo_base_url: str | None = None  # an alternative Vertex endpoint (emulators, proxies)
+    veo_output_gcs_uri: str | None = None  # storageUri: Veo writes the video to GCS
+    veo_timeout_seconds: float = 60.0
+
+    # Where finished videos go.
+    video_store_dir: Path | None = Field(default=None, alias="RETAKE_VIDEO_STORE_DIR")
+    video_public_base_url: str | None = Field(default=None, alias="RETAKE_VIDEO_PUBLIC_BASE_URL")
+
+    @property
+    def uses_veo(self) -> bool:
+        if self.video_backend == "veo":
+            return True
+        if self.video_backend == "preview":
+            return False
+        return bool(self.google_api_key or self.google_cloud_project)
+
+    @property
+    def uses_llm(self) -> bool:
+        return self.openai_api_key is not None and bool(self.openai_api_key.get_secret_value())
+
+    @property
+    def videos_dir(self) -> Path:
+        return self.video_store_dir or (self.data_dir / "videos")
+
+    def secret_values(self) -> list[str | None]:
+        """Every configured secret value, for redaction and for leak-scanning tests."""
+        return [
+            s.get_secret_value() if s else None
+            for s in (self.openai_api_key, self.google_api_key)
+        ]
