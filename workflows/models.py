@@ -71,6 +71,21 @@ class ClipContext(BaseModel):
     current_version: int = 1  # the clip's current version number (1 = original)
 
 
+class ClipRef(BaseModel):
+    """Which clip: the input of the context loader."""
+
+    job_id: UUID
+    clip_index: int
+
+
+class PromptRequest(BaseModel):
+    """What the LLM (or the offline planner) needs to rewrite one clip's prompt."""
+
+    instruction: str
+    context: ClipContext
+    conversation: list[ChatMessage] = Field(default_factory=list)  # the last few only
+
+
 class PromptSuggestion(BaseModel):
     """A planner's answer before the pure refinement: prompt, temperature, why."""
 
@@ -123,6 +138,13 @@ class Submission(BaseModel):
     operation_name: str
     backend: Literal["veo", "preview"]
     resubmission_avoided: bool = False  # True when the ledger already had it
+
+
+class WaitRequest(BaseModel):
+    """Poll one operation until it is no longer running (see wait_for_generation)."""
+
+    operation_name: str
+    backend: Literal["veo", "preview"]
 
 
 class GenerationState(str, Enum):
