@@ -4,7 +4,8 @@ import pytest
 
 pytest_plugins = [
     "tests.support.postgres",  # a real Postgres (pgserver, or TEST_DATABASE_URL)
-    "tests.support.emulators",  # OpenAI and Vertex Veo emulators on 127.0.0.1
+    "tests.support.emulators",  # the Vertex Veo emulator on 127.0.0.1
+    "tests.support.openai_fixtures",  # the OpenAI emulator on 127.0.0.1
     "tests.support.temporal",  # the temporal CLI dev server
 ]
 
