@@ -15,20 +15,22 @@ from datetime import timedelta
 import httpx2 as httpx  # the HTTP library under both openai and google-genai
 from temporalio.exceptions import ApplicationError
 
-# Error type names: callers (workflow, tests, the chatbot backend) match on these.
-INVALID_INPUT = "InvalidInput"
-JOB_NOT_FOUND = "JobNotFound"
-STAGE_MISSING = "StageMissing"
-CLIP_NOT_FOUND = "ClipNotFound"
-INVALID_METADATA = "InvalidMetadata"
-PROVIDER_AUTH = "ProviderAuthFailed"
-PROVIDER_BAD_REQUEST = "ProviderBadRequest"
-PROVIDER_NOT_FOUND = "ProviderNotFound"
-PROVIDER_RATE_LIMITED = "ProviderRateLimited"
-PROVIDER_UNAVAILABLE = "ProviderUnavailable"
-CONTENT_FILTERED = "ContentFiltered"
-GENERATION_FAILED = "GenerationFailed"
-GENERATION_PENDING = "GenerationPending"  # the polling signal: retried on purpose
+from workflows.error_types import (  # noqa: F401  re-exported: one list of type names
+    CLIP_NOT_FOUND,
+    CONTENT_FILTERED,
+    GENERATION_FAILED,
+    GENERATION_PENDING,
+    GENERATION_TIMED_OUT,
+    INVALID_INPUT,
+    INVALID_METADATA,
+    JOB_NOT_FOUND,
+    PROVIDER_AUTH,
+    PROVIDER_BAD_REQUEST,
+    PROVIDER_NOT_FOUND,
+    PROVIDER_RATE_LIMITED,
+    PROVIDER_UNAVAILABLE,
+    STAGE_MISSING,
+)
 
 _SECRET_PATTERNS = [
     re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),

@@ -1,0 +1,19 @@
+"""Error type names: the workflow, the activities, tests and the chatbot backend match on these.
+
+Pure constants, importable inside the workflow sandbox and by activities alike.
+"""
+
+INVALID_INPUT = "InvalidInput"
+JOB_NOT_FOUND = "JobNotFound"
+STAGE_MISSING = "StageMissing"
+CLIP_NOT_FOUND = "ClipNotFound"
+INVALID_METADATA = "InvalidMetadata"
+PROVIDER_AUTH = "ProviderAuthFailed"
+PROVIDER_BAD_REQUEST = "ProviderBadRequest"
+PROVIDER_NOT_FOUND = "ProviderNotFound"
+PROVIDER_RATE_LIMITED = "ProviderRateLimited"
+PROVIDER_UNAVAILABLE = "ProviderUnavailable"
+CONTENT_FILTERED = "ContentFiltered"
+GENERATION_FAILED = "GenerationFailed"
+GENERATION_PENDING = "GenerationPending"  # the polling signal: retried on purpose
+GENERATION_TIMED_OUT = "GenerationTimedOut"

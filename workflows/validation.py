@@ -1,0 +1,74 @@
+"""Input checks that run first in the workflow, before any activity.
+
+Pydantic has already checked types at the client; these are the rules a type
+cannot say. Each failure is a non-retryable `InvalidInput` error whose message
+says what was wrong and what to send instead.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from temporalio.exceptions import ApplicationError
+
+from workflows.models import MAX_INSTRUCTION_CHARS, RegenerateClipInput
+
+from workflows.error_types import INVALID_INPUT
+MAX_CONVERSATION_MESSAGES = 50
+MAX_MESSAGE_CHARS = 8000
+POLL_INTERVAL_RANGE = (0.05, 300.0)
+DEADLINE_RANGE = (1.0, 6 * 3600.0)
+
+
+def _has_binary(text: str) -> bool:
+    """Control characters other than whitespace mean bytes, not an instruction."""
+    return any(
+        unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\n\r\t" for ch in text
+    )
+
+
+def problems(inp: RegenerateClipInput) -> list[str]:
+    """Every problem with the input, worded for the person who sent it."""
+    found: list[str] = []
+    text = inp.instruction.strip()
+    if not text:
+        found.append("the instruction is empty: say what to change, e.g. 'make it nighttime'")
+    elif len(inp.instruction) > MAX_INSTRUCTION_CHARS:
+        found.append(
+            f"the instruction has {len(inp.instruction)} characters; keep it under "
+            f"{MAX_INSTRUCTION_CHARS}"
+        )
+    elif _has_binary(inp.instruction):
+        found.append("the instruction contains control or binary characters; send plain text")
+    if inp.clip_index < 0:
+        found.append(f"clip_index must be 0 or more, got {inp.clip_index}")
+    if len(inp.conversation) > MAX_CONVERSATION_MESSAGES:
+        found.append(
+            f"send at most {MAX_CONVERSATION_MESSAGES} conversation messages (only the last 3 are used)"
+        )
+    if any(len(m.content) > MAX_MESSAGE_CHARS for m in inp.conversation):
+        found.append(f"a conversation message is over {MAX_MESSAGE_CHARS} characters")
+    opts = inp.options
+    lo, hi = POLL_INTERVAL_RANGE
+    if not lo <= opts.poll_interval_seconds <= hi:
+        found.append(f"options.poll_interval_seconds must be within {lo}-{hi}")
+    lo, hi = DEADLINE_RANGE
+    if not lo <= opts.deadline_seconds <= hi:
+        found.append(f"options.deadline_seconds must be within {lo:.0f}-{hi:.0f}")
+    if not opts.video_model.startswith("veo-"):
+        found.append(
+            f"options.video_model {opts.video_model!r} is not a Veo model "
+            "(e.g. 'veo-3.1-generate-preview')"
+        )
+    return found
+
+
+def validate(inp: RegenerateClipInput) -> None:
+    """Raise one non-retryable error listing every problem, or return."""
+    found = problems(inp)
+    if found:
+        raise ApplicationError(
+            "Invalid regeneration request: " + "; ".join(found) + ".",
+            type=INVALID_INPUT,
+            non_retryable=True,
+        )
