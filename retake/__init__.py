@@ -1,0 +1,1 @@
+"""Runtime wiring: connecting to Temporal, building the worker, the embedded stack."""

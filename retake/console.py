@@ -1,0 +1,87 @@
+"""What starter.py prints: one live progress line, then the result."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import datetime, timezone
+
+from temporalio.client import WorkflowHandle
+
+from workflows.models import Progress, RegenerateClipResult
+from workflows.regenerate_clip import RegenerateClipWorkflow
+
+
+async def pending_polls(handle: WorkflowHandle) -> int | None:
+    """Status checks so far of the wait activity (its attempt), from the server."""
+    desc = await handle.describe()
+    for pending in desc.raw_description.pending_activities:
+        if pending.activity_type.name == "wait_for_generation":
+            return pending.attempt
+    return None
+
+
+async def follow(handle: WorkflowHandle, *, out=sys.stderr, every: float = 0.5) -> RegenerateClipResult:
+    """Show progress on one line until the workflow closes; return (or raise) its result."""
+    result = asyncio.ensure_future(handle.result())
+    started = (await handle.describe()).start_time or datetime.now(timezone.utc)
+    live = out.isatty()
+    last = ""
+    while not result.done():
+        try:
+            progress: Progress = await handle.query(RegenerateClipWorkflow.progress)
+            polls = await pending_polls(handle) if progress.stage == "waiting" else None
+        except Exception:  # the workflow may close between two calls; the result tells
+            progress, polls = None, None
+        if progress is not None:
+            elapsed = (datetime.now(timezone.utc) - started).total_seconds()
+            line = f"[{elapsed:6.1f}s] {progress.stage}: {progress.detail}"
+            if polls:
+                line += f" (status checks: {polls})"
+            if live:
+                out.write("\r\033[K" + line[:200])
+                out.flush()
+            elif line != last:
+                out.write(line + "\n")
+            last = line
+        await asyncio.wait([result], timeout=every)
+    if live:
+        out.write("\n")
+    return result.result()
+
+
+def render(result: RegenerateClipResult, *, as_json: bool = False) -> str:
+    if as_json:
+        return result.model_dump_json(indent=2)
+    seed_note = "reused original seed" if result.seed_reused else "fresh seed"
+    lines = [
+        f"clip {result.clip_index} of job {result.job_id}: {result.status}",
+        f"  version:      {result.version if result.version is not None else '- (dry run)'}",
+        f"  planner:      {result.planner.value}"
+        + (f" (template '{result.template_id}')" if result.template_id else ""),
+        f"  prompt:       {result.prompt}",
+        f"  negative:     {result.negative_prompt or '-'}",
+        f"  temperature:  {result.temperature:.2f}  seed: {result.seed} ({seed_note})",
+        f"  reasoning:    {result.reasoning}",
+        f"  cost (est.):  ${result.cost_estimate_usd}",
+    ]
+    if result.video_url:
+        backend = "preview, not Veo" if result.video_backend == "preview" else "Veo"
+        lines.append(f"  video:        {result.video_url}  [{backend}]")
+        lines.append(f"  status checks: {result.polls}; total {result.timings.total:.1f}s")
+    return "\n".join(lines)
+
+
+def render_error(err: BaseException) -> str:
+    """The innermost cause's type and message: what went wrong and what to do."""
+    cause = err
+    while getattr(cause, "cause", None) is not None:
+        cause = cause.cause
+    kind = getattr(cause, "type", None) or type(cause).__name__
+    message = getattr(cause, "message", None) or str(cause)
+    return f"regeneration failed: {kind}: {message}"
+
+
+def dump_json(obj: object) -> str:
+    return json.dumps(obj, indent=2, default=str)

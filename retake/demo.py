@@ -1,0 +1,83 @@
+"""`starter.py demo`: the main job on the embedded default, with no settings at all.
+
+Embedded Postgres with the sample job, the Temporal dev server with its Web UI
+(state in .data/temporal.db), an in-process worker, the offline planner and the
+preview video backend unless keys say otherwise. Regenerates one clip end to end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from uuid import UUID
+
+from activities.config import Settings
+from activities.db import create_pool, resolve_database_url
+from activities.sample_data import load_sample_job
+from retake.client import connect, start_regeneration, workflow_id_for
+from retake.console import follow, render
+from retake.embedded import port_is_open, start_dev_server
+from retake.wiring import RetakeActivities, build_worker, describe_backends
+from workflows.models import RegenerateClipInput, RegenerateOptions
+
+UI_PORT = 8233
+SERVER_PORT = 7233
+
+
+async def run_demo(
+    clip_index: int, instruction: str, *, keep_running: bool, poll_interval: float
+) -> int:
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    out = sys.stdout
+    print(f"Retake demo: {describe_backends(settings)}", file=out)
+
+    pool = await create_pool(await resolve_database_url(settings))
+    job_id: UUID = await load_sample_job(pool)
+    print(f"database: {'DATABASE_URL' if settings.database_url else 'embedded Postgres in ' + str(settings.data_dir / 'postgres')}; sample job {job_id} loaded", file=out)
+
+    env = None
+    if os.environ.get("TEMPORAL_ADDRESS") or port_is_open("127.0.0.1", SERVER_PORT):
+        client = await connect()
+        ui = "your Temporal Web UI"
+    else:
+        env = await start_dev_server(
+            port=SERVER_PORT, ui_port=UI_PORT, state_file=settings.data_dir / "temporal.db"
+        )
+        client = env.client
+        ui = f"http://localhost:{UI_PORT}"
+    print(f"temporal: {'embedded dev server, Web UI ' + ui if env else client.service_client.config.target_host}", file=out)
+
+    worker = build_worker(client, settings, RetakeActivities.from_settings(settings, pool))
+    try:
+        async with worker:
+            handle = await start_regeneration(
+                client,
+                RegenerateClipInput(
+                    job_id=job_id,
+                    clip_index=clip_index,
+                    instruction=instruction,
+                    options=RegenerateOptions(poll_interval_seconds=poll_interval),
+                ),
+                task_queue=settings.task_queue,
+            )
+            print(f'regenerating clip {clip_index}: "{instruction}"', file=out)
+            result = await follow(handle)
+            print(render(result), file=out)
+            if result.video_url and result.video_url.startswith("file://"):
+                print(f"stored video: {Path(result.video_url[len('file://'):])}", file=out)
+            wid = workflow_id_for(job_id, clip_index)
+            if env:
+                print(f"Web UI: {ui}/namespaces/default/workflows/{wid}", file=out)
+            else:
+                print(f"workflow id: {wid}", file=out)
+            if keep_running and env:
+                print("Server and worker keep running for the Web UI; Ctrl-C stops them.", file=out)
+                await asyncio.Event().wait()
+    finally:
+        if env:
+            await env.shutdown()
+        await pool.close()
+    return 0

@@ -1,0 +1,55 @@
+"""Retake worker: connect, register RegenerateClipWorkflow and its activities, run.
+
+Configuration is the environment (see README): TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE /
+TEMPORAL_API_KEY / TLS through the SDK's envconfig; DATABASE_URL (else the embedded
+Postgres); OPENAI_API_KEY (else the offline planner); GOOGLE_API_KEY or
+GOOGLE_CLOUD_PROJECT (else the preview video backend). SIGINT/SIGTERM drain and stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+
+from activities.config import Settings
+from activities.db import create_pool, resolve_database_url
+from retake.client import connect
+from retake.wiring import RetakeActivities, build_worker, describe_backends
+
+log = logging.getLogger("retake.worker")
+
+
+def install_metrics(settings: Settings) -> None:
+    """Expose the SDK's Prometheus metrics when RETAKE_METRICS_ADDRESS is set."""
+    if settings.metrics_address:
+        Runtime.set_default(
+            Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=settings.metrics_address))),
+            error_if_already_set=True,
+        )
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    install_metrics(settings)
+    pool = await create_pool(await resolve_database_url(settings))
+    client = await connect()
+    worker = build_worker(client, settings, RetakeActivities.from_settings(settings, pool))
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    log.info("worker on task queue %r; %s", settings.task_queue, describe_backends(settings))
+    async with worker:
+        await stop.wait()
+        log.info("stopping: finishing in-flight tasks")
+    await pool.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

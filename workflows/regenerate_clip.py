@@ -1,0 +1,346 @@
+"""RegenerateClipWorkflow: the story of one clip regeneration, step by step.
+
+    validate -> load context -> template, or ask the planner (GPT-4o / offline)
+    -> refine temperature + choose seed (pure) -> [dry run stops here]
+    -> submit to Veo -> wait -> store the video -> persist the new version
+
+Orchestration only: every step that touches the outside world is an activity
+(one hop away, in activities/), every decision is pure code in workflows/decisions.py.
+
+Durability choices, in one place:
+- Short steps (load, plan, persist) are local activities: retried like any activity,
+  but they cost no extra workflow-task round trip. They are idempotent, so a crash
+  that re-runs one is harmless.
+- Submission is a normal activity keyed by a regeneration id; the activity checks a
+  Postgres ledger first, so a retry, replay or worker crash never pays twice once
+  the provider's answer is recorded (see activities/veo.py for the narrow window).
+- Waiting uses Temporal's "infrequent polling" pattern: one status check per
+  activity attempt, and the retry policy's fixed interval is the poll interval.
+  Between attempts no worker slot is held, and retries add no history events, so
+  a 6-minute job has the same history as a 60-second one.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.job_store import JobStoreActivities
+    from activities.prompt import PromptActivities
+    from activities.veo import VideoActivities
+    from workflows import decisions, error_types
+    from workflows.models import (
+        ClipContext,
+        ClipRef,
+        GenerationRequest,
+        GenerationState,
+        GenerationStatus,
+        PersistRequest,
+        Plan,
+        Progress,
+        PromptRequest,
+        RegenerateClipInput,
+        RegenerateClipResult,
+        StoredVideo,
+        StoreVideoRequest,
+        Submission,
+        Timings,
+        WaitRequest,
+    )
+    from workflows.validation import validate
+
+CONVERSATION_MESSAGES_FOR_LLM = 3
+FILTERED_RETRIES = 1  # one retry with a sanitised prompt, then give up
+
+# Never retried: a retry cannot fix these.
+_NON_RETRYABLE = [
+    error_types.INVALID_INPUT,
+    error_types.JOB_NOT_FOUND,
+    error_types.STAGE_MISSING,
+    error_types.CLIP_NOT_FOUND,
+    error_types.INVALID_METADATA,
+    error_types.PROVIDER_AUTH,
+    error_types.PROVIDER_BAD_REQUEST,
+    error_types.PROVIDER_NOT_FOUND,
+    error_types.CONTENT_FILTERED,
+]
+_SHORT_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=15),
+    non_retryable_error_types=_NON_RETRYABLE,
+)
+_STEP_BUDGET = timedelta(minutes=10)  # how long a step may keep retrying a transient fault
+
+
+@workflow.defn
+class RegenerateClipWorkflow:
+    def __init__(self) -> None:
+        self._progress = Progress(stage="starting")
+        self._started = workflow.now()
+        self._timings = Timings()
+
+    @workflow.query
+    def progress(self) -> Progress:
+        """Where the regeneration is; elapsed is as of the workflow's last event."""
+        return self._progress
+
+    @workflow.run
+    async def run(self, inp: RegenerateClipInput) -> RegenerateClipResult:
+        self._started = workflow.now()
+        self._set_stage("validating", "checking the request")
+        validate(inp)
+
+        context = await self._load_context(inp)
+        plan = await self._plan(inp, context)
+        if inp.options.dry_run:
+            self._set_stage("planned", "dry run: nothing generated or saved")
+            return self._result(inp, plan, status="planned")
+
+        submission, status, plan, filtered_retries = await self._generate(inp, plan)
+        stored = await self._store(inp, submission, status)
+        version = await self._persist(inp, plan, stored)
+        self._set_stage("completed", f"version {version} of clip {inp.clip_index} is current")
+        return self._result(
+            inp,
+            plan,
+            status="completed",
+            version=version,
+            stored=stored,
+            polls=status.polls,
+            filtered_retries=filtered_retries,
+        )
+
+    # --- steps -------------------------------------------------------------------
+
+    async def _load_context(self, inp: RegenerateClipInput) -> ClipContext:
+        self._set_stage("loading", f"reading job {inp.job_id}, clip {inp.clip_index}")
+        started = workflow.now()
+        context = await workflow.execute_local_activity_method(
+            JobStoreActivities.load_clip_context,
+            ClipRef(job_id=inp.job_id, clip_index=inp.clip_index),
+            start_to_close_timeout=timedelta(seconds=30),
+            schedule_to_close_timeout=_STEP_BUDGET,
+            retry_policy=_SHORT_RETRY,
+            summary="load clip context",
+        )
+        self._timings.load = self._since(started)
+        return context
+
+    async def _plan(self, inp: RegenerateClipInput, context: ClipContext) -> Plan:
+        started = workflow.now()
+        suggestion = decisions.match_template(inp.instruction, context.prompt)
+        if suggestion is None:
+            self._set_stage("planning", "asking the planner to rewrite the prompt")
+            suggestion = await workflow.execute_local_activity_method(
+                PromptActivities.suggest_prompt,
+                PromptRequest(
+                    instruction=inp.instruction,
+                    context=context,
+                    conversation=inp.conversation[-CONVERSATION_MESSAGES_FOR_LLM:],
+                ),
+                start_to_close_timeout=timedelta(seconds=90),
+                schedule_to_close_timeout=_STEP_BUDGET,
+                retry_policy=_SHORT_RETRY,
+                summary="rewrite prompt",
+            )
+        else:
+            self._set_stage("planning", f"template '{suggestion.template_id}' applies")
+        plan = decisions.finalize_plan(
+            instruction=inp.instruction,
+            context=context,
+            suggestion=suggestion,
+            rng=workflow.random(),
+            video_model=inp.options.video_model,
+        )
+        self._timings.plan = self._since(started)
+        return plan
+
+    async def _generate(
+        self, inp: RegenerateClipInput, plan: Plan
+    ) -> tuple[Submission, GenerationStatus, Plan, int]:
+        """Submit and wait; after a content filter, one retry with a sanitised prompt."""
+        started = workflow.now()
+        for attempt in range(FILTERED_RETRIES + 1):
+            submission = await self._submit(inp, plan, attempt)
+            status = await self._wait(inp, submission)
+            if status.state == GenerationState.SUCCEEDED:
+                self._timings.generate = self._since(started)
+                return submission, status, plan, attempt
+            if status.state == GenerationState.FAILED:
+                raise ApplicationError(
+                    f"Veo could not generate clip {inp.clip_index} "
+                    f"(code {status.error_code}): {status.error_message}. "
+                    "Try again, or rephrase the instruction.",
+                    type=error_types.GENERATION_FAILED,
+                    non_retryable=True,
+                )
+            reasons = status.filter_reasons or ["unspecified"]
+            if attempt < FILTERED_RETRIES:
+                plan = plan.model_copy(
+                    update={"prompt": decisions.sanitise_prompt(plan.prompt, reasons)}
+                )
+                self._set_stage("generating", "content filter hit; retrying with a safer prompt")
+        raise ApplicationError(
+            f"Veo's content filter refused clip {inp.clip_index} twice "
+            f"(reasons: {', '.join(reasons)}). Rephrase the instruction; the original clip "
+            "is unchanged.",
+            type=error_types.CONTENT_FILTERED,
+            non_retryable=True,
+        )
+
+    async def _submit(self, inp: RegenerateClipInput, plan: Plan, attempt: int) -> Submission:
+        self._set_stage("submitting", f"sending the generation to {plan.video_model}")
+        info = workflow.info()
+        # Stable across retries, replays and worker crashes; new for a filtered retry.
+        regeneration_id = f"{info.workflow_id}/{info.run_id}/{attempt}"
+        return await workflow.execute_activity_method(
+            VideoActivities.submit_generation,
+            GenerationRequest(
+                regeneration_id=regeneration_id,
+                job_id=inp.job_id,
+                clip_index=inp.clip_index,
+                model=plan.video_model,
+                prompt=plan.prompt,
+                negative_prompt=plan.negative_prompt,
+                seed=plan.seed,
+                duration_seconds=plan.duration_seconds,
+                aspect_ratio=inp.options.aspect_ratio,
+                reference_image_urls=plan.reference_image_urls,
+                enhance_prompt=plan.enhance_prompt,
+            ),
+            start_to_close_timeout=timedelta(seconds=120),
+            schedule_to_close_timeout=_STEP_BUDGET,
+            retry_policy=_SHORT_RETRY,
+            summary="submit to Veo",
+        )
+
+    async def _wait(self, inp: RegenerateClipInput, submission: Submission) -> GenerationStatus:
+        self._set_stage("waiting", f"Veo is generating ({submission.operation_name})")
+        poll = timedelta(seconds=inp.options.poll_interval_seconds)
+        remaining = inp.options.deadline_seconds - self._since(self._started)
+        try:
+            status = await workflow.execute_activity_method(
+                VideoActivities.wait_for_generation,
+                WaitRequest(operation_name=submission.operation_name, backend=submission.backend),
+                start_to_close_timeout=timedelta(seconds=60),
+                schedule_to_close_timeout=timedelta(seconds=max(remaining, 1.0)),
+                retry_policy=RetryPolicy(
+                    initial_interval=poll,
+                    backoff_coefficient=1.0,
+                    maximum_interval=poll,
+                    non_retryable_error_types=_NON_RETRYABLE,
+                ),
+                summary="wait for Veo",
+            )
+        except ActivityError as err:
+            if isinstance(err.cause, TimeoutError):
+                raise ApplicationError(
+                    f"Veo did not finish clip {inp.clip_index} within the "
+                    f"{inp.options.deadline_seconds:.0f} s deadline (operation "
+                    f"{submission.operation_name}). Start the regeneration again or raise "
+                    "options.deadline_seconds.",
+                    type=error_types.GENERATION_TIMED_OUT,
+                    non_retryable=True,
+                ) from err
+            raise
+        self._progress.polls += status.polls
+        return status
+
+    async def _store(
+        self, inp: RegenerateClipInput, submission: Submission, status: GenerationStatus
+    ) -> StoredVideo:
+        self._set_stage("storing", "fetching and storing the new video")
+        started = workflow.now()
+        info = workflow.info()
+        stored = await workflow.execute_activity_method(
+            VideoActivities.store_generated_video,
+            StoreVideoRequest(
+                operation_name=submission.operation_name,
+                backend=submission.backend,
+                job_id=inp.job_id,
+                clip_index=inp.clip_index,
+                regeneration_id=f"{info.workflow_id}/{info.run_id}",
+                video_gcs_uri=status.video_gcs_uri,
+            ),
+            start_to_close_timeout=timedelta(minutes=5),
+            schedule_to_close_timeout=_STEP_BUDGET,
+            retry_policy=_SHORT_RETRY,
+            summary="store video",
+        )
+        self._timings.store = self._since(started)
+        return stored
+
+    async def _persist(self, inp: RegenerateClipInput, plan: Plan, stored: StoredVideo) -> int:
+        self._set_stage("saving", "recording the new clip version")
+        started = workflow.now()
+        info = workflow.info()
+        persisted = await workflow.execute_local_activity_method(
+            JobStoreActivities.persist_clip_version,
+            PersistRequest(
+                job_id=inp.job_id,
+                clip_index=inp.clip_index,
+                regeneration_id=f"{info.workflow_id}/{info.run_id}",
+                video_url=stored.url,
+                prompt=plan.prompt,
+                negative_prompt=plan.negative_prompt,
+                user_instruction=inp.instruction,
+                seed=plan.seed,
+                temperature=plan.temperature,
+            ),
+            start_to_close_timeout=timedelta(seconds=30),
+            schedule_to_close_timeout=_STEP_BUDGET,
+            retry_policy=_SHORT_RETRY,
+            summary="persist version",
+        )
+        self._timings.persist = self._since(started)
+        return persisted.version_number
+
+    # --- bookkeeping ---------------------------------------------------------------
+
+    def _since(self, started) -> float:
+        return (workflow.now() - started).total_seconds()
+
+    def _set_stage(self, stage: str, detail: str) -> None:
+        elapsed = self._since(self._started)
+        self._progress = self._progress.model_copy(
+            update={"stage": stage, "detail": detail, "elapsed_seconds": elapsed}
+        )
+        workflow.set_current_details(f"**{stage}**: {detail}")
+
+    def _result(
+        self,
+        inp: RegenerateClipInput,
+        plan: Plan,
+        *,
+        status: str,
+        version: int | None = None,
+        stored: StoredVideo | None = None,
+        polls: int = 0,
+        filtered_retries: int = 0,
+    ) -> RegenerateClipResult:
+        self._timings.total = self._since(self._started)
+        return RegenerateClipResult(
+            job_id=inp.job_id,
+            clip_index=inp.clip_index,
+            status=status,
+            version=version,
+            video_url=stored.url if stored else None,
+            prompt=plan.prompt,
+            negative_prompt=plan.negative_prompt,
+            temperature=plan.temperature,
+            reasoning=plan.reasoning,
+            seed=plan.seed,
+            seed_reused=plan.seed_reused,
+            template_id=plan.template_id,
+            planner=plan.planner,
+            video_backend=stored.backend if stored else None,
+            cost_estimate_usd=plan.cost_estimate_usd,
+            polls=polls,
+            filtered_retries=filtered_retries,
+            timings=self._timings,
+        )
