@@ -286,7 +286,7 @@ class OpenAIEmulator:
     async def _listen(self) -> None:
         self._runner = web.AppRunner(build_app(self._state), shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=0.5)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # the port the OS chose
 
