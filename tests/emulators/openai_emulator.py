@@ -28,6 +28,8 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from tests.emulators.threaded_app import ThreadedApp
+
 DEFAULT_API_KEY = "sk-emulator-0123456789abcdefXYZ"
 ReplyFault = Literal[
     "malformed_json", "plain_text", "refusal", "content_filter", "broken_body"
@@ -90,7 +92,8 @@ class _State:
 
 
 def _error(status: int, message: str, code: str, headers: dict[str, str] | None = None):
-    body = {"error": {"message": message, "type": "invalid_request_error", "code": code}}
+    kind = "server_error" if status >= 500 else "invalid_request_error"
+    body = {"error": {"message": message, "type": kind, "code": code}}
     return web.json_response(body, status=status, headers=headers)
 
 
@@ -245,58 +248,23 @@ class OpenAIEmulator:
     def __init__(
         self, api_key: str = DEFAULT_API_KEY, host: str = "127.0.0.1", port: int = 0, seed: int = 0
     ) -> None:
-        self.api_key, self.host, self.port = api_key, host, port
-        self._state = _State(api_key, seed)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
+        self.api_key = api_key
+        self._server = ThreadedApp(build_app(_State(api_key, seed)), host, port)
 
     @property
     def root_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self._server.root_url
 
     @property
     def base_url(self) -> str:
         return f"{self.root_url}/v1"
 
     def start(self) -> OpenAIEmulator:
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(self._listen())
-            except BaseException as exc:  # surfaced to the starting thread
-                failure.append(exc)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="openai-emulator", daemon=True)
-        self._thread.start()
-        ready.wait(timeout=30)
-        if failure:
-            raise failure[0]
+        self._server.start("openai-emulator")
         return self
 
-    async def _listen(self) -> None:
-        self._runner = web.AppRunner(build_app(self._state), shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # the port the OS chose
-
     def stop(self) -> None:
-        if not self._loop or not self._runner:
-            return
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread:
-            self._thread.join(timeout=10)
+        self._server.stop()
 
     def control(self) -> EmulatorControl:
         return EmulatorControl(self.root_url, self.api_key)
