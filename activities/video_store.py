@@ -1,0 +1,112 @@
+"""Where finished videos go, behind a small interface.
+
+`LocalVideoStore` writes under a root folder with a deterministic key per
+job/clip/regeneration, atomically (temp file + os.replace), and records the content's
+sha256 and size. Storing the same key twice with the same bytes is a no-op, so the
+storing activity is idempotent under retry. A video Veo already wrote to Cloud Storage
+is recorded as is (`remote_video`): its gs:// URI becomes the clip's URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Protocol
+from uuid import UUID
+
+from activities.errors import INVALID_INPUT, non_retryable
+from activities.video_backend import BackendName
+from workflows.models import StoredVideo
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]")
+
+
+def safe_name(value: str) -> str:
+    """An id as one file name: readable, deterministic, never leaving its folder.
+
+    Regeneration ids are `workflow_id/run_id[/attempt]`; unsafe characters become '_'
+    and, when anything was changed, a short hash of the original keeps names unique.
+    """
+    if not value:
+        raise non_retryable("An empty id cannot name a stored video.", INVALID_INPUT)
+    cleaned = _UNSAFE.sub("_", value).strip(".")[:150]
+    if cleaned == value:
+        return value
+    digest = hashlib.sha256(value.encode()).hexdigest()[:12]
+    return f"{cleaned}-{digest}"
+
+
+def video_key(job_id: UUID, clip_index: int, regeneration_id: str) -> str:
+    return f"jobs/{job_id}/clips/{int(clip_index)}/{safe_name(regeneration_id)}.mp4"
+
+
+def remote_video(uri: str, backend: BackendName) -> StoredVideo:
+    """A video the provider already stored (gs://): recorded as is, not copied."""
+    return StoredVideo(url=uri, backend=backend)
+
+
+class VideoStore(Protocol):
+    async def put(self, key: str, data: bytes, backend: BackendName) -> StoredVideo:
+        """Store `data` under `key` (idempotent) and return the URL the clip will carry."""
+        ...
+
+    async def find(self, key: str, backend: BackendName) -> StoredVideo | None:
+        """The video already stored under `key`, if any."""
+        ...
+
+
+class LocalVideoStore:
+    def __init__(self, root_dir: Path, public_base_url: str | None = None) -> None:
+        self.root_dir = Path(root_dir).resolve()
+        self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
+
+    def url_for(self, key: str) -> str:
+        if self.public_base_url:
+            return f"{self.public_base_url}/{key}"
+        return self._path(key).as_uri()
+
+    async def put(self, key: str, data: bytes, backend: BackendName) -> StoredVideo:
+        return await asyncio.to_thread(self._put, key, data, backend)
+
+    async def find(self, key: str, backend: BackendName) -> StoredVideo | None:
+        return await asyncio.to_thread(self._find, key, backend)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root_dir / key).resolve()
+        if not path.is_relative_to(self.root_dir):
+            raise non_retryable(f"Storage key {key!r} leaves the store's folder.", INVALID_INPUT)
+        return path
+
+    def _put(self, key: str, data: bytes, backend: BackendName) -> StoredVideo:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)  # readers see the old file or the whole new one
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return self._record(key, data, backend)
+
+    def _find(self, key: str, backend: BackendName) -> StoredVideo | None:
+        try:
+            data = self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        return self._record(key, data, backend)
+
+    def _record(self, key: str, data: bytes, backend: BackendName) -> StoredVideo:
+        return StoredVideo(
+            url=self.url_for(key),
+            sha256=hashlib.sha256(data).hexdigest(),
+            size_bytes=len(data),
+            backend=backend,
+        )
