@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 from workflows.error_types import (  # noqa: F401  re-exported: one list of type names
     CLIP_NOT_FOUND,
     CONTENT_FILTERED,
+    DATABASE_UNAVAILABLE,
     GENERATION_FAILED,
     GENERATION_PENDING,
     GENERATION_TIMED_OUT,

@@ -8,6 +8,7 @@ JOB_NOT_FOUND = "JobNotFound"
 STAGE_MISSING = "StageMissing"
 CLIP_NOT_FOUND = "ClipNotFound"
 INVALID_METADATA = "InvalidMetadata"
+DATABASE_UNAVAILABLE = "DatabaseUnavailable"  # retryable: Postgres could not be reached
 PROVIDER_AUTH = "ProviderAuthFailed"
 PROVIDER_BAD_REQUEST = "ProviderBadRequest"
 PROVIDER_NOT_FOUND = "ProviderNotFound"
