@@ -1,1 +1,100 @@
-"""Placeholder until this plugin lands."""
+"""A real Postgres for the suite: TEST_DATABASE_URL when set, else pgserver in a temp folder.
+
+Fixtures:
+- `postgres_dsn` (session): the test database's DSN; migrations are applied by `db_pool`.
+- `db_pool` (session): an asyncpg pool from activities.db.create_pool.
+- `sample_job_id` (function): the sample job loaded under a fresh UUID, so tests never collide.
+- `shared_pool_dsn` (function): points DATABASE_URL, and so the loaders' shared pool, at the
+  test database.
+`PrivatePostgres` runs a separate server in a given folder that a test may stop and
+restart (outages), keeping its data and its socket, so its DSN stays valid.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import asyncpg
+import pgserver
+import pytest
+import pytest_asyncio
+from pgserver.utils import PostmasterInfo
+
+from activities.db import create_pool, reset_shared_pool
+from activities.sample_data import load_sample_job
+
+
+class PrivatePostgres:
+    """A pgserver Postgres of its own in `folder`, for tests that take the database away."""
+
+    def __init__(self, folder: Path) -> None:
+        self.pgdata = Path(folder) / "pgdata"
+        self._server: pgserver.PostgresServer | None = None
+        self._dsn: str | None = None
+
+    @property
+    def dsn(self) -> str:
+        if self._dsn is None:
+            raise RuntimeError("PrivatePostgres.start() has not been called")
+        return self._dsn
+
+    @property
+    def running(self) -> bool:
+        info = PostmasterInfo.read_from_pgdata(self.pgdata)
+        return info is not None and info.is_running()
+
+    def start(self) -> str:
+        """Start (first time: initdb and start); returns the DSN, the same every time."""
+        if self._server is None:
+            self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+            self._server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
+        elif not self.running:
+            with pgserver.PostgresServer._lock:
+                self._server.ensure_postgres_running()
+        self._dsn = self._server.get_uri()
+        return self._dsn
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (pg_ctl mode: smart, fast or immediate); data stays."""
+        if self._server is not None and self.running:
+            pgserver.pg_ctl(["-w", "-m", mode, "stop"], pgdata=self.pgdata,
+                            user=self._server.system_user)
+
+    def restart(self) -> str:
+        self.stop()
+        return self.start()
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    server = PrivatePostgres(tmp_path_factory.mktemp("postgres"))
+    yield server.start()
+    server.stop()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def db_pool(postgres_dsn: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(postgres_dsn, min_size=1, max_size=10)
+    yield pool
+    await reset_shared_pool()
+    await pool.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def sample_job_id(db_pool: asyncpg.Pool) -> UUID:
+    return await load_sample_job(db_pool, job_id=uuid4())
+
+
+@pytest.fixture
+def shared_pool_dsn(
+    db_pool: asyncpg.Pool, postgres_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    monkeypatch.setenv("DATABASE_URL", postgres_dsn)
+    return postgres_dsn

@@ -1,0 +1,129 @@
+"""The SQL behind JobStoreActivities, kept apart so the activity code reads as a story.
+
+Every statement uses bound parameters. The helper functions retake_stage_json,
+retake_stage_list and retake_array come from migrations/002_stage_json_functions.sql.
+"""
+
+STAGES = ("video_generator", "prompt_generator", "scene_planner", "reference_generator")
+
+# One round trip: everything one clip's context needs, and nothing of the other clips.
+# $1 job id, $2 clip index. Each stage's state is reported so the caller can say
+# exactly what is missing or broken.
+CLIP_CONTEXT = """
+WITH st AS (
+    SELECT stage_name, metadata IS NULL AS is_null, retake_stage_json(metadata) AS md
+    FROM job_stages
+    WHERE job_id = $1
+      AND stage_name IN ('video_generator', 'prompt_generator', 'scene_planner', 'reference_generator')
+),
+vg AS (SELECT md FROM st WHERE stage_name = 'video_generator'),
+pg AS (SELECT md FROM st WHERE stage_name = 'prompt_generator'),
+sp AS (SELECT md FROM st WHERE stage_name = 'scene_planner' AND jsonb_typeof(md) = 'object'),
+rg AS (SELECT md FROM st WHERE stage_name = 'reference_generator' AND jsonb_typeof(md) = 'object'),
+clips AS (SELECT retake_stage_list(md, 'clips') AS arr FROM vg WHERE jsonb_typeof(md) = 'object'),
+prompts AS (SELECT retake_stage_list(md, 'clip_prompts') AS arr FROM pg WHERE jsonb_typeof(md) = 'object'),
+script AS (
+    SELECT s FROM sp, jsonb_array_elements(retake_array(sp.md -> 'clip_scripts')) AS s
+    WHERE s -> 'clip_index' = to_jsonb($2::int) LIMIT 1
+),
+script_scenes AS (SELECT jsonb_array_elements_text(retake_array(s -> 'scenes')) AS id FROM script),
+script_chars AS (SELECT jsonb_array_elements_text(retake_array(s -> 'characters')) AS id FROM script)
+SELECT
+    EXISTS (SELECT 1 FROM jobs WHERE id = $1)
+        OR EXISTS (SELECT 1 FROM job_stages WHERE job_id = $1) AS job_exists,
+    (SELECT jsonb_object_agg(stage_name, CASE
+        WHEN is_null OR md = 'null'::jsonb THEN 'empty'
+        WHEN md IS NULL THEN 'invalid_json'
+        WHEN jsonb_typeof(md) <> 'object' THEN 'not_an_object'
+        WHEN md = '{}'::jsonb THEN 'empty'
+        ELSE 'ok' END) FROM st) AS stage_states,
+    (SELECT jsonb_array_length(arr) FROM clips) AS clip_count,
+    (SELECT c FROM clips, jsonb_array_elements(retake_array(clips.arr)) AS c
+        WHERE c -> 'clip_index' = to_jsonb($2::int) LIMIT 1) AS clip,
+    (SELECT p FROM prompts, jsonb_array_elements(retake_array(prompts.arr)) AS p
+        WHERE p -> 'clip_index' = to_jsonb($2::int) LIMIT 1) AS prompt,
+    (SELECT s FROM script) AS script,
+    (SELECT md ->> 'video_summary' FROM sp) AS video_summary,
+    (SELECT md -> 'style' FROM sp) AS style,
+    (SELECT jsonb_agg(x) FROM sp, jsonb_array_elements(retake_array(sp.md -> 'scenes')) AS x
+        WHERE x ->> 'id' IN (SELECT id FROM script_scenes)) AS scenes,
+    (SELECT jsonb_agg(x) FROM sp, jsonb_array_elements(retake_array(sp.md -> 'characters')) AS x
+        WHERE x ->> 'id' IN (SELECT id FROM script_chars)) AS characters,
+    (SELECT array_agg(r ->> 'image_url') FROM rg, jsonb_array_elements(retake_array(rg.md -> 'scene_references')) AS r
+        WHERE r ->> 'scene_id' IN (SELECT id FROM script_scenes) AND r ->> 'image_url' IS NOT NULL)
+        AS scene_reference_urls,
+    (SELECT array_agg(r ->> 'image_url') FROM rg, jsonb_array_elements(retake_array(rg.md -> 'character_references')) AS r
+        WHERE r ->> 'character_id' IN (SELECT id FROM script_chars) AND r ->> 'image_url' IS NOT NULL)
+        AS character_reference_urls,
+    (SELECT version_number FROM clip_versions
+        WHERE job_id = $1 AND clip_index = $2 AND is_current) AS current_version
+"""
+
+# Persist, step 1: lock the video_generator row; concurrent persists of one job queue here.
+LOCK_STAGE = """
+SELECT id FROM job_stages
+WHERE job_id = $1 AND stage_name = 'video_generator'
+FOR UPDATE
+"""
+
+# A regeneration id already persisted: the earlier result, unchanged.
+FIND_REGENERATION = """
+SELECT job_id, clip_index, version_number FROM clip_versions WHERE regeneration_id = $1
+"""
+
+# Persist, step 2 (under the lock): where the clip sits, and its original data for version 1.
+# $1 stage row id, $2 clip index.
+LOCATE_CLIP = """
+SELECT
+    retake_stage_json(s.metadata) IS NULL OR jsonb_typeof(retake_stage_json(s.metadata)) <> 'object'
+        AS unreadable,
+    jsonb_typeof(retake_stage_json(s.metadata) -> 'clips') AS clips_shape,
+    c.pos - 1 AS position,
+    c.elem AS clip,
+    (SELECT p FROM job_stages ps,
+            jsonb_array_elements(retake_array(retake_stage_list(retake_stage_json(ps.metadata), 'clip_prompts'))) AS p
+        WHERE ps.job_id = s.job_id AND ps.stage_name = 'prompt_generator'
+          AND jsonb_typeof(retake_stage_json(ps.metadata)) = 'object'
+          AND p -> 'clip_index' = to_jsonb($2::int)
+        LIMIT 1) AS prompt_entry,
+    (SELECT coalesce(max(version_number), 0) FROM clip_versions v
+        WHERE v.job_id = s.job_id AND v.clip_index = $2) AS latest_version
+FROM job_stages s
+LEFT JOIN LATERAL (
+    SELECT e.elem, e.pos
+    FROM jsonb_array_elements(retake_array(retake_stage_list(retake_stage_json(s.metadata), 'clips')))
+         WITH ORDINALITY AS e(elem, pos)
+    WHERE e.elem -> 'clip_index' = to_jsonb($2::int)
+    LIMIT 1
+) c ON true
+WHERE s.id = $1
+"""
+
+INSERT_VERSION = """
+INSERT INTO clip_versions (job_id, clip_index, version_number, video_url, prompt, negative_prompt,
+                           user_instruction, generation_seed, temperature, is_current, regeneration_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10)
+"""
+
+RETIRE_CURRENT = """
+UPDATE clip_versions SET is_current = false
+WHERE job_id = $1 AND clip_index = $2 AND is_current
+"""
+
+# Rewrite only this clip's entry ($2 = its path, e.g. {clips,clips,3}); every other clip
+# and key stays as it was. Metadata stored as JSON text is rewritten as a JSON object.
+UPDATE_CLIP_ENTRY = """
+UPDATE job_stages SET updated_at = now(), metadata = jsonb_set(
+    retake_stage_json(metadata),
+    $2::text[],
+    (retake_stage_json(metadata) #> $2::text[])
+        || jsonb_build_object('video_url', $3::text, 'prompt', $4::text, 'temperature', $5::float8)
+        || CASE WHEN $6::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('negative_prompt', $6::text) END
+        || jsonb_build_object('metadata',
+               CASE WHEN jsonb_typeof(retake_stage_json(metadata) #> ($2::text[] || '{metadata}'::text[])) = 'object'
+                    THEN retake_stage_json(metadata) #> ($2::text[] || '{metadata}'::text[])
+                    ELSE '{}'::jsonb END
+               || jsonb_build_object('generation_seed', $7::bigint)),
+    false)
+WHERE id = $1
+"""
