@@ -1,1 +1,30 @@
-"""Placeholder until this plugin lands."""
+"""Pytest plugin: the Vertex Veo emulator on 127.0.0.1, one per test session.
+
+`veo_emulator` is the running `VeoEmulator` (.base_url, .api_key, .access_token,
+.configure(**), .push_fault(...), .reset(), .counters(), .submissions(),
+.asset_url()). `fresh_veo_emulator` is the same emulator, reset before the test, for
+tests that count requests or change its settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.emulators.veo_emulator import VeoEmulator
+
+
+@pytest.fixture(scope="session")
+def veo_emulator() -> Iterator[VeoEmulator]:
+    emulator = VeoEmulator().start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def fresh_veo_emulator(veo_emulator: VeoEmulator) -> VeoEmulator:
+    veo_emulator.reset()
+    return veo_emulator
