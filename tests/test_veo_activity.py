@@ -1,0 +1,488 @@
+"""Video activities with the real google-genai client against the Vertex Veo emulator.
+
+Every call crosses real HTTP to tests/emulators/veo_emulator.py; the submission ledger
+is the real one on a real Postgres.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import logging
+from datetime import timedelta
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import google.oauth2.credentials
+import imageio.v2 as imageio
+import pytest
+from pydantic import SecretStr
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.config import Settings
+from activities.errors import (
+    GENERATION_PENDING,
+    INVALID_INPUT,
+    PROVIDER_AUTH,
+    PROVIDER_BAD_REQUEST,
+    PROVIDER_NOT_FOUND,
+    PROVIDER_RATE_LIMITED,
+    PROVIDER_UNAVAILABLE,
+)
+from activities.preview_backend import PreviewVideoBackend
+from activities.submission_ledger import SubmissionLedger
+from activities.veo import VideoActivities
+from activities.veo_backend import VertexVeoBackend
+from activities.video_store import LocalVideoStore, video_key
+from tests.emulators.veo_emulator import VeoEmulator, tiny_mp4
+from workflows.models import (
+    GenerationRequest,
+    GenerationState,
+    StoreVideoRequest,
+    WaitRequest,
+)
+
+MODEL = "veo-3.1-generate-preview"
+
+
+def veo_settings(emulator: VeoEmulator, tmp_path: Path, **overrides) -> Settings:
+    values = dict(
+        RETAKE_VIDEO_BACKEND="veo",
+        RETAKE_DATA_DIR=tmp_path,
+        google_api_key=SecretStr(emulator.api_key),
+        google_cloud_project=None,
+        veo_base_url=emulator.base_url,
+        veo_output_gcs_uri=None,
+        veo_timeout_seconds=5.0,
+        RETAKE_VIDEO_PUBLIC_BASE_URL=None,
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+async def video(fresh_veo_emulator, tmp_path, db_pool):
+    activities = VideoActivities.from_settings(veo_settings(fresh_veo_emulator, tmp_path), db_pool)
+    yield activities
+    await activities.aclose()
+
+
+def generation(job_id: UUID, **changes) -> GenerationRequest:
+    values = dict(
+        regeneration_id=f"test-{uuid4()}/run/0",
+        job_id=job_id,
+        clip_index=3,
+        model=MODEL,
+        prompt="Maya on the rooftop at night, neon signs reflecting on wet concrete",
+        negative_prompt="blurry, text overlays",
+        seed=424242,
+        duration_seconds=8,
+        aspect_ratio="16:9",
+        enhance_prompt=True,
+    )
+    values.update(changes)
+    return GenerationRequest(**values)
+
+
+def env_at_attempt(attempt: int) -> ActivityEnvironment:
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, attempt=attempt)
+    return env
+
+
+async def submit_and_wait(video: VideoActivities, req: GenerationRequest):
+    submission = await ActivityEnvironment().run(video.submit_generation, req)
+    wait = WaitRequest(operation_name=submission.operation_name, backend=submission.backend)
+    return submission, await ActivityEnvironment().run(video.wait_for_generation, wait)
+
+
+# --- submit -------------------------------------------------------------------------
+
+
+async def test_submit_sends_the_plan_as_veo_expects_it(video, fresh_veo_emulator, sample_job_id):
+    req = generation(
+        sample_job_id,
+        duration_seconds=6,
+        aspect_ratio="9:16",
+        enhance_prompt=False,  # a precise change
+        reference_image_urls=[
+            fresh_veo_emulator.asset_url("maya.png"),  # http(s): downloaded, sent inline
+            "gs://retake-refs/scene_rooftop.jpg",
+            "https://storage.googleapis.com/retake-refs/char_band.png",
+        ],
+    )
+    submission = await ActivityEnvironment().run(video.submit_generation, req)
+
+    assert submission.backend == "veo" and not submission.resubmission_avoided
+    [sent] = fresh_veo_emulator.submissions()
+    assert submission.operation_name == sent["operation_name"]
+    assert sent["model"] == MODEL
+    instance, params = sent["instances"][0], sent["parameters"]
+    assert instance["prompt"] == req.prompt
+    assert params["negativePrompt"] == "blurry, text overlays"
+    assert params["seed"] == 424242
+    assert params["durationSeconds"] == 6
+    assert params["aspectRatio"] == "9:16"
+    assert params["enhancePrompt"] is False
+    assert "storageUri" not in params
+    refs = instance["referenceImages"]
+    assert [r["referenceType"] for r in refs] == ["ASSET"] * 3
+    assert base64.b64decode(refs[0]["image"]["bytesBase64Encoded"]).startswith(b"\x89PNG")
+    assert refs[0]["image"]["mimeType"] == "image/png"
+    assert refs[1]["image"] == {"gcsUri": "gs://retake-refs/scene_rooftop.jpg",
+                                "mimeType": "image/jpeg"}
+    assert refs[2]["image"]["gcsUri"] == "gs://retake-refs/char_band.png"
+
+
+async def test_enhance_prompt_stays_on_for_broad_changes(video, fresh_veo_emulator, sample_job_id):
+    await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+    [sent] = fresh_veo_emulator.submissions()
+    assert sent["parameters"]["enhancePrompt"] is True
+    assert "referenceImages" not in sent["instances"][0]
+
+
+async def test_unreachable_reference_is_skipped_and_at_most_three_are_sent(
+    video, fresh_veo_emulator, sample_job_id
+):
+    urls = ["http://127.0.0.1:9/unreachable.png"] + [f"gs://refs/{i}.png" for i in range(5)]
+    await ActivityEnvironment().run(video.submit_generation,
+                                    generation(sample_job_id, reference_image_urls=urls))
+    [sent] = fresh_veo_emulator.submissions()
+    refs = [r["image"]["gcsUri"] for r in sent["instances"][0]["referenceImages"]]
+    assert refs == ["gs://refs/0.png", "gs://refs/1.png", "gs://refs/2.png"]
+
+
+async def test_second_submit_of_a_regeneration_never_reaches_the_provider(
+    video, fresh_veo_emulator, sample_job_id, tmp_path, db_pool
+):
+    req = generation(sample_job_id)
+    first = await ActivityEnvironment().run(video.submit_generation, req)
+    again = await env_at_attempt(2).run(video.submit_generation, req)
+    # A new worker process (new client, same database) must not pay again either.
+    restarted = VideoActivities.from_settings(veo_settings(fresh_veo_emulator, tmp_path), db_pool)
+    after_restart = await ActivityEnvironment().run(restarted.submit_generation, req)
+    await restarted.aclose()
+
+    assert again.operation_name == after_restart.operation_name == first.operation_name
+    assert again.resubmission_avoided and after_restart.resubmission_avoided
+    counters = fresh_veo_emulator.counters()
+    assert counters["submit_requests"] == 1 and counters["submissions_accepted"] == 1
+
+
+async def test_a_new_regeneration_id_is_a_new_submission(video, fresh_veo_emulator, sample_job_id):
+    a = await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+    b = await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+    assert a.operation_name != b.operation_name
+    assert fresh_veo_emulator.counters()["submissions_accepted"] == 2
+
+
+# --- wait ---------------------------------------------------------------------------
+
+
+async def test_running_generation_is_a_retryable_pending_error(
+    video, fresh_veo_emulator, sample_job_id
+):
+    fresh_veo_emulator.configure(job_seconds=3600)
+    submission = await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+    wait = WaitRequest(operation_name=submission.operation_name, backend="veo")
+    for attempt in (1, 2):
+        with pytest.raises(ApplicationError) as info:
+            await env_at_attempt(attempt).run(video.wait_for_generation, wait)
+        assert info.value.type == GENERATION_PENDING
+        assert not info.value.non_retryable
+        assert info.value.next_retry_delay is None  # the workflow's retry policy sets the pace
+    assert fresh_veo_emulator.counters()["polls_per_operation"][submission.operation_name] == 2
+
+
+async def test_done_with_inline_bytes_reports_success_and_the_attempt_count(
+    video, fresh_veo_emulator, sample_job_id
+):
+    submission = await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+    wait = WaitRequest(operation_name=submission.operation_name, backend="veo")
+    status = await env_at_attempt(4).run(video.wait_for_generation, wait)
+    assert status.state == GenerationState.SUCCEEDED
+    assert status.has_inline_bytes and status.video_gcs_uri is None
+    assert status.polls == 4
+    assert fresh_veo_emulator.counters()["polls"] == 1  # one status request per attempt
+
+
+async def test_done_with_gcs_uri_is_stored_as_is(
+    fresh_veo_emulator, sample_job_id, tmp_path, db_pool
+):
+    settings = veo_settings(fresh_veo_emulator, tmp_path, veo_output_gcs_uri="gs://retake-out/v")
+    video = VideoActivities.from_settings(settings, db_pool)
+    try:
+        req = generation(sample_job_id)
+        submission, status = await submit_and_wait(video, req)
+        assert fresh_veo_emulator.submissions()[0]["parameters"]["storageUri"] == "gs://retake-out/v"
+        assert status.state == GenerationState.SUCCEEDED and not status.has_inline_bytes
+        assert status.video_gcs_uri.startswith("gs://retake-out/v/")
+
+        stored = await ActivityEnvironment().run(video.store_generated_video, StoreVideoRequest(
+            operation_name=submission.operation_name, backend="veo", job_id=sample_job_id,
+            clip_index=3, regeneration_id=req.regeneration_id, video_gcs_uri=status.video_gcs_uri,
+        ))
+        assert stored.url == status.video_gcs_uri and stored.backend == "veo"
+        assert not (tmp_path / "videos").exists()  # nothing copied locally
+    finally:
+        await video.aclose()
+
+
+async def test_failed_operation_is_returned_with_its_code_and_message(
+    video, fresh_veo_emulator, sample_job_id
+):
+    fresh_veo_emulator.configure(fail_next=1, fail_code=3, fail_message="Unsupported seed.")
+    _, status = await submit_and_wait(video, generation(sample_job_id))
+    assert status.state == GenerationState.FAILED
+    assert status.error_code == 3 and status.error_message == "Unsupported seed."
+
+
+async def test_filtered_generation_is_returned_with_the_reasons(
+    video, fresh_veo_emulator, sample_job_id
+):
+    fresh_veo_emulator.configure(filter_words=["explosion"],
+                                 filter_reasons=["Violence: support code 17301594"])
+    _, status = await submit_and_wait(video, generation(sample_job_id, prompt="A huge explosion"))
+    assert status.state == GenerationState.FILTERED
+    assert status.filter_reasons == ["Violence: support code 17301594"]
+
+    fresh_veo_emulator.configure(filter_words=[], filter_next=1)
+    _, status = await submit_and_wait(video, generation(sample_job_id))
+    assert status.state == GenerationState.FILTERED and status.filter_reasons
+    _, status = await submit_and_wait(video, generation(sample_job_id))
+    assert status.state == GenerationState.SUCCEEDED  # only the next one was filtered
+
+
+# --- errors -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["submit", "poll"])
+@pytest.mark.parametrize(
+    "fault, error_type, delay",
+    [
+        (dict(status=429, retry_after=7), PROVIDER_RATE_LIMITED, timedelta(seconds=7)),
+        (dict(status=500), PROVIDER_UNAVAILABLE, None),
+        (dict(status=503, retry_after=2), PROVIDER_UNAVAILABLE, timedelta(seconds=2)),
+        (dict(status=200, malformed=True), PROVIDER_UNAVAILABLE, None),
+    ],
+)
+async def test_transient_faults_are_retryable(
+    video, fresh_veo_emulator, sample_job_id, target, fault, error_type, delay
+):
+    req = generation(sample_job_id)
+    if target == "poll":
+        submission = await ActivityEnvironment().run(video.submit_generation, req)
+    fresh_veo_emulator.push_fault(target=target, **fault)
+    with pytest.raises(ApplicationError) as info:
+        if target == "submit":
+            await ActivityEnvironment().run(video.submit_generation, req)
+        else:
+            wait = WaitRequest(operation_name=submission.operation_name, backend="veo")
+            await ActivityEnvironment().run(video.wait_for_generation, wait)
+    assert info.value.type == error_type
+    assert not info.value.non_retryable
+    assert info.value.next_retry_delay == delay
+    if target == "submit":  # a failed submission records nothing: the retry submits
+        retried = await env_at_attempt(2).run(video.submit_generation, req)
+        assert not retried.resubmission_avoided
+        assert fresh_veo_emulator.counters()["submissions_accepted"] == 1
+
+
+async def test_timeout_is_retryable(fresh_veo_emulator, sample_job_id, tmp_path, db_pool):
+    settings = veo_settings(fresh_veo_emulator, tmp_path, veo_timeout_seconds=0.3)
+    video = VideoActivities.from_settings(settings, db_pool)
+    try:
+        fresh_veo_emulator.push_fault(status=200, delay=1.0, target="submit")
+        with pytest.raises(ApplicationError) as info:
+            await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+        assert info.value.type == PROVIDER_UNAVAILABLE and not info.value.non_retryable
+        assert "could not be reached" in info.value.message
+    finally:
+        await video.aclose()
+
+
+async def test_bad_request_is_non_retryable(video, fresh_veo_emulator, sample_job_id):
+    with pytest.raises(ApplicationError) as info:
+        await ActivityEnvironment().run(video.submit_generation,
+                                        generation(sample_job_id, duration_seconds=5))
+    assert info.value.type == PROVIDER_BAD_REQUEST and info.value.non_retryable
+    assert "durationSeconds must be 4, 6 or 8" in info.value.message
+    assert fresh_veo_emulator.counters()["submissions_accepted"] == 0
+
+
+async def test_unknown_model_is_non_retryable_not_found(video, sample_job_id):
+    with pytest.raises(ApplicationError) as info:
+        await ActivityEnvironment().run(video.submit_generation,
+                                        generation(sample_job_id, model="veo-9-imaginary"))
+    assert info.value.type == PROVIDER_NOT_FOUND and info.value.non_retryable
+    assert "model name" in info.value.message
+
+
+async def test_unknown_operation_is_non_retryable_not_found(video, fresh_veo_emulator):
+    wait = WaitRequest(operation_name=f"publishers/google/models/{MODEL}/operations/nope",
+                       backend="veo")
+    with pytest.raises(ApplicationError) as info:
+        await ActivityEnvironment().run(video.wait_for_generation, wait)
+    assert info.value.type == PROVIDER_NOT_FOUND and info.value.non_retryable
+
+
+async def test_wrong_api_key_is_a_non_retryable_auth_failure(
+    fresh_veo_emulator, sample_job_id, tmp_path, db_pool
+):
+    wrong = "AIzaWrongKey-0000000000000000000000"
+    settings = veo_settings(fresh_veo_emulator, tmp_path, google_api_key=SecretStr(wrong))
+    video = VideoActivities.from_settings(settings, db_pool)
+    try:
+        with pytest.raises(ApplicationError) as info:
+            await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+        assert info.value.type == PROVIDER_AUTH and info.value.non_retryable
+        assert "HTTP 403" in info.value.message
+        assert fresh_veo_emulator.counters()["auth_failures"] == 1
+    finally:
+        await video.aclose()
+
+
+async def test_missing_credential_401_is_a_non_retryable_auth_failure(
+    video, fresh_veo_emulator, sample_job_id
+):
+    fresh_veo_emulator.push_fault(status=401, target="submit",
+                                  message="Request is missing required authentication credential")
+    with pytest.raises(ApplicationError) as info:
+        await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+    assert info.value.type == PROVIDER_AUTH and info.value.non_retryable
+
+
+async def test_project_mode_uses_project_paths_and_a_bearer_token(
+    fresh_veo_emulator, sample_job_id, tmp_path, db_pool
+):
+    settings = veo_settings(fresh_veo_emulator, tmp_path, google_api_key=None,
+                            google_cloud_project="retake-prod", google_cloud_location="europe-west4")
+    ledger, store = SubmissionLedger(db_pool), LocalVideoStore(tmp_path / "videos")
+    preview = PreviewVideoBackend(tmp_path / "spool")
+    for token, expected in ((fresh_veo_emulator.access_token, None), ("ya29.expired", PROVIDER_AUTH)):
+        credentials = google.oauth2.credentials.Credentials(token=token)
+        backend = VertexVeoBackend.from_settings(settings, credentials=credentials)
+        video = VideoActivities(backend, store, ledger, preview=preview)
+        try:
+            if expected is None:
+                _, status = await submit_and_wait(video, generation(sample_job_id))
+                assert status.state == GenerationState.SUCCEEDED
+                assert status.operation_name.startswith(
+                    "projects/retake-prod/locations/europe-west4/publishers/google/models/")
+            else:
+                with pytest.raises(ApplicationError) as info:
+                    await ActivityEnvironment().run(video.submit_generation,
+                                                    generation(sample_job_id))
+                assert info.value.type == expected and info.value.non_retryable
+        finally:
+            await video.aclose()
+
+
+async def test_no_api_key_in_any_result_error_or_log(
+    fresh_veo_emulator, sample_job_id, tmp_path, db_pool, caplog
+):
+    key = fresh_veo_emulator.api_key
+    caplog.set_level(logging.DEBUG)
+    video = VideoActivities.from_settings(veo_settings(fresh_veo_emulator, tmp_path), db_pool)
+    seen: list[str] = []
+    try:
+        req = generation(sample_job_id)
+        submission, status = await submit_and_wait(video, req)
+        seen += [submission.model_dump_json(), status.model_dump_json()]
+        # A provider that echoes the key back in its error message (seen in the wild).
+        fresh_veo_emulator.push_fault(status=400, target="poll",
+                                      message=f"API key {key} not valid for this project")
+        fresh_veo_emulator.push_fault(status=429, target="poll", message=f"quota for key={key}")
+        fresh_veo_emulator.configure(fail_next=1, fail_message=f"internal error with {key}")
+        failing = await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+        wait = WaitRequest(operation_name=failing.operation_name, backend="veo")
+        for _ in range(2):
+            with pytest.raises(ApplicationError) as info:
+                await ActivityEnvironment().run(video.wait_for_generation, wait)
+            seen += [str(info.value), repr(info.value.details)]
+        failed = await ActivityEnvironment().run(video.wait_for_generation, wait)
+        assert failed.state == GenerationState.FAILED
+        seen.append(failed.model_dump_json())
+        stored = await ActivityEnvironment().run(video.store_generated_video, StoreVideoRequest(
+            operation_name=submission.operation_name, backend="veo", job_id=sample_job_id,
+            clip_index=3, regeneration_id=req.regeneration_id))
+        seen.append(stored.model_dump_json())
+    finally:
+        await video.aclose()
+    assert "[redacted]" in " ".join(seen)  # the echoed key was there, and was scrubbed
+    for text in seen + [caplog.text]:
+        assert key not in text
+
+
+# --- store --------------------------------------------------------------------------
+
+
+async def test_store_fetches_the_bytes_and_writes_them_once(
+    video, fresh_veo_emulator, sample_job_id, tmp_path
+):
+    req = generation(sample_job_id)
+    submission, status = await submit_and_wait(video, req)
+    store_req = StoreVideoRequest(
+        operation_name=submission.operation_name, backend="veo", job_id=sample_job_id,
+        clip_index=3, regeneration_id=req.regeneration_id, video_gcs_uri=status.video_gcs_uri)
+    stored = await ActivityEnvironment().run(video.store_generated_video, store_req)
+
+    path = tmp_path / "videos" / video_key(sample_job_id, 3, req.regeneration_id)
+    assert path.read_bytes() == tiny_mp4()
+    assert stored.url == path.resolve().as_uri()
+    assert stored.sha256 == hashlib.sha256(tiny_mp4()).hexdigest()
+    assert stored.size_bytes == len(tiny_mp4())
+
+    polls_before = fresh_veo_emulator.counters()["polls"]
+    again = await env_at_attempt(2).run(video.store_generated_video, store_req)
+    assert again == stored
+    assert fresh_veo_emulator.counters()["polls"] == polls_before  # already stored: no refetch
+
+
+async def test_store_of_an_unfinished_operation_is_a_typed_failure(
+    video, fresh_veo_emulator, sample_job_id
+):
+    fresh_veo_emulator.configure(job_seconds=3600)
+    req = generation(sample_job_id)
+    submission = await ActivityEnvironment().run(video.submit_generation, req)
+    with pytest.raises(ApplicationError) as info:
+        await ActivityEnvironment().run(video.store_generated_video, StoreVideoRequest(
+            operation_name=submission.operation_name, backend="veo", job_id=sample_job_id,
+            clip_index=3, regeneration_id=req.regeneration_id))
+    assert info.value.non_retryable and "no finished video" in info.value.message
+
+
+# --- preview ------------------------------------------------------------------------
+
+
+async def test_preview_backend_runs_the_same_three_steps_offline(sample_job_id, tmp_path, db_pool):
+    settings = Settings(RETAKE_VIDEO_BACKEND="preview", RETAKE_DATA_DIR=tmp_path,
+                        RETAKE_VIDEO_PUBLIC_BASE_URL=None)
+    video = VideoActivities.from_settings(settings, db_pool)
+    req = generation(sample_job_id, seed=9)
+    submission, status = await submit_and_wait(video, req)
+    assert submission.backend == "preview"
+    assert submission.operation_name == f"preview/{req.regeneration_id}"
+    assert status.state == GenerationState.SUCCEEDED
+
+    again = await env_at_attempt(2).run(video.submit_generation, req)
+    assert again.resubmission_avoided and again.operation_name == submission.operation_name
+
+    stored = await ActivityEnvironment().run(video.store_generated_video, StoreVideoRequest(
+        operation_name=submission.operation_name, backend="preview", job_id=sample_job_id,
+        clip_index=3, regeneration_id=req.regeneration_id))
+    assert stored.backend == "preview" and stored.url.startswith("file://")
+    with imageio.get_reader(Path(stored.url.removeprefix("file://"))) as reader:
+        assert sum(1 for _ in reader) > 0
+
+
+async def test_veo_operation_on_a_preview_only_worker_is_refused(sample_job_id, tmp_path, db_pool):
+    settings = Settings(RETAKE_VIDEO_BACKEND="preview", RETAKE_DATA_DIR=tmp_path)
+    video = VideoActivities.from_settings(settings, db_pool)
+    wait = WaitRequest(operation_name=f"publishers/google/models/{MODEL}/operations/1",
+                       backend="veo")
+    with pytest.raises(ApplicationError) as info:
+        await ActivityEnvironment().run(video.wait_for_generation, wait)
+    assert info.value.type == INVALID_INPUT and info.value.non_retryable
