@@ -1,0 +1,167 @@
+"""Prompt rewrites for the templates: replace what conflicts, then add the change once.
+
+"nighttime" on "a rooftop at sunset" must give "a rooftop at night", not "a rooftop at
+sunset, at night". Each rewrite is an ordered list of (pattern, replacement) applied
+case-insensitively, then a closing clause appended only if it is not already there.
+Applying the same template twice gives the same prompt.
+"""
+
+from __future__ import annotations
+
+import re
+
+Rule = tuple[str, str]
+
+_DAY_WORDS = r"(?:afternoon|morning|midday|noon|sunset|sunrise|dawn|dusk|twilight|daybreak)"
+_NIGHT_RULES: tuple[Rule, ...] = (
+    (r"\b(?:in|during) the (?:early |late )?(?:afternoon|morning|daytime|day|evening)\b", "at night"),
+    (r"\b(?:at|during) (?:the )?(?:sunset|sunrise|dawn|dusk|noon|midday|golden hour|twilight"
+     r"|daybreak|first light)\b", "at night"),
+    (r"\b(?:in|under) (?:the )?(?:broad |bright )?(?:daylight|sunlight|sunshine|midday sun"
+     r"|afternoon sun|morning sun)\b", "under moonlight"),
+    (r"\bon a (?:(?:bright|clear|sunny|warm) )*(?:day|afternoon|morning)\b", "on a clear night"),
+    (r"\bgolden[- ]hour\b", "moonlit"),
+    (r"\b(?:sunlit|sun-drenched|sun-soaked|sunny)\b", "moonlit"),
+    (r"\b(?:bright )?(?:sunlight|sunshine|daylight)\b", "moonlight"),
+    (r"\b(?:clear blue|cloudless|blue) sky\b", "night sky"),
+    (r"\bdaytime\b", "nighttime"),
+    (rf"\b{_DAY_WORDS}\b", "night"),
+)
+_DAY_RULES: tuple[Rule, ...] = (
+    (r"\b(?:late at|in the middle of the|in the dead of the|at|by) night\b|\bat midnight\b"
+     r"|\bafter dark\b|\bin the (?:evening|night)\b|\bat (?:dusk|twilight|sunset|sunrise|dawn)\b"
+     r"|\bduring (?:the )?golden hour\b", "during the day"),
+    (r"\bnighttime\b", "daytime"),
+    (r"\bmoonlit\b|\bstarlit\b", "sunlit"),
+    (r"\bmoonlight\b", "sunlight"),
+    (r"\b(?:night|starry|dark|starlit) sky\b", "blue sky"),
+    (r"\bmidnight\b", "midday"),
+    (r"\bgolden[- ]hour\b|\b(?:evening|dusk|twilight|sunset)\b", "daylight"),
+    (r"\bnight\b", "day"),
+)
+_BRIGHTER_RULES: tuple[Rule, ...] = (
+    (r"\bdimly[- ]lit\b|\bpoorly[- ]lit\b|\bdark(?:ly)?[- ]lit\b", "brightly lit"),
+    (r"\blow[- ]key\b", "high-key"),
+    (r"\bunderexposed\b", "well exposed"),
+    (r"\b(?:dim|dark|low|murky|gloomy|moody) (lighting|light)\b", r"bright \1"),
+)
+_DARKER_RULES: tuple[Rule, ...] = (
+    (r"\bbrightly[- ]lit\b|\bwell[- ]lit\b", "dimly lit"),
+    (r"\bhigh[- ]key\b", "low-key"),
+    (r"\boverexposed\b", "well exposed"),
+    (r"\b(?:bright|harsh|strong) (lighting|light)\b", r"dim \1"),
+)
+_MORE_MOTION_RULES: tuple[Rule, ...] = (
+    (r"\b(?:static|locked[- ]off|still|stationary|fixed|tripod) (camera|shot)\b", r"moving \1"),
+    (r"\bslow (dolly|pan|push|zoom|tracking|crane|tilt|drift|motion)\b", r"swift \1"),
+)
+_LESS_MOTION_RULES: tuple[Rule, ...] = (
+    (r"\bhandheld(?: camera)?\b", "steady tripod camera"),
+    (r"\bshaky(?: cam(?:era)?)?\b", "steady camera"),
+    (r"\b(?:fast|quick|rapid|whip|frenetic|energetic|dynamic|swift) (pans?|dolly|zoom|camera"
+     r"|tracking shot|motion)\b", r"slow \1"),
+)
+
+# The closing clause per template and degree; the opposite template's clauses are removed.
+_CLAUSES: dict[str, dict[str, str]] = {
+    "brighter": {
+        "slight": "slightly brighter lighting",
+        "normal": "brighter lighting, lifted exposure",
+        "strong": "much brighter lighting, high exposure",
+    },
+    "darker": {
+        "slight": "slightly darker lighting",
+        "normal": "darker lighting, deeper shadows",
+        "strong": "much darker lighting, deep shadows, low exposure",
+    },
+    "more_motion": {
+        "slight": "a little more camera movement and motion",
+        "normal": "more motion, dynamic camera movement and lively action",
+        "strong": "much more motion, energetic camera movement and fast action",
+    },
+    "less_motion": {
+        "slight": "slightly calmer, steadier camera with a little less movement",
+        "normal": "calmer and more static, steady camera, minimal movement",
+        "strong": "very calm and static, locked-off camera, almost no movement",
+    },
+    "nighttime": {how: "nighttime lighting" for how in ("slight", "normal", "strong")},
+    "daytime": {how: "natural daylight" for how in ("slight", "normal", "strong")},
+}
+_OPPOSITE = {
+    "brighter": "darker",
+    "darker": "brighter",
+    "more_motion": "less_motion",
+    "less_motion": "more_motion",
+    "nighttime": "daytime",
+    "daytime": "nighttime",
+}
+_RULES: dict[str, tuple[Rule, ...]] = {
+    "brighter": _BRIGHTER_RULES,
+    "darker": _DARKER_RULES,
+    "more_motion": _MORE_MOTION_RULES,
+    "less_motion": _LESS_MOTION_RULES,
+    "nighttime": _NIGHT_RULES,
+    "daytime": _DAY_RULES,
+}
+
+
+def apply_rules(prompt: str, rules: tuple[Rule, ...]) -> str:
+    for pattern, replacement in rules:
+        prompt = re.sub(pattern, replacement, prompt, flags=re.IGNORECASE)
+    return prompt
+
+
+def tidy(prompt: str) -> str:
+    """Collapse the doubled commas and spaces that removals leave behind."""
+    prompt = re.sub(r"\s+", " ", prompt)
+    prompt = re.sub(r"\s+([,.;])", r"\1", prompt)
+    prompt = re.sub(r"([,;])(?:\s*[,;])+", r"\1", prompt)
+    return prompt.strip(" ,;")
+
+
+def append_clause(prompt: str, clause: str) -> str:
+    """Add `clause` at the end unless the prompt already says it."""
+    if not clause or clause.lower() in prompt.lower():
+        return prompt
+    return f"{prompt.rstrip(' ,.;')}, {clause}" if prompt.strip() else clause
+
+
+def remove_clauses(prompt: str, template_id: str) -> str:
+    for clause in _CLAUSES[template_id].values():
+        prompt = re.sub(rf",?\s*{re.escape(clause)}", "", prompt, flags=re.IGNORECASE)
+    return prompt
+
+
+def rewrite_for_template(template_id: str, prompt: str, how: str = "normal") -> str:
+    """The prompt with conflicting words replaced and the template's change added once."""
+    rewritten = remove_clauses(prompt, _OPPOSITE[template_id])
+    for other in _CLAUSES[template_id]:
+        if other != how:
+            rewritten = rewritten.replace(f", {_CLAUSES[template_id][other]}", "")
+    rewritten = tidy(apply_rules(rewritten, _RULES[template_id]))
+    if template_id == "nighttime" and not re.search(r"\bnight", rewritten, re.IGNORECASE):
+        rewritten = append_clause(rewritten, "at night")
+    if template_id == "daytime" and not re.search(
+        r"\b(?:day|daytime|daylight|sunlit|sunlight|afternoon|morning|midday|noon|sunny)\b",
+        rewritten,
+        re.IGNORECASE,
+    ):
+        rewritten = append_clause(rewritten, "during the day")
+    return append_clause(rewritten, _CLAUSES[template_id][how])
+
+
+_ANY_TIME = (
+    r"\b(?:in|during) the (?:early |late )?(?:afternoon|morning|evening|day|daytime|night)\b"
+    r"|\b(?:at|during) (?:the )?(?:sunset|sunrise|dawn|dusk|noon|midday|night|midnight|twilight"
+    r"|golden hour|blue hour|daybreak)\b|\bat nighttime\b|\bin (?:broad )?daylight\b"
+)
+
+
+def retime(prompt: str, target: str) -> str:
+    """Move the prompt to another time of day ("sunset", "dawn"...), replacing the old one."""
+    target = target.strip().lower()
+    phrase = f"in the {target}" if target in ("morning", "afternoon", "evening") else f"at {target}"
+    rewritten, count = re.subn(_ANY_TIME, phrase, prompt, flags=re.IGNORECASE)
+    if count:
+        return tidy(rewritten)
+    return append_clause(prompt, phrase)

@@ -1,0 +1,227 @@
+"""The six templates that skip the LLM call: brighter, darker, nighttime, daytime,
+more_motion, less_motion.
+
+A template fires only when the WHOLE instruction, once politeness is stripped, is one
+simple change of its kind. Each template is a small grammar matched with `fullmatch`,
+so a second change ("brighter and add fog"), a negation ("don't make it darker") or a
+keyword inside another thing ("the nightclub sign", "a daylight lamp") cannot match:
+when in doubt, no template, and the LLM (or the offline planner) decides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from workflows.models import PlannerKind, PromptSuggestion
+from workflows.phrases import (
+    INTENSITY,
+    INTENSITY_RE,
+    NEGATION_RE,
+    STRONG,
+    STRONG_RE,
+    WHOLE,
+    normalise,
+)
+from workflows.prompt_rewrites import rewrite_for_template
+from workflows.temperature import BANDS
+
+_M = rf"(?:{INTENSITY}|{STRONG})"  # an optional degree word
+_OBJ = (
+    rf"(?:{WHOLE}|(?:the|this) (?:overall |whole )?(?:lighting|light|look|exposure|image|picture"
+    r"|frame|frames|setting|scene's lighting))"
+)
+_MAKE = r"(?:make|turn|get|render|have|i want|i'd like|i would like|i need|we need|want|need)"
+_PREFIX = (
+    rf"(?:{_MAKE} (?:{_OBJ} )?(?:(?:be|look|feel|seem) )?|(?:can|could|should) {_OBJ} (?:be|look) "
+    rf"|{_OBJ} (?:should|could|needs to|has to|must) (?:be|look) )?"
+)
+_LEAD_FILLER = re.compile(
+    r"^(?:please|pls|plz|ok|okay|hey|hi|so|now|just|kindly|maybe|actually|also|alright|right|and"
+    r"|then|can you|could you|would you|will you|can we|could we|let's|lets|let us|i want you to"
+    r"|i'd like you to|i would like you to|try to|go ahead and)\s+"
+)
+_TRAIL_FILLER = re.compile(
+    rf"\s+(?:please|pls|plz|thanks|thank you|for me|now|instead|overall|again|if possible"
+    rf"|if you can|this time|(?:in|for|on) {WHOLE})$"
+)
+
+
+def _comparative(words: str) -> str:
+    return rf"{_PREFIX}(?:{_M} )?(?:{words})(?: {_M})?"
+
+
+_MOTION = r"(?:motion|movement|camera (?:motion|movement|moves|work)|action|dynamism)"
+_CALM = (
+    r"calmer|stiller|steadier|more (?:static|still|steady|stable|calm)"
+    r"|less (?:dynamic|shaky|jittery|busy|hectic|kinetic)"
+)
+_NIGHT = (
+    r"(?:(?:at|during the|in the|into the) )?(?:night|nighttime)(?: (?:scene|shot|version|setting))?"
+    r"|(?:a |an )?(?:night|nighttime|late-night) (?:scene|shot|version|setting)|(?:at )?midnight"
+    r"|after dark|late at night|(?:in )?the middle of the night|a night"
+)
+_SUNNY = r"(?:(?:bright|sunny|clear|nice|beautiful|warm) )"
+_DAY = (
+    rf"(?:(?:during|in) the )?(?:day|daytime)(?: (?:scene|shot|version|setting))?"
+    rf"|(?:a |an )?{_SUNNY}*(?:day|daytime) (?:scene|shot|version|setting)|(?:a |an ){_SUNNY}+day"
+    r"|(?:in )?(?:broad )?daylight|(?:at )?(?:midday|noon|high noon)"
+)
+_TIME_SHIFT = (
+    rf"(?:change|switch|turn|convert|move|shift|transform|flip|set|cut)(?: {_OBJ}| the time"
+    r"(?: of (?:the )?day)?| day| night)?(?: over)? (?:to|into)"
+)
+_TIME_SET = (
+    rf"(?:set|place|stage|put|shoot|film|do|render|show|regenerate)(?: {_OBJ})? (?:at|during the|in the)"
+)
+_TIME_VERSION = rf"(?:do|give me|try|show me|create|generate|render) (?:a |an |the )?"
+_HAPPEN = r"(?:(?:happen|take place|be|look like it'?s|look like|feel like|set) )?"
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    kind: str  # what one simple change of this kind is, for the reasoning line
+    band: str
+    patterns: tuple[str, ...]
+
+    def fullmatches(self, text: str) -> bool:
+        return any(re.fullmatch(p, text) for p in self.patterns)
+
+
+TEMPLATES: tuple[Template, ...] = (
+    Template(
+        "brighter",
+        "brightness increase",
+        "moderate",
+        (
+            _comparative(r"brighter|bright|more (?:bright|lit|luminous)|better lit|less (?:dark|dim)"),
+            rf"(?:{_M} )?brighten(?: up)?(?: {_OBJ})?(?: up)?(?: {_M})?",
+            rf"(?:{_M} )?(?:increase|raise|boost|bump up|bump|turn up|crank up|lift|push|up) (?:the )?"
+            rf"(?:overall )?(?:brightness|exposure|light levels?|lights)(?: {_M})?",
+            rf"(?:add )?(?:{_M} )?more (?:light|brightness)",
+            rf"(?:(?:it'?s|it is|this is|that'?s|{_OBJ} is) )?(?:{_M} )?too (?:dark|dim|underexposed)",
+        ),
+    ),
+    Template(
+        "darker",
+        "brightness decrease",
+        "moderate",
+        (
+            _comparative(r"darker|dimmer|more (?:dark|dim)|less (?:bright|lit)"),
+            rf"(?:{_M} )?(?:darken|dim)(?: down)?(?: {_OBJ}| the lights)?(?: down)?(?: {_M})?",
+            rf"(?:{_M} )?(?:decrease|lower|reduce|turn down|drop|bring down|dial down|tone down) "
+            rf"(?:the )?(?:overall )?(?:brightness|exposure|light levels?|lights)(?: {_M})?",
+            rf"(?:{_M} )?less (?:light|brightness)",
+            rf"(?:(?:it'?s|it is|this is|that'?s|{_OBJ} is) )?(?:{_M} )?too (?:bright|overexposed|washed out)",
+        ),
+    ),
+    Template(
+        "nighttime",
+        "time of day change to night",
+        "medium_high",
+        (
+            rf"(?:{_MAKE} (?:{_OBJ} )?{_HAPPEN})?(?:{_NIGHT})",
+            rf"{_TIME_SHIFT} (?:{_NIGHT})",
+            rf"{_TIME_SET} (?:night|nighttime)",
+            rf"{_TIME_VERSION}(?:night|nighttime) (?:version|scene|shot|take)(?: of {_OBJ})?",
+        ),
+    ),
+    Template(
+        "daytime",
+        "time of day change to day",
+        "medium_high",
+        (
+            rf"(?:{_MAKE} (?:{_OBJ} )?{_HAPPEN})?(?:{_DAY})",
+            rf"{_TIME_SHIFT} (?:{_DAY})",
+            rf"{_TIME_SET} (?:day|daytime)",
+            rf"{_TIME_VERSION}(?:day|daytime|daylight) (?:version|scene|shot|take)(?: of {_OBJ})?",
+        ),
+    ),
+    Template(
+        "more_motion",
+        "motion increase",
+        "moderate",
+        (
+            rf"(?:(?:add|give it|give me|put|i want|we need|need|i'd like|with) )?(?:{_M} )?more "
+            rf"{_MOTION}(?: {_M})?(?: (?:in|to) {_OBJ})?",
+            rf"(?:add|give it|put in|introduce) (?:some |a bit of |a little |a little bit of |a touch of "
+            rf"|a hint of |a lot of |lots of )?{_MOTION}(?: (?:in|to) {_OBJ})?",
+            rf"(?:{_M} )?(?:increase|boost|amp up|crank up|ramp up|raise|up|pump up|dial up|turn up) "
+            rf"(?:the )?(?:amount of )?{_MOTION}(?: {_M})?",
+            _comparative(r"more (?:dynamic|kinetic)|less (?:static|still)"),
+            r"(?:make |have |let )?the camera (?:move|moving) more|move the camera more",
+        ),
+    ),
+    Template(
+        "less_motion",
+        "motion decrease",
+        "moderate",
+        (
+            rf"(?:(?:with|i want|we need|need|i'd like) )?(?:{_M} )?less {_MOTION}(?: {_M})?"
+            rf"(?: in {_OBJ})?",
+            rf"(?:{_M} )?(?:reduce|decrease|lower|cut down|tone down|dial back|dial down|minimi[sz]e"
+            rf"|limit|turn down) (?:the )?(?:amount of )?{_MOTION}(?: {_M})?",
+            _comparative(rf"(?:{_CALM})(?: and (?:{_M} )?(?:{_CALM}))?"),
+            rf"(?:stabili[sz]e|steady) (?:{_OBJ}|the camera)",
+            r"(?:keep|hold) the camera (?:still|steady|static)|lock off the camera",
+        ),
+    ),
+)
+TEMPLATE_IDS = tuple(t.id for t in TEMPLATES)
+
+
+def template_text(instruction: str) -> str:
+    """The instruction reduced to its request: no punctuation, greetings or 'please'."""
+    text = re.sub(r"[,.!?;:\"()]+", " ", normalise(instruction))
+    text = re.sub(r"\s+", " ", text).strip()
+    previous = None
+    while previous != text:
+        previous = text
+        text = _LEAD_FILLER.sub("", text)
+        text = _TRAIL_FILLER.sub("", text)
+    return text
+
+
+def find_template(instruction: str) -> Template | None:
+    """The one template whose grammar the whole instruction matches, else None."""
+    text = template_text(instruction)
+    if not text or NEGATION_RE.search(text):
+        return None
+    found = [t for t in TEMPLATES if t.fullmatches(text)]
+    return found[0] if len(found) == 1 else None
+
+
+def degree(instruction: str) -> str:
+    """'slight' for intensity words, 'strong' for much/way/a lot, else 'normal'."""
+    text = template_text(instruction)
+    if INTENSITY_RE.search(text):
+        return "slight"
+    if STRONG_RE.search(text):
+        return "strong"
+    return "normal"
+
+
+def template_temperature(template: Template, how: str) -> tuple[float, str]:
+    """(temperature, band name): intensity words -> medium_low, else the template's band."""
+    if how == "slight":
+        return BANDS["medium_low"].typical, "medium_low"
+    band = BANDS[template.band]
+    return (band.high if how == "strong" else band.typical), band.name
+
+
+def match_template(instruction: str, prompt: str) -> PromptSuggestion | None:
+    """A template suggestion when the instruction is one simple change of a template's kind."""
+    template = find_template(instruction)
+    if template is None:
+        return None
+    how = degree(instruction)
+    temperature, band = template_temperature(template, how)
+    wording = {"slight": " with an intensity word", "strong": " asked strongly", "normal": ""}[how]
+    return PromptSuggestion(
+        prompt=rewrite_for_template(template.id, prompt, how),
+        temperature=temperature,
+        reasoning=f"Template '{template.id}': one simple {template.kind}{wording}; {band} band.",
+        planner=PlannerKind.TEMPLATE,
+        template_id=template.id,
+    )
