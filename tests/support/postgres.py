@@ -6,13 +6,21 @@ Fixtures:
 - `sample_job_id` (function): the sample job loaded under a fresh UUID, so tests never collide.
 - `shared_pool_dsn` (function): points DATABASE_URL, and so the loaders' shared pool, at the
   test database.
+- `private_postgres` (function): a `PrivatePostgres`, not yet started, stopped afterwards.
 `PrivatePostgres` runs a separate server in a given folder that a test may stop and
 restart (outages), keeping its data and its socket, so its DSN stays valid.
+
+Server folders live under `postgres_root`, outside pytest's basetemp: run as root,
+pgserver runs Postgres as a `pgserver` user that must traverse the folder's parents,
+and every pytest session resets its basetemp root to mode 0700, which would lock that
+user out of a server another session started.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -69,13 +77,27 @@ class PrivatePostgres:
 
 
 @pytest.fixture(scope="session")
-def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_root() -> Iterator[Path]:
+    root = Path(tempfile.mkdtemp(prefix="retake-pg-"))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(postgres_root: Path) -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         yield url
         return
-    server = PrivatePostgres(tmp_path_factory.mktemp("postgres"))
+    server = PrivatePostgres(postgres_root / "session")
     yield server.start()
+    server.stop()
+
+
+@pytest.fixture
+def private_postgres(postgres_root: Path) -> Iterator[PrivatePostgres]:
+    server = PrivatePostgres(postgres_root / uuid4().hex[:12])
+    yield server
     server.stop()
 
 

@@ -1,0 +1,216 @@
+"""load_clip_context against a real Postgres: the compact context, one statement, typed errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+from uuid import UUID, uuid4
+
+import asyncpg
+import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities import errors
+from activities.db import create_pool
+from activities.job_store import JobStoreActivities
+from activities.sample_data import read_sample
+from tests.support.job_rows import drop_stage, new_job, set_stage
+from tests.support.postgres import PrivatePostgres
+from workflows.models import ClipContext, ClipRef
+
+REFS = "https://storage.example.com/jobs/{job}/refs/{name}.png"
+
+
+async def load(pool: asyncpg.Pool, job: UUID, index: int) -> ClipContext:
+    store = JobStoreActivities(pool)
+    return await ActivityEnvironment().run(store.load_clip_context, ClipRef(job_id=job, clip_index=index))
+
+
+async def load_error(pool: asyncpg.Pool, job: UUID, index: int) -> ApplicationError:
+    with pytest.raises(ApplicationError) as caught:
+        await load(pool, job, index)
+    return caught.value
+
+
+async def test_context_of_a_clip_with_a_stored_seed(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    ctx = await load(db_pool, sample_job_id, 0)
+    assert ctx.job_id == sample_job_id and ctx.clip_index == 0 and ctx.total_clips == 6
+    assert ctx.prompt.startswith("A woman in a red jacket walks down a rain-soaked neon street")
+    assert ctx.negative_prompt == "blurry, distorted hands, extra limbs, text artifacts"
+    assert ctx.original_seed == 1000
+    assert ctx.target_duration == 8.0
+    assert ctx.video_url.endswith(f"/jobs/{sample_job_id}/clips/clip_0.mp4")
+    assert ctx.scene_reference_urls == [REFS.format(job=sample_job_id, name="scene_street")]
+    assert ctx.character_reference_urls == [REFS.format(job=sample_job_id, name="char_maya")]
+    assert ctx.current_version == 1
+    assert "neo-noir cinematic" in ctx.scene_summary
+    assert "Maya" in ctx.scene_summary and "red leather jacket" in ctx.scene_summary
+    assert "The Band" not in ctx.scene_summary  # only this clip's characters
+
+
+async def test_context_of_the_seedless_clip(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    ctx = await load(db_pool, sample_job_id, 3)
+    assert ctx.original_seed is None
+    assert ctx.target_duration == 4.0
+    assert ctx.prompt.startswith("The drummer hits the cymbals")
+    assert ctx.scene_reference_urls == [REFS.format(job=sample_job_id, name="scene_rooftop")]
+    assert ctx.character_reference_urls == [REFS.format(job=sample_job_id, name="char_band")]
+    assert "rooftop" in ctx.scene_summary and "(dusk)" in ctx.scene_summary
+
+
+async def test_reference_images_come_from_the_reference_stage_too(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    _, stages = read_sample(job_id=sample_job_id)
+    prompts = stages["prompt_generator"]
+    prompts["clip_prompts"][2].update(scene_reference_url=None, character_reference_urls=[])
+    await set_stage(db_pool, sample_job_id, "prompt_generator", prompts)
+    ctx = await load(db_pool, sample_job_id, 2)
+    assert ctx.scene_reference_urls == [REFS.format(job=sample_job_id, name="scene_rooftop")]
+    assert ctx.character_reference_urls == [REFS.format(job=sample_job_id, name="char_band")]
+
+
+async def test_metadata_stored_as_json_text_gives_the_same_context(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    before = await load(db_pool, sample_job_id, 4)
+    _, stages = read_sample(job_id=sample_job_id)
+    for stage, metadata in stages.items():
+        await set_stage(db_pool, sample_job_id, stage, json.dumps(metadata))
+    assert await load(db_pool, sample_job_id, 4) == before
+
+
+async def test_a_non_integer_stored_seed_is_no_seed_with_a_warning(
+    db_pool: asyncpg.Pool, sample_job_id: UUID, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, stages = read_sample(job_id=sample_job_id)
+    video = stages["video_generator"]
+    video["clips"]["clips"][1]["metadata"]["generation_seed"] = "lucky"
+    await set_stage(db_pool, sample_job_id, "video_generator", video)
+    caplog.set_level(logging.WARNING, logger="activities.job_store")
+    ctx = await load(db_pool, sample_job_id, 1)
+    assert ctx.original_seed is None
+    assert any("non-integer stored seed" in r.getMessage() for r in caplog.records)
+
+
+async def test_context_is_one_statement(postgres_dsn: str, sample_job_id: UUID) -> None:
+    statements: list[str] = []
+    pool = await create_pool(postgres_dsn, min_size=1, max_size=1)  # one connection, logged
+    try:
+        async with pool.acquire() as conn:
+            conn.add_query_logger(lambda record: statements.append(record.query))
+            reset = conn.get_reset_query()  # run on release by the pool, not by the activity
+        statements.clear()
+        await load(pool, sample_job_id, 5)
+    finally:
+        await pool.close()
+    ours = [q for q in statements if q != reset]
+    assert len(ours) == 1, ours
+    assert "FROM job_stages" in ours[0]
+
+
+async def test_a_500_clip_job_ships_only_the_asked_clip(db_pool: asyncpg.Pool) -> None:
+    job = await new_job(db_pool)
+    clips = [
+        {"clip_index": i, "video_url": f"https://x/clip_{i}.mp4", "target_duration": 8.0,
+         "metadata": {"generation_seed": i}}
+        for i in range(500)
+    ]
+    prompts = [{"clip_index": i, "prompt": f"prompt number {i}"} for i in range(500)]
+    await set_stage(db_pool, job, "video_generator", {"clips": {"clips": clips, "total_clips": 500}})
+    await set_stage(db_pool, job, "prompt_generator", {"clip_prompts": prompts})
+    from activities.job_store_sql import CLIP_CONTEXT
+
+    row = await db_pool.fetchrow(CLIP_CONTEXT, job, 321)
+    shipped = json.dumps({k: row[k] for k in row.keys()}, default=str)
+    assert "clip_321.mp4" in shipped and "prompt number 321" in shipped
+    assert "clip_320.mp4" not in shipped and "prompt number 322" not in shipped
+    assert len(shipped) < 1000  # the whole job's metadata is ~60 kB
+    ctx = await load(db_pool, job, 321)
+    assert (ctx.total_clips, ctx.original_seed, ctx.prompt) == (500, 321, "prompt number 321")
+
+
+def assert_typed(error: ApplicationError, type_: str, *words: str) -> None:
+    assert error.type == type_
+    assert error.non_retryable is True
+    for word in words:
+        assert word in error.message
+
+
+async def test_job_not_found(db_pool: asyncpg.Pool) -> None:
+    job = uuid4()
+    assert_typed(await load_error(db_pool, job, 0), errors.JOB_NOT_FOUND, str(job), "Check the job id")
+
+
+async def test_video_stage_missing(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    await drop_stage(db_pool, sample_job_id, "video_generator")
+    error = await load_error(db_pool, sample_job_id, 0)
+    assert_typed(error, errors.STAGE_MISSING, "video_generator", "wait for it")
+
+
+async def test_prompt_stage_missing(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    await drop_stage(db_pool, sample_job_id, "prompt_generator")
+    assert_typed(await load_error(db_pool, sample_job_id, 0), errors.STAGE_MISSING, "prompt_generator")
+
+
+async def test_scene_plan_and_references_are_optional(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    await drop_stage(db_pool, sample_job_id, "scene_planner")
+    await drop_stage(db_pool, sample_job_id, "reference_generator")
+    ctx = await load(db_pool, sample_job_id, 1)
+    assert ctx.scene_summary == ""
+    assert ctx.scene_reference_urls == [REFS.format(job=sample_job_id, name="scene_street")]
+
+
+@pytest.mark.parametrize("index", [6, 99, -1])
+async def test_clip_index_out_of_range(db_pool: asyncpg.Pool, sample_job_id: UUID, index: int) -> None:
+    error = await load_error(db_pool, sample_job_id, index)
+    assert_typed(error, errors.CLIP_NOT_FOUND, f"Clip {index}", "6 clips", "indexes 0 to 5")
+
+
+@pytest.mark.parametrize(
+    ("stored", "words"),
+    [
+        ('{"clips": {"clips": [', ("video_generator", "invalid json")),
+        (json.dumps([1, 2, 3]), ("video_generator", "not an object")),
+        ({"clips": {"clips": "none"}}, ("no clips list",)),
+        ({"clips": {"clips": [{"clip_index": 0, "video_url": 42}]}}, ("Clip 0", "video_url")),
+        (None, ("video_generator", "empty")),
+    ],
+    ids=["bad-json-text", "json-array", "clips-not-a-list", "malformed-clip", "sql-null"],
+)
+async def test_invalid_metadata(
+    db_pool: asyncpg.Pool, sample_job_id: UUID, stored: object, words: tuple[str, ...]
+) -> None:
+    await set_stage(db_pool, sample_job_id, "video_generator", stored)
+    assert_typed(await load_error(db_pool, sample_job_id, 0), errors.INVALID_METADATA, *words)
+
+
+async def test_clip_without_a_prompt_is_invalid_metadata(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    _, stages = read_sample(job_id=sample_job_id)
+    prompts = stages["prompt_generator"]
+    prompts["clip_prompts"] = [p for p in prompts["clip_prompts"] if p["clip_index"] != 2]
+    await set_stage(db_pool, sample_job_id, "prompt_generator", prompts)
+    error = await load_error(db_pool, sample_job_id, 2)
+    assert_typed(error, errors.INVALID_METADATA, "no prompt for clip 2")
+
+
+async def test_connection_fault_is_retryable_and_recovers(
+    private_postgres: PrivatePostgres, sample_job_id: UUID
+) -> None:
+    server = private_postgres
+    dsn = server.start()
+    pool = await create_pool(dsn, min_size=1, max_size=2)
+    from activities.sample_data import load_sample_job
+
+    try:
+        job = await load_sample_job(pool, job_id=sample_job_id)
+        assert (await load(pool, job, 0)).original_seed == 1000
+        server.stop()
+        error = await load_error(pool, job, 0)
+        assert error.type == errors.DATABASE_UNAVAILABLE
+        assert error.non_retryable is False
+        assert server.restart() == dsn  # same data, same socket: the pool reconnects
+        assert (await load(pool, job, 0)).original_seed == 1000
+    finally:
+        await pool.close()

@@ -1,0 +1,196 @@
+"""persist_clip_version against a real Postgres: versions, idempotence, isolation, concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from uuid import UUID
+
+import asyncpg
+import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities import errors
+from activities.job_store import JobStoreActivities
+from activities.sample_data import read_sample
+from tests.support.job_rows import drop_stage, set_stage, stage_metadata
+from workflows.models import ClipRef, PersistRequest, PersistResult
+
+
+def request(job: UUID, index: int, regeneration_id: str, **changes) -> PersistRequest:
+    """A persist request; the regeneration id is made unique per job (ids are global)."""
+    fields = dict(
+        job_id=job, clip_index=index, regeneration_id=f"{job}/{regeneration_id}",
+        video_url=f"https://videos.example/{regeneration_id}.mp4",
+        prompt=f"new prompt from {regeneration_id}", negative_prompt=None,
+        user_instruction="make it nighttime", seed=424242, temperature=0.35,
+    )
+    return PersistRequest(**(fields | changes))
+
+
+async def persist(pool: asyncpg.Pool, req: PersistRequest) -> PersistResult:
+    return await ActivityEnvironment().run(JobStoreActivities(pool).persist_clip_version, req)
+
+
+async def versions(pool: asyncpg.Pool, job: UUID, index: int) -> list[dict]:
+    rows = await pool.fetch(
+        """SELECT version_number, video_url, prompt, negative_prompt, user_instruction,
+                  generation_seed, temperature, is_current, regeneration_id
+           FROM clip_versions WHERE job_id = $1 AND clip_index = $2 ORDER BY version_number""",
+        job, index,
+    )
+    return [dict(r) for r in rows]
+
+
+def clips_of(metadata: dict) -> list[dict]:
+    return metadata["clips"]["clips"]
+
+
+async def test_first_persist_records_the_original_and_the_new_version(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    _, fixture = read_sample(job_id=sample_job_id)
+    original = clips_of(fixture["video_generator"])[0]
+    result = await persist(db_pool, request(sample_job_id, 0, "regen-a", negative_prompt="no rain"))
+    assert result == PersistResult(version_number=2, created=True)
+    v1, v2 = await versions(db_pool, sample_job_id, 0)
+    assert v1 == {
+        "version_number": 1, "video_url": original["video_url"],
+        "prompt": fixture["prompt_generator"]["clip_prompts"][0]["prompt"],
+        "negative_prompt": "blurry, distorted hands, extra limbs, text artifacts",
+        "user_instruction": None, "generation_seed": 1000, "temperature": None,
+        "is_current": False, "regeneration_id": None,
+    }
+    assert v2 == {
+        "version_number": 2, "video_url": "https://videos.example/regen-a.mp4",
+        "prompt": "new prompt from regen-a", "negative_prompt": "no rain",
+        "user_instruction": "make it nighttime", "generation_seed": 424242, "temperature": 0.35,
+        "is_current": True, "regeneration_id": f"{sample_job_id}/regen-a",
+    }
+
+
+async def test_only_that_clips_entry_changes(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    _, fixture = read_sample(job_id=sample_job_id)
+    before = fixture["video_generator"]
+    await persist(db_pool, request(sample_job_id, 3, "regen-b"))
+    after = await stage_metadata(db_pool, sample_job_id, "video_generator")
+
+    expected_clip = clips_of(before)[3] | {
+        "video_url": "https://videos.example/regen-b.mp4",
+        "prompt": "new prompt from regen-b",
+        "temperature": 0.35,
+        "metadata": {"model": "veo-3.1-generate-preview", "generation_seed": 424242},
+    }
+    assert clips_of(after)[3] == expected_clip
+    for i in (0, 1, 2, 4, 5):
+        assert clips_of(after)[i] == clips_of(before)[i]
+    strip = lambda m: {k: v for k, v in m["clips"].items() if k != "clips"}  # noqa: E731
+    assert strip(after) == strip(before) and after.keys() == before.keys()
+    for stage in ("prompt_generator", "scene_planner", "reference_generator"):
+        assert await stage_metadata(db_pool, sample_job_id, stage) == fixture[stage]
+
+
+async def test_repeating_a_regeneration_id_changes_nothing(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    first = await persist(db_pool, request(sample_job_id, 1, "regen-c"))
+    metadata = await stage_metadata(db_pool, sample_job_id, "video_generator")
+    rows = await versions(db_pool, sample_job_id, 1)
+    again = await persist(db_pool, request(sample_job_id, 1, "regen-c", prompt="a different prompt"))
+    assert first == PersistResult(version_number=2, created=True)
+    assert again == PersistResult(version_number=2, created=False)
+    assert await stage_metadata(db_pool, sample_job_id, "video_generator") == metadata
+    assert await versions(db_pool, sample_job_id, 1) == rows
+
+
+async def test_versions_count_up_and_one_is_current(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    for n, regen in enumerate(["r1", "r2", "r3"], start=2):
+        assert (await persist(db_pool, request(sample_job_id, 2, regen, seed=n))).version_number == n
+    rows = await versions(db_pool, sample_job_id, 2)
+    assert [r["version_number"] for r in rows] == [1, 2, 3, 4]
+    assert [r["is_current"] for r in rows] == [False, False, False, True]
+    ctx = await ActivityEnvironment().run(
+        JobStoreActivities(db_pool).load_clip_context, ClipRef(job_id=sample_job_id, clip_index=2)
+    )
+    assert (ctx.current_version, ctx.original_seed, ctx.prompt) == (4, 4, "new prompt from r3")
+
+
+async def test_concurrent_persists_of_different_clips_all_land(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    results = await asyncio.gather(
+        *(persist(db_pool, request(sample_job_id, i, f"par-{i}", seed=100 + i)) for i in range(6))
+    )
+    assert all(r == PersistResult(version_number=2, created=True) for r in results)
+    clips = clips_of(await stage_metadata(db_pool, sample_job_id, "video_generator"))
+    for i, clip in enumerate(clips):
+        assert clip["video_url"] == f"https://videos.example/par-{i}.mp4"
+        assert clip["metadata"]["generation_seed"] == 100 + i
+
+
+async def test_concurrent_repeats_of_one_regeneration_write_once(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    results = await asyncio.gather(*(persist(db_pool, request(sample_job_id, 4, "dup")) for _ in range(4)))
+    assert sorted(r.created for r in results) == [False, False, False, True]
+    assert {r.version_number for r in results} == {2}
+    assert len(await versions(db_pool, sample_job_id, 4)) == 2
+
+
+async def test_metadata_stored_as_json_text_is_updated_in_place(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    _, fixture = read_sample(job_id=sample_job_id)
+    await set_stage(db_pool, sample_job_id, "video_generator", json.dumps(fixture["video_generator"]))
+    assert (await persist(db_pool, request(sample_job_id, 5, "text-md"))).created
+    after = await stage_metadata(db_pool, sample_job_id, "video_generator")
+    assert isinstance(after, dict)  # now a JSON object
+    assert clips_of(after)[5]["video_url"] == "https://videos.example/text-md.mp4"
+    assert clips_of(after)[:5] == clips_of(fixture["video_generator"])[:5]
+
+
+async def test_a_flat_clips_list_is_updated_at_its_own_path(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    _, fixture = read_sample(job_id=sample_job_id)
+    flat = {"clips": clips_of(fixture["video_generator"]), "total_clips": 6}
+    await set_stage(db_pool, sample_job_id, "video_generator", flat)
+    await persist(db_pool, request(sample_job_id, 1, "flat"))
+    after = await stage_metadata(db_pool, sample_job_id, "video_generator")
+    assert after["clips"][1]["video_url"] == "https://videos.example/flat.mp4"
+    assert after["total_clips"] == 6 and len(after["clips"]) == 6
+
+
+async def persist_error(pool: asyncpg.Pool, req: PersistRequest) -> ApplicationError:
+    with pytest.raises(ApplicationError) as caught:
+        await persist(pool, req)
+    assert caught.value.non_retryable is True
+    return caught.value
+
+
+async def test_unknown_clip_writes_nothing(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    error = await persist_error(db_pool, request(sample_job_id, 9, "nope"))
+    assert error.type == errors.CLIP_NOT_FOUND and "Clip 9" in error.message
+    assert await db_pool.fetchval("SELECT count(*) FROM clip_versions WHERE job_id = $1", sample_job_id) == 0
+
+
+async def test_missing_video_stage_is_stage_missing(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    await drop_stage(db_pool, sample_job_id, "video_generator")
+    error = await persist_error(db_pool, request(sample_job_id, 0, "nostage"))
+    assert error.type == errors.STAGE_MISSING and "video_generator" in error.message
+
+
+async def test_unreadable_metadata_is_invalid_metadata(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    await set_stage(db_pool, sample_job_id, "video_generator", "{broken")
+    error = await persist_error(db_pool, request(sample_job_id, 0, "broken"))
+    assert error.type == errors.INVALID_METADATA
+
+
+async def test_a_regeneration_id_of_another_clip_is_refused(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    await persist(db_pool, request(sample_job_id, 0, "shared-id"))
+    error = await persist_error(db_pool, request(sample_job_id, 1, "shared-id"))
+    assert error.type == errors.INVALID_INPUT and "shared-id" in error.message
+    assert await versions(db_pool, sample_job_id, 1) == []
