@@ -35,6 +35,7 @@ ReplyFault = Literal[
     "malformed_json", "plain_text", "refusal", "content_filter", "broken_body"
 ]
 RANDOM_FAULT_STATUSES = (429, 500, 502, 503)
+FAULT_REPLY_PROMPT = "A city street at night, neon reflections on wet asphalt"  # in non-JSON replies
 
 
 class Fault(BaseModel):
@@ -152,10 +153,10 @@ def _completion(body: dict[str, Any], n: int, content: str | None, **message: An
 
 
 def _fault_reply(kind: ReplyFault, body: dict[str, Any], n: int) -> web.Response:
-    if kind == "malformed_json":
-        return _completion(body, n, '{"prompt": "A city street at night", "temperature": 0.7')
-    if kind == "plain_text":
-        text = "Prompt: A city street at night, neon reflections\nTemperature: 0.8"
+    if kind == "malformed_json":  # cut off before the temperature
+        return _completion(body, n, f'{{"prompt": "{FAULT_REPLY_PROMPT}", "reasoning": "night')
+    if kind == "plain_text":  # chat prose, no temperature stated
+        text = f"Sure! Here is the rewrite.\nPrompt: {FAULT_REPLY_PROMPT}\nI kept the camera work."
         return _completion(body, n, text)
     if kind == "refusal":
         return _completion(body, n, None, refusal="I'm sorry, I can't help with that request.")

@@ -1,0 +1,119 @@
+"""The prompt-rewrite activity: GPT-4o with Structured Outputs, or the offline planner.
+
+One call per attempt (`max_retries=0`): Temporal owns retries, so a 429's Retry-After
+becomes the activity's next retry delay instead of a hidden SDK back-off. A reply
+that is not the expected JSON is not an error: the policy's text fallback reads it
+(temperature 0.7). With no OpenAI key, the offline planner answers, and the
+suggestion says so (planner=offline).
+"""
+
+from __future__ import annotations
+
+import openai
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.config import Settings
+from activities.errors import (
+    CONTENT_FILTERED,
+    PROVIDER_UNAVAILABLE,
+    from_openai_error,
+    non_retryable,
+    redact,
+    retryable,
+)
+from activities.prompt_policy import LLMPromptReply, build_messages
+from workflows.decisions import offline_suggestion, parse_llm_text_reply
+from workflows.models import PlannerKind, PromptRequest, PromptSuggestion
+
+REQUEST_TEMPERATURE = 0.2  # sampling of the planner itself: the same request, nearly the same plan
+
+
+class PromptActivities:
+    """Owns the OpenAI client (None when no key is configured)."""
+
+    def __init__(
+        self,
+        client: openai.AsyncOpenAI | None,
+        model: str,
+        secrets: list[str | None] | None = None,
+    ) -> None:
+        self._client = client
+        self._model = model
+        self._secrets = secrets or []
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PromptActivities:
+        client = None
+        if settings.uses_llm:
+            assert settings.openai_api_key is not None
+            client = openai.AsyncOpenAI(
+                api_key=settings.openai_api_key.get_secret_value(),
+                base_url=settings.openai_base_url,  # None: the SDK reads OPENAI_BASE_URL itself
+                timeout=settings.openai_timeout_seconds,
+                max_retries=0,
+            )
+        return cls(client, settings.openai_model, settings.secret_values())
+
+    @activity.defn
+    async def suggest_prompt(self, req: PromptRequest) -> PromptSuggestion:
+        """Rewrite the clip's prompt for the instruction; choose a temperature."""
+        if self._client is None:
+            suggestion = offline_suggestion(req.instruction, req.context.prompt)
+        else:
+            suggestion = await self._ask_llm(req)
+        activity.logger.info(
+            "suggest_prompt model=%s planner=%s temperature=%.2f parsed_as_json=%s",
+            self._model if suggestion.planner == PlannerKind.LLM else "-",
+            suggestion.planner.value,
+            suggestion.temperature,
+            suggestion.parsed_as_json,
+        )
+        return suggestion
+
+    async def _ask_llm(self, req: PromptRequest) -> PromptSuggestion:
+        assert self._client is not None
+        try:
+            raw = await self._client.chat.completions.with_raw_response.parse(
+                model=self._model,
+                messages=build_messages(req),
+                response_format=LLMPromptReply,
+                temperature=REQUEST_TEMPERATURE,
+            )
+        except openai.OpenAIError as exc:
+            # `from None`: the SDK's message may quote the key; it must not ride along as a cause.
+            raise from_openai_error(exc, self._secrets) from None
+        try:
+            completion = raw.parse()
+        except openai.ContentFilterFinishReasonError:
+            raise self._refused("its content filter stopped the reply") from None
+        except (openai.LengthFinishReasonError, ValueError):  # ValueError: pydantic/JSON errors
+            return self._text_fallback(raw.http_response, req)
+        if not completion.choices:
+            raise retryable("OpenAI answered with no choices. Retrying.", PROVIDER_UNAVAILABLE)
+        message = completion.choices[0].message
+        if message.refusal:
+            raise self._refused(f"the model refused: {message.refusal[:300]}")
+        if message.parsed is None:
+            return self._text_fallback(raw.http_response, req)
+        return message.parsed.to_suggestion()
+
+    def _text_fallback(self, http_response: object, req: PromptRequest) -> PromptSuggestion:
+        """The reply was not the expected JSON: read what text there is, at temperature 0.7."""
+        try:
+            body = http_response.json()  # type: ignore[attr-defined]
+            text = body["choices"][0]["message"]["content"] or ""
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise retryable(
+                "OpenAI answered with a body that is not a chat completion. Retrying.",
+                PROVIDER_UNAVAILABLE,
+            ) from None
+        return parse_llm_text_reply(text, req.context.prompt)  # planner=llm, parsed_as_json=False
+
+    def _refused(self, why: str) -> ApplicationError:
+        return non_retryable(
+            redact(f"OpenAI did not rewrite the prompt: {why}.", self._secrets)
+            + " Rephrase the instruction; retrying it unchanged will not help.",
+            CONTENT_FILTERED,
+            provider="openai",
+        )
