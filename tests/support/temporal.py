@@ -33,3 +33,46 @@ def temporal_client(temporal_env: WorkflowEnvironment) -> Client:
 @pytest.fixture
 def task_queue() -> str:
     return f"retake-test-{uuid.uuid4().hex[:8]}"
+
+
+def retake_settings(tmp_path, *, openai=None, veo=None, **extra) -> "Settings":
+    """Worker settings for a test: emulators instead of providers, a tmp video store.
+
+    `openai` / `veo` are emulator controls (or None for the offline planner / the
+    preview backend).
+    """
+    from activities.config import Settings
+
+    values: dict = {
+        "RETAKE_VIDEO_STORE_DIR": str(tmp_path / "videos"),
+        "RETAKE_DATA_DIR": str(tmp_path / "data"),
+        "openai_api_key": None,
+        "google_api_key": None,
+        "RETAKE_VIDEO_BACKEND": "preview",
+    }
+    if openai is not None:
+        values.update(openai_api_key=openai.api_key, openai_base_url=openai.base_url)
+    if veo is not None:
+        values.update(
+            google_api_key=veo.api_key, veo_base_url=veo.base_url, RETAKE_VIDEO_BACKEND="veo"
+        )
+    values.update(extra)
+    return Settings(**values)
+
+
+@pytest.fixture
+def run_worker(temporal_client: Client, db_pool, task_queue: str):
+    """`async with run_worker(settings): ...` runs an in-process Retake worker."""
+    from contextlib import asynccontextmanager
+
+    from retake.wiring import RetakeActivities, build_worker
+
+    @asynccontextmanager
+    async def _run(settings, **overrides):
+        activities = RetakeActivities.from_settings(settings, db_pool)
+        async with build_worker(
+            temporal_client, settings, activities, task_queue=task_queue, **overrides
+        ) as worker:
+            yield worker
+
+    return _run
