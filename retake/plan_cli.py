@@ -30,11 +30,17 @@ def _parser() -> argparse.ArgumentParser:
         prog="starter.py plan",
         description="Plan clip regenerations offline (templates and rules; no OpenAI call).",
     )
-    parser.add_argument("--offline", action="store_true", help="plan with the offline rules (always)")
-    parser.add_argument("--prompt", help="the clip's current prompt; plans the one instruction given")
+    parser.add_argument(
+        "--offline", action="store_true", help="plan with the offline rules (always)"
+    )
+    parser.add_argument(
+        "--prompt", help="the clip's current prompt; plans the one instruction given"
+    )
     parser.add_argument("--seed", type=int, help="the clip's original seed (with --prompt)")
     parser.add_argument("--duration", type=float, default=8.0, help="target clip length in seconds")
-    parser.add_argument("--model", default=DEFAULT_VIDEO_MODEL, help="video model, for the cost estimate")
+    parser.add_argument(
+        "--model", default=DEFAULT_VIDEO_MODEL, help="video model, for the cost estimate"
+    )
     parser.add_argument("instruction", nargs="?", help="the user's instruction (with --prompt)")
     return parser
 
@@ -53,7 +59,11 @@ def parse_line(line: str) -> tuple[str, str, int | None]:
         raise BadInput(f"not valid JSON ({err.msg} at column {err.colno})") from None
     if not isinstance(item, dict):
         raise BadInput('expected a JSON object {"instruction", "prompt", "original_seed"}')
-    instruction, prompt, seed = item.get("instruction"), item.get("prompt"), item.get("original_seed")
+    instruction, prompt, seed = (
+        item.get("instruction"),
+        item.get("prompt"),
+        item.get("original_seed"),
+    )
     if not isinstance(instruction, str) or not instruction.strip():
         raise BadInput('"instruction" must be a non-empty string')
     if len(instruction) > MAX_INSTRUCTION_CHARS:

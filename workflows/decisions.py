@@ -64,7 +64,9 @@ def finalize_plan(
     prompt = suggestion.prompt.strip() or context.prompt
     if prompt != suggestion.prompt.strip():
         notes.append("planner returned an empty prompt; kept the original")
-    reasoning = " ".join([suggestion.reasoning.strip(), *(n[0].upper() + n[1:] + "." for n in notes if n)])
+    reasoning = " ".join(
+        [suggestion.reasoning.strip(), *(n[0].upper() + n[1:] + "." for n in notes if n)]
+    )
     return Plan(
         prompt=prompt,
         negative_prompt=merge_negative_prompts(
@@ -106,5 +108,9 @@ def plan_instruction(
         target_duration=target_duration,
     )
     return finalize_plan(
-        instruction=instruction, context=context, suggestion=suggestion, rng=rng, video_model=video_model
+        instruction=instruction,
+        context=context,
+        suggestion=suggestion,
+        rng=rng,
+        video_model=video_model,
     )

@@ -20,7 +20,8 @@ _TEMPERATURE_RE = re.compile(
 )
 _LABEL = r"(?:\*\*)?{name}(?:\*\*)?\s*[:=]\s*(?:\*\*)?"
 _PROMPT_RE = re.compile(
-    _LABEL.format(name=r"(?:new |modified |updated |revised )?prompt") + r"(?P<value>.+?)\s*(?:\n|$)",
+    _LABEL.format(name=r"(?:new |modified |updated |revised )?prompt")
+    + r"(?P<value>.+?)\s*(?:\n|$)",
     re.IGNORECASE,
 )
 _REASONING_RE = re.compile(

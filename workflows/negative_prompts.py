@@ -13,7 +13,9 @@ from workflows.phrases import BODY_PART_RE, DEFECT_RE, LOOKS_WRONG_RE, normalise
 
 _STOP = r"(?=\s*(?:[,.;!?]|\band\b|\bbut\b|\bplease\b|\bthough\b|\bso\b|\bthis time\b|$))"
 _DETERMINERS = r"(?:(?:the|that|those|these|any|her|his|their|its|a|an|this|some|all)\s+)*"
-_AVOID_RE = re.compile(rf"\b(?:avoid|without|no more|get rid of)\s+{_DETERMINERS}(?P<x>[^,.;!?]+?){_STOP}")
+_AVOID_RE = re.compile(
+    rf"\b(?:avoid|without|no more|get rid of)\s+{_DETERMINERS}(?P<x>[^,.;!?]+?){_STOP}"
+)
 _FIX_RE = re.compile(
     rf"\b(?:fix|fixing|correct|correcting|repair|repairing|remove|removing|clean up|eliminate)\s+"
     rf"{_DETERMINERS}(?P<x>[^,.;!?]+?){_STOP}"
@@ -21,7 +23,9 @@ _FIX_RE = re.compile(
 _LOOKS_WRONG_RE = re.compile(rf"\b{_DETERMINERS}(?P<x>[a-z' -]+?)\s+{LOOKS_WRONG_RE.pattern}")
 _THINGS_THAT_DISTORT = rf"{BODY_PART_RE.pattern}|\b(?:guitar|strings|instrument|neck|wheels?)\b"
 _TEXT = r"\b(?:text|lettering|writing|letters|sign|logo)\b"
-_NOT_A_THING = re.compile(r"^(?:changing|altering|touching|moving|anything|everything|the rest)\b|\belse\b")
+_NOT_A_THING = re.compile(
+    r"^(?:changing|altering|touching|moving|anything|everything|the rest)\b|\belse\b"
+)
 _MAX_CHARS = 80
 
 

@@ -39,11 +39,13 @@ _SCOPE_ONLY = re.compile(
     r"|(?:do not|don't|dont|never) (?:change|touch|alter|modify|move) (?:anything|everything"
     r"|the rest|nothing)\b.*|(?:the )?rest (?:the )?(?:same|unchanged|as is)|as is|unchanged"
 )
-_NEGATED_CLAUSE = re.compile(r"^(?:please )?(?:do not|don't|dont|never|no|without)\b")
+_NEGATED_CLAUSE = re.compile(r"^(?:please )?(?:do not|don't|dont|never|not|no|without)\b")
 _LEAD_SCOPE = re.compile(r"^(?:please |then |so )*(?:just|only|simply)\s+")
 # What is left of a clause once its sameness phrase is removed, when it asks for nothing else.
-_EMPTY_REST = re.compile(r"(?:please|regenerate|redo|re-?do|make|keep|do|render|it|everything|the"
-                         r"|clip|scene|shot|thing|one|but|just|only|\s)*")
+_EMPTY_REST = re.compile(
+    r"(?:please|regenerate|redo|re-?do|make|keep|do|render|it|everything|the"
+    r"|clip|scene|shot|thing|one|but|just|only|\s)*"
+)
 _LEAD_FILLER = re.compile(
     r"^(?:please|pls|ok|okay|so|now|also|then|can you|could you|would you|i want you to"
     r"|i'd like you to|let's|lets)\s+"
@@ -130,7 +132,11 @@ def _decide(text: str, reading: Reading) -> tuple[str, float, str]:
     if not reading.changes:
         if reading.fixes:
             if reading.scoped:
-                return "very_low", BANDS["very_low"].typical, "a minor fix with everything else kept"
+                return (
+                    "very_low",
+                    BANDS["very_low"].typical,
+                    "a minor fix with everything else kept",
+                )
             return "very_low", BARE_FIX_TEMPERATURE, "a minor fix of a defect; the rest stays"
         if reading.scoped:
             return "low", BANDS["low"].typical, "asks to keep the clip as it is"
@@ -138,7 +144,11 @@ def _decide(text: str, reading: Reading) -> tuple[str, float, str]:
     band, temperature, _ = max(reading.changes, key=lambda c: (_band_index(c[0]), c[1]))
     several = " (compound request)" if len(reading.changes) > 1 else ""
     if reading.scoped and band == "medium_high":
-        return "moderate", BANDS["moderate"].typical, f"a significant change, scoped by keep/only{several}"
+        return (
+            "moderate",
+            BANDS["moderate"].typical,
+            f"a significant change, scoped by keep/only{several}",
+        )
     if reading.scoped:
         return "low", BANDS["low"].typical, f"a precise change with everything else kept{several}"
     whys = {

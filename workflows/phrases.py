@@ -130,7 +130,8 @@ LOOKS_WRONG_RE = re.compile(
 # A request to repair something, as opposed to a wanted effect ("make the sign flicker").
 FIX_REQUEST_RE = re.compile(
     rf"\b(?:avoid\w*|get rid of)\b"
-    rf"|\b(?:fix\w*|correct\w*|repair\w*|clean up)\b.*(?:{DEFECT_RE.pattern}|{BODY_PART_RE.pattern})"
+    rf"|\b(?:fix\w*|correct\w*|repair\w*|clean up)\b"
+    rf".*(?:{DEFECT_RE.pattern}|{BODY_PART_RE.pattern})"
     rf"|\b(?:remove|removing|no more|less|stop|kill|lose)\b.*(?:{DEFECT_RE.pattern})"
     rf"|{LOOKS_WRONG_RE.pattern}"
 )
@@ -157,7 +158,8 @@ SETTING_CHANGE_RE = re.compile(
 )
 
 CLAUSE_SPLIT_RE = re.compile(
-    r"\s*(?:[,;:]|\.\s|\bexcept(?: for)?\b|\bapart from\b|\bother than\b|\band then\b|\band also\b|\band\b|\bbut\b|\bthen\b|\bplus\b|&|\balso\b"
+    r"\s*(?:[,;:]|\.\s|\bexcept(?: for)?\b|\bapart from\b|\bother than\b"
+    r"|\band then\b|\band also\b|\band\b|\bbut\b|\bthen\b|\bplus\b|&|\balso\b"
     r"|\bwhile\b)\s*"
 )
 

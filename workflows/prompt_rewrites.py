@@ -14,11 +14,20 @@ Rule = tuple[str, str]
 
 _DAY_WORDS = r"(?:afternoon|morning|midday|noon|sunset|sunrise|dawn|dusk|twilight|daybreak)"
 _NIGHT_RULES: tuple[Rule, ...] = (
-    (r"\b(?:in|during) the (?:early |late )?(?:afternoon|morning|daytime|day|evening)\b", "at night"),
-    (r"\b(?:at|during) (?:the )?(?:sunset|sunrise|dawn|dusk|noon|midday|golden hour|twilight"
-     r"|daybreak|first light)\b", "at night"),
-    (r"\b(?:in|under) (?:the )?(?:broad |bright )?(?:daylight|sunlight|sunshine|midday sun"
-     r"|afternoon sun|morning sun)\b", "under moonlight"),
+    (
+        r"\b(?:in|during) the (?:early |late )?(?:afternoon|morning|daytime|day|evening)\b",
+        "at night",
+    ),
+    (
+        r"\b(?:at|during) (?:the )?(?:sunset|sunrise|dawn|dusk|noon|midday|golden hour|twilight"
+        r"|daybreak|first light)\b",
+        "at night",
+    ),
+    (
+        r"\b(?:in|under) (?:the )?(?:broad |bright )?(?:daylight|sunlight|sunshine|midday sun"
+        r"|afternoon sun|morning sun)\b",
+        "under moonlight",
+    ),
     (r"\bon a (?:(?:bright|clear|sunny|warm) )*(?:day|afternoon|morning)\b", "on a clear night"),
     (r"\bgolden[- ]hour\b", "moonlit"),
     (r"\b(?:sunlit|sun-drenched|sun-soaked|sunny)\b", "moonlit"),
@@ -28,9 +37,12 @@ _NIGHT_RULES: tuple[Rule, ...] = (
     (rf"\b{_DAY_WORDS}\b", "night"),
 )
 _DAY_RULES: tuple[Rule, ...] = (
-    (r"\b(?:late at|in the middle of the|in the dead of the|at|by) night\b|\bat midnight\b"
-     r"|\bafter dark\b|\bin the (?:evening|night)\b|\bat (?:dusk|twilight|sunset|sunrise|dawn)\b"
-     r"|\bduring (?:the )?golden hour\b", "during the day"),
+    (
+        r"\b(?:late at|in the middle of the|in the dead of the|at|by) night\b|\bat midnight\b"
+        r"|\bafter dark\b|\bin the (?:evening|night)\b|\bat (?:dusk|twilight|sunset|sunrise|dawn)\b"
+        r"|\bduring (?:the )?golden hour\b",
+        "during the day",
+    ),
     (r"\bnighttime\b", "daytime"),
     (r"\bmoonlit\b|\bstarlit\b", "sunlit"),
     (r"\bmoonlight\b", "sunlight"),
@@ -58,8 +70,11 @@ _MORE_MOTION_RULES: tuple[Rule, ...] = (
 _LESS_MOTION_RULES: tuple[Rule, ...] = (
     (r"\bhandheld(?: camera)?\b", "steady tripod camera"),
     (r"\bshaky(?: cam(?:era)?)?\b", "steady camera"),
-    (r"\b(?:fast|quick|rapid|whip|frenetic|energetic|dynamic|swift) (pans?|dolly|zoom|camera"
-     r"|tracking shot|motion)\b", r"slow \1"),
+    (
+        r"\b(?:fast|quick|rapid|whip|frenetic|energetic|dynamic|swift) (pans?|dolly|zoom|camera"
+        r"|tracking shot|motion)\b",
+        r"slow \1",
+    ),
 )
 
 # The closing clause per template and degree; the opposite template's clauses are removed.

@@ -57,7 +57,9 @@ _WORD_RULES: dict[str, tuple[tuple[str, str], ...]] = {
     "vulgar": ((r"\b(?:fuck\w*|shit\w*|damn\w*|bitch\w*|ass(?:hole)?s?)\b", ""),),
 }
 _WORD_RULES["toxic"] = _WORD_RULES["hate"] + _WORD_RULES["vulgar"]
-_WORD_RULES["prohibited"] = _WORD_RULES["violence"] + _WORD_RULES["sexual"] + _WORD_RULES["dangerous"]
+_WORD_RULES["prohibited"] = (
+    _WORD_RULES["violence"] + _WORD_RULES["sexual"] + _WORD_RULES["dangerous"]
+)
 _PEOPLE_CLAUSE = "original fictional characters"
 _SAFETY_CLAUSE = "tasteful, non-graphic"
 
@@ -66,7 +68,9 @@ def filter_categories(filter_reasons: list[str]) -> set[str]:
     """The responsible-AI categories named by support codes or words in the reasons."""
     found: set[str] = set()
     for reason in filter_reasons:
-        found.update(SUPPORT_CODES[code] for code in re.findall(r"\d{8}", reason) if code in SUPPORT_CODES)
+        found.update(
+            SUPPORT_CODES[code] for code in re.findall(r"\d{8}", reason) if code in SUPPORT_CODES
+        )
         for word in _CATEGORY_WORDS.findall(reason.lower()):
             found.add("violence" if word.startswith("violen") else word)
     return found

@@ -16,14 +16,24 @@ VEO_SEED_MAX = 4_294_967_295  # Veo accepts an unsigned 32-bit seed
 
 
 def is_valid_seed(seed: int | None) -> bool:
-    return isinstance(seed, int) and not isinstance(seed, bool) and VEO_SEED_MIN <= seed <= VEO_SEED_MAX
+    return (
+        isinstance(seed, int)
+        and not isinstance(seed, bool)
+        and VEO_SEED_MIN <= seed <= VEO_SEED_MAX
+    )
 
 
-def choose_seed(temperature: float, original_seed: int | None, rng: random.Random) -> tuple[int, bool, str]:
+def choose_seed(
+    temperature: float, original_seed: int | None, rng: random.Random
+) -> tuple[int, bool, str]:
     """(seed, reused, why): reuse below 0.5 when a usable original seed exists."""
     if temperature < SEED_REUSE_BELOW:
         if is_valid_seed(original_seed):
-            return original_seed, True, f"reused the original seed {original_seed} for a precise change"
+            return (
+                original_seed,
+                True,
+                f"reused the original seed {original_seed} for a precise change",
+            )
         fresh = rng.randint(VEO_SEED_MIN, VEO_SEED_MAX)
         if original_seed is None:
             return fresh, False, f"no original seed stored, so drew a fresh seed {fresh}"

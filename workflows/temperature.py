@@ -45,7 +45,10 @@ BAND_ORDER = tuple(BANDS)
 def clamp_temperature(value: float) -> tuple[float, str | None]:
     """Clamp into [0, 1]; NaN/inf become the 0.7 fallback. Returns (value, note or None)."""
     if not math.isfinite(value):
-        return FALLBACK_TEMPERATURE, f"temperature {value} is not a number; used {FALLBACK_TEMPERATURE}"
+        return (
+            FALLBACK_TEMPERATURE,
+            f"temperature {value} is not a number; used {FALLBACK_TEMPERATURE}",
+        )
     if value < 0.0 or value > 1.0:
         clamped = min(1.0, max(0.0, value))
         return clamped, f"temperature {value:g} clamped to {clamped:g}"

@@ -11,7 +11,7 @@ when in doubt, no template, and the LLM (or the offline planner) decides.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workflows.models import PlannerKind, PromptSuggestion
 from workflows.phrases import (
@@ -57,7 +57,8 @@ _CALM = (
     r"|less (?:dynamic|shaky|jittery|busy|hectic|kinetic)"
 )
 _NIGHT = (
-    r"(?:(?:at|during the|in the|into the) )?(?:night|nighttime)(?: (?:scene|shot|version|setting))?"
+    r"(?:(?:at|during the|in the|into the) )?(?:night|nighttime)"
+    r"(?: (?:scene|shot|version|setting))?"
     r"|(?:a |an )?(?:night|nighttime|late-night) (?:scene|shot|version|setting)|(?:at )?midnight"
     r"|after dark|late at night|(?:in )?the middle of the night|a night"
 )
@@ -72,9 +73,10 @@ _TIME_SHIFT = (
     r"(?: of (?:the )?day)?| day| night)?(?: over)? (?:to|into)"
 )
 _TIME_SET = (
-    rf"(?:set|place|stage|put|shoot|film|do|render|show|regenerate)(?: {_OBJ})? (?:at|during the|in the)"
+    rf"(?:set|place|stage|put|shoot|film|do|render|show|regenerate)(?: {_OBJ})? "
+    r"(?:at|during the|in the)"
 )
-_TIME_VERSION = rf"(?:do|give me|try|show me|create|generate|render) (?:a |an |the )?"
+_TIME_VERSION = r"(?:do|give me|try|show me|create|generate|render) (?:a |an |the )?"
 _HAPPEN = r"(?:(?:happen|take place|be|look like it'?s|look like|feel like|set) )?"
 
 
@@ -84,9 +86,13 @@ class Template:
     kind: str  # what one simple change of this kind is, for the reasoning line
     band: str
     patterns: tuple[str, ...]
+    compiled: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", tuple(re.compile(p) for p in self.patterns))
 
     def fullmatches(self, text: str) -> bool:
-        return any(re.fullmatch(p, text) for p in self.patterns)
+        return any(p.fullmatch(text) for p in self.compiled)
 
 
 TEMPLATES: tuple[Template, ...] = (
@@ -95,12 +101,16 @@ TEMPLATES: tuple[Template, ...] = (
         "brightness increase",
         "moderate",
         (
-            _comparative(r"brighter|bright|more (?:bright|lit|luminous)|better lit|less (?:dark|dim)"),
+            _comparative(
+                r"brighter|bright|more (?:bright|lit|luminous)|better lit|less (?:dark|dim)"
+            ),
             rf"(?:{_M} )?brighten(?: up)?(?: {_OBJ})?(?: up)?(?: {_M})?",
-            rf"(?:{_M} )?(?:increase|raise|boost|bump up|bump|turn up|crank up|lift|push|up) (?:the )?"
+            rf"(?:{_M} )?(?:increase|raise|boost|bump up|bump|turn up|crank up|lift|push|up) "
+            r"(?:the )?"
             rf"(?:overall )?(?:brightness|exposure|light levels?|lights)(?: {_M})?",
             rf"(?:add )?(?:{_M} )?more (?:light|brightness)",
-            rf"(?:(?:it'?s|it is|this is|that'?s|{_OBJ} is) )?(?:{_M} )?too (?:dark|dim|underexposed)",
+            rf"(?:(?:it'?s|it is|this is|that'?s|{_OBJ} is) )?(?:{_M} )?"
+            r"too (?:dark|dim|underexposed)",
         ),
     ),
     Template(
@@ -113,7 +123,8 @@ TEMPLATES: tuple[Template, ...] = (
             rf"(?:{_M} )?(?:decrease|lower|reduce|turn down|drop|bring down|dial down|tone down) "
             rf"(?:the )?(?:overall )?(?:brightness|exposure|light levels?|lights)(?: {_M})?",
             rf"(?:{_M} )?less (?:light|brightness)",
-            rf"(?:(?:it'?s|it is|this is|that'?s|{_OBJ} is) )?(?:{_M} )?too (?:bright|overexposed|washed out)",
+            rf"(?:(?:it'?s|it is|this is|that'?s|{_OBJ} is) )?(?:{_M} )?"
+            r"too (?:bright|overexposed|washed out)",
         ),
     ),
     Template(
@@ -145,9 +156,11 @@ TEMPLATES: tuple[Template, ...] = (
         (
             rf"(?:(?:add|give it|give me|put|i want|we need|need|i'd like|with) )?(?:{_M} )?more "
             rf"{_MOTION}(?: {_M})?(?: (?:in|to) {_OBJ})?",
-            rf"(?:add|give it|put in|introduce) (?:some |a bit of |a little |a little bit of |a touch of "
+            rf"(?:add|give it|put in|introduce) (?:some |a bit of |a little "
+            r"|a little bit of |a touch of "
             rf"|a hint of |a lot of |lots of )?{_MOTION}(?: (?:in|to) {_OBJ})?",
-            rf"(?:{_M} )?(?:increase|boost|amp up|crank up|ramp up|raise|up|pump up|dial up|turn up) "
+            rf"(?:{_M} )?(?:increase|boost|amp up|crank up|ramp up|raise|up|pump up"
+            r"|dial up|turn up) "
             rf"(?:the )?(?:amount of )?{_MOTION}(?: {_M})?",
             _comparative(r"more (?:dynamic|kinetic)|less (?:static|still)"),
             r"(?:make |have |let )?the camera (?:move|moving) more|move the camera more",
@@ -160,7 +173,8 @@ TEMPLATES: tuple[Template, ...] = (
         (
             rf"(?:(?:with|i want|we need|need|i'd like) )?(?:{_M} )?less {_MOTION}(?: {_M})?"
             rf"(?: in {_OBJ})?",
-            rf"(?:{_M} )?(?:reduce|decrease|lower|cut down|tone down|dial back|dial down|minimi[sz]e"
+            rf"(?:{_M} )?(?:reduce|decrease|lower|cut down|tone down|dial back|dial down"
+            r"|minimi[sz]e"
             rf"|limit|turn down) (?:the )?(?:amount of )?{_MOTION}(?: {_M})?",
             _comparative(rf"(?:{_CALM})(?: and (?:{_M} )?(?:{_CALM}))?"),
             rf"(?:stabili[sz]e|steady) (?:{_OBJ}|the camera)",

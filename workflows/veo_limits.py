@@ -15,7 +15,11 @@ def veo_duration(target_seconds: float) -> int:
     nonsensical target (<= 0, NaN) gets 8, the model's default: raising here would fail
     the workflow task over bad stored data instead of producing a usable clip.
     """
-    if not isinstance(target_seconds, (int, float)) or math.isnan(target_seconds) or target_seconds <= 0:
+    if (
+        not isinstance(target_seconds, (int, float))
+        or math.isnan(target_seconds)
+        or target_seconds <= 0
+    ):
         return VEO_DURATIONS[-1]
     for seconds in VEO_DURATIONS:
         if target_seconds <= seconds:
