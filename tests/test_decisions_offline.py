@@ -1,0 +1,100 @@
+"""The offline planner: each rule of the policy, read from phrasing the eval file lacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from workflows.decisions import offline_suggestion
+from workflows.models import PlannerKind
+from workflows.temperature import BANDS
+
+PROMPT = "A band plays on a rooftop at sunset, wide shot, slow dolly in, warm tones"
+
+
+@pytest.mark.parametrize(
+    ("instruction", "band"),
+    [
+        # sameness phrases -> very_low
+        ("basically identical, the drummer's sticks glitch", "very_low"),
+        ("as close as possible to the original but without the lens flare", "very_low"),
+        ("more or less the same, correct his left eye", "very_low"),
+        # a bare defect fix -> the very_low/low boundary
+        ("fix the warped hands", "very_low"),
+        # scope words -> low
+        ("keep the camera angle, just give the singer a red scarf", "low"),
+        ("change only the sky color to purple", "low"),
+        ("leave the rest alone and swap the guitar for a violin", "low"),
+        ("everything else stays, add a neon sign behind the band", "low"),
+        # intensity words -> medium_low
+        ("make the shadows a little softer", "medium_low"),
+        ("a tiny bit more contrast", "medium_low"),
+        ("subtly shift the palette toward teal", "medium_low"),
+        # moderate modifications, compounds of them
+        ("add falling confetti", "moderate"),
+        ("make the lighting moodier and add haze", "moderate"),
+        ("don't make it darker, make it warmer", "moderate"),
+        ("make the daylight lamp on the desk flicker", "moderate"),
+        # significant changes: time of day, lighting, setting -> medium_high
+        ("move it to dusk", "medium_high"),
+        ("change the time of day", "medium_high"),
+        ("use a totally different lighting setup", "medium_high"),
+        ("change the location to a beach", "medium_high"),
+        ("make it winter", "medium_high"),
+        ("make it night and add fireworks", "medium_high"),
+        # scope pulls a significant change down one step
+        ("keep the framing but make it dawn", "moderate"),
+        # complete-redo phrases -> high
+        ("start from scratch", "high"),
+        ("reimagine this clip", "high"),
+        ("I hate this, give me a fresh new take", "high"),
+        ("throw it away and do something else", "high"),
+    ],
+)
+def test_offline_band(instruction: str, band: str) -> None:
+    suggestion = offline_suggestion(instruction, PROMPT)
+    assert BANDS[band].contains(suggestion.temperature), (instruction, suggestion.reasoning)
+    assert suggestion.planner is PlannerKind.OFFLINE
+    assert suggestion.template_id is None
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    ["don't start over, just fix the hand", "not something completely different, fix the flicker"],
+)
+def test_negated_redo_is_not_a_redo(instruction: str) -> None:
+    assert offline_suggestion(instruction, PROMPT).temperature < 0.5
+
+
+def test_redo_keeps_the_scene_and_leaves_variation_to_temperature() -> None:
+    suggestion = offline_suggestion("start over", PROMPT)
+    assert suggestion.prompt == PROMPT
+    assert "complete regeneration" in suggestion.reasoning
+
+
+def test_precise_change_is_stated_and_the_rest_kept() -> None:
+    suggestion = offline_suggestion("keep the framing, just change the sign text to OPEN", PROMPT)
+    assert suggestion.prompt.startswith(PROMPT)
+    assert "change the sign text to OPEN" in suggestion.prompt  # the user's own casing
+    assert suggestion.prompt.endswith("Everything else unchanged")
+
+
+def test_time_of_day_change_rewrites_the_prompt_instead_of_appending() -> None:
+    suggestion = offline_suggestion("change the time of day to dawn", PROMPT)
+    assert "at dawn" in suggestion.prompt and "sunset" not in suggestion.prompt
+
+
+def test_compound_applies_the_template_part_and_states_the_rest() -> None:
+    suggestion = offline_suggestion("make it nighttime and add fireworks", PROMPT)
+    assert "at night" in suggestion.prompt and "sunset" not in suggestion.prompt
+    assert "Requested change: add fireworks" in suggestion.prompt
+
+
+def test_fix_is_listed_as_a_fix() -> None:
+    suggestion = offline_suggestion("almost the same, the guitar strings look wrong", PROMPT)
+    assert "Fix: the guitar strings look wrong" in suggestion.prompt
+
+
+def test_empty_instruction_gets_a_moderate_plan() -> None:
+    suggestion = offline_suggestion("   ", PROMPT)
+    assert BANDS["moderate"].contains(suggestion.temperature)
+    assert suggestion.prompt == PROMPT
