@@ -1,0 +1,23 @@
+"""Record the workflow histories the replay tests replay (tests/histories/*.json).
+
+    .venv/bin/python tests/record_histories.py
+
+Runs the end-to-end scenarios with RETAKE_RECORD_HISTORIES=1, which makes each one
+save its history. Re-record after an intended change to the workflow's commands;
+a replay failure without such a change means the workflow lost determinism.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+if __name__ == "__main__":
+    env = dict(os.environ, RETAKE_RECORD_HISTORIES="1")
+    sys.exit(
+        subprocess.call(
+            [sys.executable, "-m", "pytest", "-q", "tests/test_workflow_e2e.py"], cwd=ROOT, env=env
+        )
+    )

@@ -1,0 +1,32 @@
+"""Replay recorded histories against today's workflow code: any non-determinism fails.
+
+The histories in tests/histories/ were recorded by tests/record_histories.py from the
+end-to-end scenarios (template, LLM, offline, dry run, seed reuse, filtered, cancelled...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from workflows.regenerate_clip import RegenerateClipWorkflow
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+EXPECTED = {"template", "llm", "offline", "dry_run", "seed_reused", "filtered_once",
+            "filtered_twice", "cancelled"}
+
+
+def test_every_path_has_a_recorded_history():
+    assert EXPECTED <= {p.stem for p in HISTORIES}
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+async def test_history_replays_cleanly(path: Path):
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    replayer = Replayer(workflows=[RegenerateClipWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, f"{path.stem}: {result.replay_failure}"
