@@ -48,6 +48,7 @@ PROMPT = "A band plays on a rooftop at sunset, wide shot, slow dolly in, warm to
         ("reimagine this clip", "high"),
         ("I hate this, give me a fresh new take", "high"),
         ("throw it away and do something else", "high"),
+        ("give it another go", "high"),
     ],
 )
 def test_offline_band(instruction: str, band: str) -> None:

@@ -27,6 +27,7 @@ NIGHT = "A drummer in a dimly lit jazz club at night, static camera, moonlit win
         ("make it darker", "darker", "moderate"),
         ("a touch darker", "darker", "medium_low"),
         ("dim the lights", "darker", "moderate"),
+        ("turn the lights down a bit", "darker", "medium_low"),
         ("lower the brightness", "darker", "moderate"),
         ("make it nighttime", "nighttime", "medium_high"),
         ("make it night-time", "nighttime", "medium_high"),

@@ -91,6 +91,7 @@ REDO_RE = re.compile(
     r"(?:different|else|new)\b"
     r"|\b(?:whole|brand|completely|totally|entirely|all|fresh) new\b"
     r"|\b(?:new|different|fresh|another) (?:take|attempt|interpretation)\b"
+    r"|\b(?:another|one more) (?:go|try|attempt|version|shot)\b(?! (?:at|of) (?:the|her|his))"
     r"|\b(?:change|redo|regenerate|remake|rework) (?:absolutely )?everything\b"
     r"|\beverything different\b|\bscrap (?:it|this|that)\b|\bthrow (?:it|this|that) (?:away|out)\b"
     r"|\bhate (?:it|this|that)\b|\bre-?roll\b|\btry again\b"

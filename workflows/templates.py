@@ -109,6 +109,7 @@ TEMPLATES: tuple[Template, ...] = (
             r"(?:the )?"
             rf"(?:overall )?(?:brightness|exposure|light levels?|lights)(?: {_M})?",
             rf"(?:add )?(?:{_M} )?more (?:light|brightness)",
+            rf"turn (?:the )?(?:brightness|exposure|lights?) up(?: {_M})?",
             rf"(?:(?:it'?s|it is|this is|that'?s|{_OBJ} is) )?(?:{_M} )?"
             r"too (?:dark|dim|underexposed)",
         ),
@@ -123,6 +124,7 @@ TEMPLATES: tuple[Template, ...] = (
             rf"(?:{_M} )?(?:decrease|lower|reduce|turn down|drop|bring down|dial down|tone down) "
             rf"(?:the )?(?:overall )?(?:brightness|exposure|light levels?|lights)(?: {_M})?",
             rf"(?:{_M} )?less (?:light|brightness)",
+            rf"turn (?:the )?(?:brightness|exposure|lights?) down(?: {_M})?",
             rf"(?:(?:it'?s|it is|this is|that'?s|{_OBJ} is) )?(?:{_M} )?"
             r"too (?:bright|overexposed|washed out)",
         ),
