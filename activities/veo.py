@@ -19,6 +19,7 @@ import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
+from activities.heartbeat import heartbeating
 from activities.config import Settings
 from activities.errors import GENERATION_PENDING, INVALID_INPUT, non_retryable
 from activities.preview_backend import PreviewVideoBackend
@@ -79,7 +80,8 @@ class VideoActivities:
             activity.logger.info("submit_generation avoided a resubmission: %s",
                                  existing.operation_name)
             return existing.model_copy(update={"resubmission_avoided": True})
-        operation_name = await self._backend.submit(req)
+        async with heartbeating():
+            operation_name = await self._backend.submit(req)
         submission = Submission(operation_name=operation_name, backend=self._backend.name)
         recorded = await self._ledger.record(req, submission)
         activity.logger.info("submit_generation backend=%s operation=%s",
@@ -91,7 +93,8 @@ class VideoActivities:
         """One status check. Still running -> retryable GenerationPending (polled again by
         the retry policy); succeeded, failed and filtered are returned for the workflow."""
         attempt = activity.info().attempt
-        status = await self._backend_for(req.backend).check(req.operation_name)
+        async with heartbeating():
+            status = await self._backend_for(req.backend).check(req.operation_name)
         if status.state == GenerationState.RUNNING:
             raise ApplicationError(
                 f"Generation {req.operation_name} is still running (check {attempt}); "
@@ -111,10 +114,11 @@ class VideoActivities:
         key = video_key(req.job_id, req.clip_index, req.regeneration_id)
         stored = await self._store.find(key, req.backend)  # a previous attempt finished
         if stored is None:
-            video = await self._backend_for(req.backend).fetch_video(req.operation_name)
-            if isinstance(video, str):
-                return remote_video(video, req.backend)
-            stored = await self._store.put(key, video, req.backend)
+            async with heartbeating():
+                video = await self._backend_for(req.backend).fetch_video(req.operation_name)
+                if isinstance(video, str):
+                    return remote_video(video, req.backend)
+                stored = await self._store.put(key, video, req.backend)
         activity.logger.info("store_generated_video key=%s size=%s", key, stored.size_bytes)
         return stored
 

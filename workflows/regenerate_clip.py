@@ -75,6 +75,9 @@ _SHORT_RETRY = RetryPolicy(
     non_retryable_error_types=_NON_RETRYABLE,
 )
 _STEP_BUDGET = timedelta(minutes=10)  # how long a step may keep retrying a transient fault
+# Network activities heartbeat (activities/heartbeat.py): a crashed worker's attempt is
+# retried after this, not after the start-to-close timeout.
+_HEARTBEAT = timedelta(seconds=10)
 
 
 @workflow.defn
@@ -214,6 +217,7 @@ class RegenerateClipWorkflow:
                 enhance_prompt=plan.enhance_prompt,
             ),
             start_to_close_timeout=timedelta(seconds=120),
+            heartbeat_timeout=_HEARTBEAT,
             schedule_to_close_timeout=_STEP_BUDGET,
             retry_policy=_SHORT_RETRY,
             summary="submit to Veo",
@@ -228,6 +232,7 @@ class RegenerateClipWorkflow:
                 VideoActivities.wait_for_generation,
                 WaitRequest(operation_name=submission.operation_name, backend=submission.backend),
                 start_to_close_timeout=timedelta(seconds=60),
+                heartbeat_timeout=_HEARTBEAT,
                 schedule_to_close_timeout=timedelta(seconds=max(remaining, 1.0)),
                 retry_policy=RetryPolicy(
                     initial_interval=poll,
@@ -268,6 +273,7 @@ class RegenerateClipWorkflow:
                 video_gcs_uri=status.video_gcs_uri,
             ),
             start_to_close_timeout=timedelta(minutes=5),
+            heartbeat_timeout=_HEARTBEAT,
             schedule_to_close_timeout=_STEP_BUDGET,
             retry_policy=_SHORT_RETRY,
             summary="store video",

@@ -1,0 +1,35 @@
+"""Background heartbeats for activities that wait on the network.
+
+A worker that dies mid-call stops heartbeating, so Temporal retries the attempt
+after the short heartbeat timeout instead of the long start-to-close timeout; a
+heartbeat is also how a running activity learns that its workflow was cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from temporalio import activity
+
+HEARTBEAT_EVERY_SECONDS = 2.0
+
+
+@asynccontextmanager
+async def heartbeating(every: float = HEARTBEAT_EVERY_SECONDS) -> AsyncIterator[None]:
+    """Heartbeat every `every` seconds while the body runs (no-op outside an activity)."""
+    if not activity.in_activity():
+        yield
+        return
+
+    async def beat() -> None:
+        while True:
+            activity.heartbeat()
+            await asyncio.sleep(every)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
