@@ -44,9 +44,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+async def print_outcome(handle, *, as_json: bool) -> int:
+    """Follow to the end; print the result (exit 0) or the typed failure (exit 1)."""
+    from retake.console import follow, render, render_error
+
+    try:
+        result = await follow(handle)
+    except WorkflowFailureError as err:
+        print(render_error(err), file=sys.stderr)
+        return 1
+    print(render(result, as_json=as_json))
+    return 0
+
+
 async def regenerate(args: argparse.Namespace) -> int:
     from retake.client import connect, start_regeneration
-    from retake.console import follow, render, render_error
     from workflows.models import RegenerateClipInput, RegenerateOptions
 
     options = RegenerateOptions(dry_run=args.dry_run)
@@ -67,20 +79,13 @@ async def regenerate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    try:
-        result = await follow(handle)
-    except WorkflowFailureError as err:
-        print(render_error(err), file=sys.stderr)
-        return 1
-    print(render(result, as_json=args.json))
-    return 0
+    return await print_outcome(handle, as_json=args.json)
 
 
 async def status(args: argparse.Namespace) -> int:
     from temporalio.client import WorkflowExecutionStatus
 
     from retake.client import connect
-    from retake.console import follow, render, render_error
     from workflows.regenerate_clip import RegenerateClipWorkflow
 
     handle = (await connect()).get_workflow_handle_for(RegenerateClipWorkflow.run, args.workflow_id)
@@ -90,13 +95,7 @@ async def status(args: argparse.Namespace) -> int:
         progress = await handle.query(RegenerateClipWorkflow.progress)
         print(progress.model_dump_json() if args.json else f"{progress.stage}: {progress.detail}")
         return 0
-    try:
-        result = await follow(handle)
-    except WorkflowFailureError as err:
-        print(render_error(err), file=sys.stderr)
-        return 1
-    print(render(result, as_json=args.json))
-    return 0
+    return await print_outcome(handle, as_json=args.json)
 
 
 def main(argv: list[str]) -> int:

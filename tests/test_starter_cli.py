@@ -1,0 +1,87 @@
+"""starter.py as a person runs it: a real subprocess against the test dev server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from tests.support.temporal import retake_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def starter(*args: str, stdin: str = "", env: dict | None = None) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "starter.py", *args,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), timeout=120)
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_plan_offline_reads_json_lines_and_needs_no_services():
+    lines = [
+        {"instruction": "make it nighttime", "prompt": "A band plays on a rooftop at sunset",
+         "original_seed": 42},
+        {"instruction": "keep everything the same but change the car to blue",
+         "prompt": "A red car on a coastal road", "original_seed": 7},
+        {"instruction": "completely regenerate", "prompt": "A dancer in a studio",
+         "original_seed": None},
+    ]
+    code, out, err = await starter(
+        "plan", "--offline", stdin="\n".join(json.dumps(x) for x in lines),
+        env={"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "TEMPORAL_ADDRESS": "127.0.0.1:1"},
+    )
+    assert code == 0, err
+    plans = [json.loads(line) for line in out.splitlines()]
+    assert [p["template_id"] for p in plans] == ["nighttime", None, None]
+    assert "sunset" not in plans[0]["prompt"] and plans[0]["seed_reused"] is False
+    assert plans[1]["temperature"] < 0.5 and plans[1]["seed"] == 7 and plans[1]["seed_reused"]
+    assert plans[2]["temperature"] >= 0.8 and isinstance(plans[2]["seed"], int)
+
+
+async def test_plan_offline_reports_a_bad_line_and_plans_the_rest():
+    code, out, err = await starter(
+        "plan", "--offline",
+        stdin='not json\n{"instruction": "make it darker", "prompt": "A street at noon"}\n',
+    )
+    assert code == 2
+    assert len(out.splitlines()) == 1 and json.loads(out)["template_id"] == "darker"
+    assert json.loads(err) == {"line": 1, "error": json.loads(err)["error"]} and "JSON" in err
+
+
+async def test_regenerate_dry_run_then_real_run_then_status(
+    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, db_pool
+):
+    env = {
+        "TEMPORAL_ADDRESS": temporal_client.service_client.config.target_host,
+        "TEMPORAL_NAMESPACE": "default",
+        "RETAKE_TASK_QUEUE": task_queue,
+    }
+    job = str(sample_job_id)
+    async with run_worker(retake_settings(tmp_path)):
+        code, out, err = await starter("regenerate", job, "2", "make it nighttime", "--dry-run",
+                                       "--json", env=env)
+        assert code == 0, err
+        planned = json.loads(out)
+        assert planned["status"] == "planned" and planned["template_id"] == "nighttime"
+        assert float(planned["cost_estimate_usd"]) > 0
+
+        code, out, err = await starter("regenerate", job, "2", "make it nighttime",
+                                       "--poll-interval", "0.2", env=env)
+        assert code == 0, err
+        assert "completed" in out and "version:      2" in out and "preview, not Veo" in out
+
+        code, out, err = await starter("status", f"regenerate-{job}-2", "--json", env=env)
+        assert code == 0, err
+        assert json.loads(out)["version"] == 2 and "COMPLETED" in err
+
+        code, out, err = await starter("regenerate", job, "99", "make it nighttime", env=env)
+        assert code == 1 and "ClipNotFound" in err and "99" in err
