@@ -332,3 +332,36 @@ async def test_history_does_not_grow_with_the_wait(
     # The server spaces activity retries at least ~1 s apart, so 3 s means 3+ checks.
     assert lengths[0][1] == 1 and lengths[5][1] >= 3  # more status checks...
     assert lengths[0][0] == lengths[5][0]  # ...and not one more history event
+
+
+async def test_web_ui_sees_summary_details_and_search_attributes(
+    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, veo
+):
+    from temporalio.api.sdk.v1 import WorkflowMetadata
+
+    veo.configure(job_seconds=600)
+    async with run_worker(retake_settings(tmp_path, veo=veo)):
+        handle = await start_regeneration(
+            temporal_client, request(sample_job_id, 3, "make it nighttime"), task_queue=task_queue
+        )
+        await wait_for_stage(handle, "waiting")
+        desc = await handle.describe()
+        assert await desc.static_summary() == (
+            f"Regenerate clip 3 of job {sample_job_id}: make it nighttime"
+        )
+        metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+        assert metadata.current_details.startswith("**waiting**")
+
+        async with asyncio.timeout(30):  # visibility is eventually consistent
+            while True:
+                found = [
+                    w.id
+                    async for w in temporal_client.list_workflows(
+                        f'JobId = "{sample_job_id}" AND ClipIndex = 3'
+                    )
+                ]
+                if found:
+                    break
+                await asyncio.sleep(0.2)
+        assert found == [handle.id]
+        await handle.cancel()
