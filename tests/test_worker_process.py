@@ -1,0 +1,37 @@
+"""worker.py as operators run it: connects from the environment and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def test_worker_starts_from_env_and_drains_on_sigterm(temporal_client, postgres_dsn, tmp_path):
+    log = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": temporal_client.service_client.config.target_host,
+        "DATABASE_URL": postgres_dsn,
+        "RETAKE_TASK_QUEUE": "retake-sigterm-test",
+        "RETAKE_DATA_DIR": str(tmp_path),
+        "OPENAI_API_KEY": "",
+    }
+    with log.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "worker.py", cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+        async with asyncio.timeout(60):
+            while b"worker on task queue" not in log.read_bytes():
+                assert proc.returncode is None, log.read_text()
+                await asyncio.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(proc.wait(), timeout=60)
+    text = log.read_text()
+    assert code == 0, text
+    assert "offline planner" in text and "preview, not Veo" in text  # says what it runs on
+    assert "stopping: finishing in-flight tasks" in text
