@@ -75,8 +75,8 @@ class Figures:
             "Runs are regenerations started; completions are those that finished with a",
             "result (or, for bad input and provider refusals, with the expected typed error).",
             "Veo submissions are the emulator's count of accepted (paid) generations; new",
-            "versions are rows added to `clip_versions`. See docs/reliability-notes in each",
-            "test's docstring for what exactly each scenario breaks.",
+            "versions are rows added to `clip_versions`. Each test's docstring says exactly",
+            "what its scenario breaks and how it holds a stage open.",
             "",
         ]
         return "\n".join(lines)

@@ -1,0 +1,74 @@
+"""20 concurrent regenerations while the worker process is SIGKILLed at random moments.
+
+The moments come from a seeded generator (RETAKE_RELIABILITY_SEED, default 20),
+so a run can be repeated; where each kill lands depends on timing and is read back
+from the histories afterwards. All 20 must complete with exactly 20 new versions.
+Veo may be paid twice only where a kill cut a submit call between Veo accepting it
+and the ledger recording it, so submissions <= 20 + the submit calls cut by a kill.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from uuid import uuid4
+
+from activities.sample_data import load_sample_job
+from retake.client import start_regeneration
+from tests.reliability.helpers import RECOVERY_TIMEOUT, GatedVeo, activity_attempts, request, versions
+
+JOBS, CLIPS_PER_JOB = 4, 5  # 20 regenerations of different clips
+KILLS = 4
+SEED = int(os.environ.get("RETAKE_RELIABILITY_SEED", "20"))
+INSTRUCTIONS = ["make it nighttime", "make it a bit brighter", "completely regenerate this scene",
+                "keep everything the same but make her hair blonde", "make it darker"]
+
+
+async def test_twenty_regenerations_survive_random_worker_kills(
+    temporal_client, db_pool, spawn_worker, figures
+):
+    rng = random.Random(SEED)
+    veo = GatedVeo(job_seconds=2.0).start()
+    try:
+        worker = spawn_worker("batch", veo=veo)
+        await worker.start()
+        jobs = [await load_sample_job(db_pool, job_id=uuid4()) for _ in range(JOBS)]
+        targets = [(job, clip) for job in jobs for clip in range(CLIPS_PER_JOB)]
+        handles = [
+            await start_regeneration(
+                temporal_client, request(job, clip, INSTRUCTIONS[clip]),
+                task_queue=worker.env["RETAKE_TASK_QUEUE"])
+            for job, clip in targets
+        ]
+        results = asyncio.gather(*(h.result() for h in handles))
+
+        moments = []
+        for _ in range(KILLS):
+            moment = rng.uniform(0.2, 2.5)  # seconds after the worker said it was polling
+            await asyncio.sleep(moment)
+            worker.kill()
+            moments.append(f"{moment:.1f}")
+            await worker.start()
+        done = await asyncio.wait_for(results, RECOVERY_TIMEOUT * 2)
+
+        submissions = veo.counters()["submissions_accepted"]
+        cut = {name: [await activity_attempts(h, name) > 1 for h in handles]
+               for name in ("submit_generation", "store_generated_video")}
+        cut_submits = sum(cut["submit_generation"])
+        new_versions = [await versions(db_pool, job, clip) for job, clip in targets]
+    finally:
+        veo.stop()
+
+    assert all(r.status == "completed" and r.version == 2 for r in done)
+    assert all(v == [1, 2] for v in new_versions)  # exactly one new version per clip
+    assert len(targets) <= submissions <= len(targets) + cut_submits, (submissions, cut_submits)
+    assert worker.kills == KILLS
+    figures.add(
+        f"{len(targets)} concurrent, worker SIGKILLed {KILLS}x at random moments (seed {SEED})",
+        runs=len(targets), kills=worker.kills, completions=len(done), submissions=submissions,
+        versions=sum(len(v) - 1 for v in new_versions),
+        notes=f"kill moments (s after ready): {', '.join(moments)}; submit calls cut by a kill: "
+              f"{cut_submits}; store calls cut: {sum(cut['store_generated_video'])}; "
+              f"paid twice: {submissions - len(targets)}",
+    )
