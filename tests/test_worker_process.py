@@ -5,14 +5,25 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def test_worker_starts_from_env_and_drains_on_sigterm(temporal_client, postgres_dsn, tmp_path):
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_worker_starts_from_env_serves_metrics_and_drains_on_sigterm(
+    temporal_client, postgres_dsn, tmp_path
+):
     log = tmp_path / "worker.log"
+    metrics = f"127.0.0.1:{free_port()}"
     env = {
         **os.environ,
         "TEMPORAL_ADDRESS": temporal_client.service_client.config.target_host,
@@ -20,6 +31,7 @@ async def test_worker_starts_from_env_and_drains_on_sigterm(temporal_client, pos
         "RETAKE_TASK_QUEUE": "retake-sigterm-test",
         "RETAKE_DATA_DIR": str(tmp_path),
         "OPENAI_API_KEY": "",
+        "RETAKE_METRICS_ADDRESS": metrics,
     }
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
@@ -29,6 +41,10 @@ async def test_worker_starts_from_env_and_drains_on_sigterm(temporal_client, pos
             while b"worker on task queue" not in log.read_bytes():
                 assert proc.returncode is None, log.read_text()
                 await asyncio.sleep(0.2)
+        body = await asyncio.to_thread(
+            lambda: urllib.request.urlopen(f"http://{metrics}/metrics", timeout=10).read().decode()
+        )
+        assert "temporal_" in body  # the SDK's Prometheus metrics
         proc.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(proc.wait(), timeout=60)
     text = log.read_text()
