@@ -151,11 +151,18 @@ class HeldLock:
 
     async def blocked_query(self, application_name: str) -> str | None:
         """The SQL a backend of that application (a worker's DSN) is blocked on, if any."""
-        return await self.conn.fetchval(
+        return (await self.blocked(application_name) or [None])[0]
+
+    async def blocked(self, application_name: str) -> list[str]:
+        """The SQL of every backend of that application blocked on a lock."""
+        # Inside a transaction, pg_stat_activity is a snapshot taken at first use: clear it.
+        await self.conn.execute("SELECT pg_stat_clear_snapshot()")
+        rows = await self.conn.fetch(
             "SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            " AND application_name = $1 LIMIT 1",
+            " AND application_name = $1",
             application_name,
         )
+        return [r["query"] for r in rows]
 
 
 # --- a Veo emulator whose store fetch can be held ---------------------------------
