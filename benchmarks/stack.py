@@ -40,7 +40,7 @@ PYTHON = sys.executable
 
 @dataclass
 class Stack:
-    env: WorkflowEnvironment
+    env: WorkflowEnvironment | None
     pool: asyncpg.Pool
     dsn: str
     tmp: Path
@@ -77,17 +77,18 @@ def start_postgres(folder: Path) -> pgserver.PostgresServer:
 
 
 @contextlib.asynccontextmanager
-async def bench_stack(pool_size: int = 10) -> AsyncIterator[Stack]:
+async def bench_stack(pool_size: int = 10, temporal: bool = True) -> AsyncIterator[Stack]:
     tmp = Path(tempfile.mkdtemp(prefix="retake-bench-"))
     os.chmod(tmp, 0o755)
     server = await asyncio.to_thread(start_postgres, tmp / "pg")
     dsn = server.get_uri()
     pool = await create_pool(dsn, min_size=1, max_size=pool_size)
-    env = await start_dev_server(ui=False)
+    env = await start_dev_server(ui=False) if temporal else None
     try:
         yield Stack(env=env, pool=pool, dsn=dsn, tmp=tmp)
     finally:
-        await env.shutdown()
+        if env is not None:
+            await env.shutdown()
         await pool.close()
         with contextlib.suppress(Exception):
             await asyncio.to_thread(server.cleanup)  # stops Postgres, removes its data
