@@ -94,6 +94,21 @@ class RegenerateClipWorkflow:
 
     @workflow.run
     async def run(self, inp: RegenerateClipInput) -> RegenerateClipResult:
+        try:
+            return await self._regenerate(inp)
+        except ActivityError as err:
+            # Callers match on the typed error (README), not on which activity raised it.
+            if isinstance(err.cause, ApplicationError):
+                cause = err.cause
+                raise ApplicationError(
+                    cause.message,
+                    *cause.details,
+                    type=cause.type,
+                    non_retryable=cause.non_retryable,
+                ) from err
+            raise
+
+    async def _regenerate(self, inp: RegenerateClipInput) -> RegenerateClipResult:
         self._started = workflow.now()
         self._set_stage("validating", "checking the request")
         validate(inp)
