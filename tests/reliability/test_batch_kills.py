@@ -14,10 +14,20 @@ import os
 import random
 from uuid import uuid4
 
+from temporalio.api.enums.v1 import PendingActivityState
+
 from activities.sample_data import load_sample_job
 from retake.client import start_regeneration
-from tests.reliability.helpers import RECOVERY_TIMEOUT, GatedVeo, activity_attempts, request, versions
+from tests.reliability.helpers import (
+    RECOVERY_TIMEOUT,
+    GatedVeo,
+    activity_attempts,
+    pending_activity,
+    request,
+    versions,
+)
 
+STARTED = PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
 JOBS, CLIPS_PER_JOB = 4, 5  # 20 regenerations of different clips
 KILLS = 4
 SEED = int(os.environ.get("RETAKE_RELIABILITY_SEED", "20"))
@@ -47,8 +57,13 @@ async def test_twenty_regenerations_survive_random_worker_kills(
         for _ in range(KILLS):
             moment = rng.uniform(0.2, 2.5)  # seconds after the worker said it was polling
             await asyncio.sleep(moment)
-            worker.kill()
-            moments.append(f"{moment:.1f}")
+            pending = await asyncio.gather(
+                *(pending_activity(h, "submit_generation") for h in handles))
+            worker.kill()  # a few ms after the look, so "in flight" is approximate
+            mine = f"{worker.pid}@"  # the SDK's default worker identity is pid@host
+            in_submit = sum(1 for p in pending if p is not None and p.state == STARTED
+                            and p.last_worker_identity.startswith(mine))
+            moments.append(f"#{len(moments) + 1} at {moment:.1f} s ({in_submit} submits in flight)")
             await worker.start()
         done = await asyncio.wait_for(results, RECOVERY_TIMEOUT * 2)
 
@@ -68,7 +83,8 @@ async def test_twenty_regenerations_survive_random_worker_kills(
         f"{len(targets)} concurrent, worker SIGKILLed {KILLS}x at random moments (seed {SEED})",
         runs=len(targets), kills=worker.kills, completions=len(done), submissions=submissions,
         versions=sum(len(v) - 1 for v in new_versions),
-        notes=f"kill moments (s after ready): {', '.join(moments)}; submit calls cut by a kill: "
+        notes=f"kills (s after the worker was ready): {'; '.join(moments)}. Submit calls cut by a kill "
+              f"(attempt > 1 in history): "
               f"{cut_submits}; store calls cut: {sum(cut['store_generated_video'])}; "
               f"paid twice: {submissions - len(targets)}",
     )

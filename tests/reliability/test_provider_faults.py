@@ -165,7 +165,7 @@ async def test_auth_failures_and_bad_requests_fail_fast_typed_and_unpaid(
     "caller as ActivityError (no .type), not as the ApplicationError the README promises; "
     "workflows/regenerate_clip.py should re-raise err.cause for ApplicationError causes"))
 async def test_a_vertex_refusal_reaches_the_caller_as_a_typed_application_error(
-    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, veo_emulator
+    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, veo_emulator, figures
 ):
     """README: 'Failures arrive as WorkflowFailureError whose cause is an ApplicationError
     with a type' - true for load/plan refusals, checked here for a Veo refusal."""
@@ -178,5 +178,12 @@ async def test_a_vertex_refusal_reaches_the_caller_as_a_typed_application_error(
             temporal_client, request(sample_job_id, 1), task_queue=task_queue)
         with pytest.raises(WorkflowFailureError) as failure:
             await handle.result()
-    assert isinstance(failure.value.cause, ApplicationError), repr(failure.value.cause)
-    assert failure.value.cause.type == error_types.PROVIDER_AUTH
+    cause = failure.value.cause
+    if not isinstance(cause, ApplicationError):
+        figures.finding(
+            f"A Vertex refusal reaches the caller as `{type(cause).__name__}` wrapping the typed "
+            "`ApplicationError`, so `failure.cause.type` (the README's contract) is missing for "
+            "errors raised in submit / wait / store; load and plan errors arrive typed. "
+            "(test_a_vertex_refusal_reaches_the_caller_as_a_typed_application_error, xfail)")
+    assert isinstance(cause, ApplicationError), repr(cause)
+    assert cause.type == error_types.PROVIDER_AUTH

@@ -125,7 +125,7 @@ def check_and_record(outcome: dict, figures) -> None:
     assert outcome["submissions"] == 1, outcome  # never paid twice
     assert outcome["versions"] == [1, 2], outcome  # the original and exactly one new version
     figures.add(
-        f"SIGKILL while {stage}",
+        f"SIGKILL {'right after submit completed' if stage == 'after submit' else 'while ' + stage}",
         runs=1, kills=outcome["kills"], completions=1, submissions=outcome["submissions"],
         versions=len(outcome["versions"]) - 1,
         notes=f"stage seen at the kill: {outcome['seen_stage']}; "
