@@ -32,16 +32,12 @@ class Row:
 @dataclass
 class Figures:
     rows: list[Row] = field(default_factory=list)
-    findings: list[str] = field(default_factory=list)  # product problems a scenario found
 
     def add(self, scenario: str, *, runs: int, kills: int = 0, completions: int = 0,
             submissions: int | None = None, versions: int | None = None, notes: str = "") -> Row:
         row = Row(scenario, runs, kills, completions, submissions, versions, notes)
         self.rows.append(row)
         return row
-
-    def finding(self, text: str) -> None:
-        self.findings.append(text)
 
     def markdown(self, command: str) -> str:
         def cell(value: object) -> str:
@@ -83,8 +79,6 @@ class Figures:
             "what its scenario breaks and how it holds a stage open.",
             "",
         ]
-        if self.findings:
-            lines += ["## Problems found", ""] + [f"- {f}" for f in self.findings] + [""]
         return "\n".join(lines)
 
     def write(self, path: Path) -> None:

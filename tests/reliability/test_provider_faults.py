@@ -160,15 +160,11 @@ async def test_auth_failures_and_bad_requests_fail_fast_typed_and_unpaid(
     )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: a refusal raised by a regular activity (submit/wait/store) reaches the "
-    "caller as ActivityError (no .type), not as the ApplicationError the README promises; "
-    "workflows/regenerate_clip.py should re-raise err.cause for ApplicationError causes"))
 async def test_a_vertex_refusal_reaches_the_caller_as_a_typed_application_error(
-    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, veo_emulator, figures
+    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, veo_emulator
 ):
     """README: 'Failures arrive as WorkflowFailureError whose cause is an ApplicationError
-    with a type' - true for load/plan refusals, checked here for a Veo refusal."""
+    with a type' - for a refusal inside submit too (it once arrived as an ActivityError)."""
     from tests.support.temporal import retake_settings
 
     veo_emulator.reset()
@@ -179,11 +175,5 @@ async def test_a_vertex_refusal_reaches_the_caller_as_a_typed_application_error(
         with pytest.raises(WorkflowFailureError) as failure:
             await handle.result()
     cause = failure.value.cause
-    if not isinstance(cause, ApplicationError):
-        figures.finding(
-            f"A Vertex refusal reaches the caller as `{type(cause).__name__}` wrapping the typed "
-            "`ApplicationError`, so `failure.cause.type` (the README's contract) is missing for "
-            "errors raised in submit / wait / store; load and plan errors arrive typed. "
-            "(test_a_vertex_refusal_reaches_the_caller_as_a_typed_application_error, xfail)")
-    assert isinstance(cause, ApplicationError), repr(cause)
+    assert isinstance(cause, ApplicationError), repr(cause)  # not an ActivityError wrapper
     assert cause.type == error_types.PROVIDER_AUTH
