@@ -265,7 +265,8 @@ def run(n: int = 1000, n_long: int = 5, job_seconds: float = 60.0, long_seconds:
     lags = f["lags"]
     mid = ", ".join(f"{k.lower()}: {v}" for k, v in f["mid_wait"].items())
     events_equal = set(f["events"]) == set(f["long_events"]) and len(set(f["events"])) == 1
-    within = f["last_lag"] <= POLL_SECONDS and max(lags) <= POLL_SECONDS
+    within = f["last_lag"] <= POLL_SECONDS
+    each_within = max(lags) <= POLL_SECONDS
     lines = [
         "## Scale: regenerations in flight on one worker process",
         "",
@@ -286,7 +287,7 @@ def run(n: int = 1000, n_long: int = 5, job_seconds: float = 60.0, long_seconds:
         f"interval ({POLL_SECONDS:.0f} s): **{'met' if within else 'missed'}** |",
         f"| completion after its own job was ready, per regeneration | median "
         f"{statistics.median(lags):.1f} s, p95 {percentile(lags, 0.95):.1f} s, max "
-        f"{max(lags):.1f} s | <= {POLL_SECONDS:.0f} s |",
+        f"{max(lags):.1f} s | <= {POLL_SECONDS:.0f} s: **{'met' if each_within else 'missed'}** |",
         f"| CPU while the jobs finish (mean, % of one core) | worker {f['burst_worker_cpu']:.0f} %, "
         f"dev server {f['burst_server_cpu']:.0f} % (2 cores in all) | |",
         f"| activity slots in use while all were waiting (worker metric, {len(f['waiting_slots'])} "
