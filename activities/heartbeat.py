@@ -18,8 +18,12 @@ HEARTBEAT_EVERY_SECONDS = 2.0
 
 @asynccontextmanager
 async def heartbeating(every: float = HEARTBEAT_EVERY_SECONDS) -> AsyncIterator[None]:
-    """Heartbeat every `every` seconds while the body runs (no-op outside an activity)."""
-    if not activity.in_activity():
+    """Heartbeat every `every` seconds while the body runs.
+
+    A no-op outside an activity and in a local activity, whose liveness the workflow
+    task already tracks.
+    """
+    if not activity.in_activity() or activity.info().is_local:
         yield
         return
 

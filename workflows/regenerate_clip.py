@@ -8,10 +8,13 @@ Orchestration only: every step that touches the outside world is an activity
 (one hop away, in activities/), every decision is pure code in workflows/decisions.py.
 
 Durability choices, in one place:
-- Short steps (load, plan, persist) are local activities: retried like any activity,
-  but they cost no extra workflow-task round trip. They are idempotent, so a crash
-  that re-runs one is harmless.
-- Submission is a normal activity keyed by a regeneration id; the activity checks a
+- Load, plan, store and persist are local activities: retried like any activity,
+  but they cost no extra workflow-task round trip (docs/benchmarks.md measures the
+  difference). Each is idempotent (store writes to a deterministic key, persist is
+  keyed by the regeneration id), so a crash that re-runs one is harmless: a dead
+  worker's workflow task times out and a new worker runs the step again.
+- Submission, the paid call, is a normal activity (visible with its attempts in the
+  Web UI, heartbeating) keyed by a regeneration id; the activity checks a
   Postgres ledger first, so a retry, replay or worker crash never pays twice once
   the provider's answer is recorded (see activities/veo.py for the narrow window).
 - Waiting uses Temporal's "infrequent polling" pattern: one status check per
@@ -277,7 +280,7 @@ class RegenerateClipWorkflow:
         self._set_stage("storing", "fetching and storing the new video")
         started = workflow.now()
         info = workflow.info()
-        stored = await workflow.execute_activity_method(
+        stored = await workflow.execute_local_activity_method(
             VideoActivities.store_generated_video,
             StoreVideoRequest(
                 operation_name=submission.operation_name,
@@ -288,7 +291,6 @@ class RegenerateClipWorkflow:
                 video_gcs_uri=status.video_gcs_uri,
             ),
             start_to_close_timeout=timedelta(minutes=5),
-            heartbeat_timeout=_HEARTBEAT,
             schedule_to_close_timeout=_STEP_BUDGET,
             retry_policy=_SHORT_RETRY,
             summary="store video",
