@@ -159,12 +159,12 @@ def run(runs: int = 50) -> str:
     events, wfts, activity_tasks = f["shape"]
     rows = [
         ("direct: the same activity methods in one asyncio function", med["direct"]),
-        ("through Temporal (dev server, in-process worker)", med["temporal"]),
-        ("through Temporal, eager start (`start_regeneration(..., eager=True)`)", med["temporal_eager"]),
+        ("through Temporal, eager start (the default of `start_regeneration`)", med["temporal_eager"]),
+        ("through Temporal, lazy start (`eager=False`)", med["temporal"]),
         ("empty workflow round trip (the server's floor)", med["empty"]),
         ("empty workflow round trip, eager start", med["empty_eager"]),
     ]
-    verdict = "met" if overhead <= 3 * floor else "missed"
+    verdict = "met" if overhead_eager <= 3 * floor else "missed"  # the default path
     lines = [
         "## Orchestration overhead",
         "",
@@ -176,12 +176,12 @@ def run(runs: int = 50) -> str:
         "|---|---|---|",
         *[f"| {name} | {m:.1f} ms | {p:.1f} ms |" for name, (m, p) in rows],
         "",
-        f"- **Overhead (Temporal - direct, medians): {overhead:.1f} ms** "
-        f"= {overhead / floor:.1f} empty round trips; with eager start {overhead_eager:.1f} ms "
-        f"= {overhead_eager / floor:.1f}. Target <= 3 round trips ({3 * floor:.0f} ms here): "
-        f"**{verdict}**.",
+        f"- **Overhead (Temporal - direct, medians), default eager start: "
+        f"{overhead_eager:.1f} ms** = {overhead_eager / floor:.1f} empty round trips "
+        f"(lazy start: {overhead:.1f} ms = {overhead / floor:.1f}). Target <= 3 round trips "
+        f"({3 * floor:.0f} ms here): **{verdict}**.",
         f"- One regeneration's history: {events} events, {wfts} workflow tasks, "
-        f"{activity_tasks} activity tasks (submit, wait, store); load, rewrite and persist are "
+        f"{activity_tasks} activity tasks (submit, wait); load, rewrite, store and persist are "
         f"local activities (markers). GPT calls made over all runs: {f['llm_calls']}.",
         "",
     ]

@@ -307,8 +307,8 @@ def run(n: int = 1000, n_long: int = 5, job_seconds: float = 60.0, long_seconds:
         "(the wait is a retry of a *scheduled* activity on the server, not a sleeping coroutine).",
         "",
         "Completion lag: every job becomes ready within the few seconds the submissions took, so "
-        "the last regenerations finish behind the others' final steps (store: one activity; "
-        "persist: one local activity; two workflow tasks each) on the 2 shared cores. The "
+        "the last regenerations finish behind the others' final steps (store and persist: local "
+        "activities in one workflow task each) on the 2 shared cores. The "
         "status checks per regeneration show the check that saw each job done was the one "
         "due one interval after the previous, so the lag beyond a few hundred ms is that queue.",
         "",
