@@ -83,6 +83,18 @@ _STEP_BUDGET = timedelta(minutes=10)  # how long a step may keep retrying a tran
 _HEARTBEAT = timedelta(seconds=10)
 
 
+async def _local_step(activity, arg, *, summary: str, timeout: timedelta):
+    """Run a short, idempotent step as a local activity with the shared retry budget."""
+    return await workflow.execute_local_activity_method(
+        activity,
+        arg,
+        start_to_close_timeout=timeout,
+        schedule_to_close_timeout=_STEP_BUDGET,
+        retry_policy=_SHORT_RETRY,
+        summary=summary,
+    )
+
+
 @workflow.defn
 class RegenerateClipWorkflow:
     def __init__(self) -> None:
@@ -141,13 +153,11 @@ class RegenerateClipWorkflow:
     async def _load_context(self, inp: RegenerateClipInput) -> ClipContext:
         self._set_stage("loading", f"reading job {inp.job_id}, clip {inp.clip_index}")
         started = workflow.now()
-        context = await workflow.execute_local_activity_method(
+        context = await _local_step(
             JobStoreActivities.load_clip_context,
             ClipRef(job_id=inp.job_id, clip_index=inp.clip_index),
-            start_to_close_timeout=timedelta(seconds=30),
-            schedule_to_close_timeout=_STEP_BUDGET,
-            retry_policy=_SHORT_RETRY,
             summary="load clip context",
+            timeout=timedelta(seconds=30),
         )
         self._timings.load = self._since(started)
         return context
@@ -157,17 +167,15 @@ class RegenerateClipWorkflow:
         suggestion = decisions.match_template(inp.instruction, context.prompt)
         if suggestion is None:
             self._set_stage("planning", "asking the planner to rewrite the prompt")
-            suggestion = await workflow.execute_local_activity_method(
+            suggestion = await _local_step(
                 PromptActivities.suggest_prompt,
                 PromptRequest(
                     instruction=inp.instruction,
                     context=context,
                     conversation=inp.conversation[-CONVERSATION_MESSAGES_FOR_LLM:],
                 ),
-                start_to_close_timeout=timedelta(seconds=90),
-                schedule_to_close_timeout=_STEP_BUDGET,
-                retry_policy=_SHORT_RETRY,
                 summary="rewrite prompt",
+                timeout=timedelta(seconds=90),
             )
         else:
             self._set_stage("planning", f"template '{suggestion.template_id}' applies")
@@ -280,7 +288,7 @@ class RegenerateClipWorkflow:
         self._set_stage("storing", "fetching and storing the new video")
         started = workflow.now()
         info = workflow.info()
-        stored = await workflow.execute_local_activity_method(
+        stored = await _local_step(
             VideoActivities.store_generated_video,
             StoreVideoRequest(
                 operation_name=submission.operation_name,
@@ -290,10 +298,8 @@ class RegenerateClipWorkflow:
                 regeneration_id=f"{info.workflow_id}/{info.run_id}",
                 video_gcs_uri=status.video_gcs_uri,
             ),
-            start_to_close_timeout=timedelta(minutes=5),
-            schedule_to_close_timeout=_STEP_BUDGET,
-            retry_policy=_SHORT_RETRY,
             summary="store video",
+            timeout=timedelta(minutes=5),
         )
         self._timings.store = self._since(started)
         return stored
@@ -302,7 +308,7 @@ class RegenerateClipWorkflow:
         self._set_stage("saving", "recording the new clip version")
         started = workflow.now()
         info = workflow.info()
-        persisted = await workflow.execute_local_activity_method(
+        persisted = await _local_step(
             JobStoreActivities.persist_clip_version,
             PersistRequest(
                 job_id=inp.job_id,
@@ -315,10 +321,8 @@ class RegenerateClipWorkflow:
                 seed=plan.seed,
                 temperature=plan.temperature,
             ),
-            start_to_close_timeout=timedelta(seconds=30),
-            schedule_to_close_timeout=_STEP_BUDGET,
-            retry_policy=_SHORT_RETRY,
             summary="persist version",
+            timeout=timedelta(seconds=30),
         )
         self._timings.persist = self._since(started)
         return persisted.version_number
