@@ -41,6 +41,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     demo.add_argument("--instruction", default="make it nighttime")
     demo.add_argument("--poll-interval", type=float, default=1.0)
     demo.add_argument("--keep-running", action="store_true", help="keep the Web UI up afterwards")
+    demo.add_argument("--port", type=int, default=7233, help="dev server port")
+    demo.add_argument("--ui-port", type=int, default=8233, help="Web UI port")
     return parser.parse_args(argv)
 
 
@@ -112,7 +114,12 @@ def main(argv: list[str]) -> int:
 
     return asyncio.run(
         run_demo(
-            args.clip, args.instruction, keep_running=args.keep_running, poll_interval=args.poll_interval
+            args.clip,
+            args.instruction,
+            keep_running=args.keep_running,
+            poll_interval=args.poll_interval,
+            port=args.port,
+            ui_port=args.ui_port,
         )
     )
 

@@ -27,7 +27,13 @@ SERVER_PORT = 7233
 
 
 async def run_demo(
-    clip_index: int, instruction: str, *, keep_running: bool, poll_interval: float
+    clip_index: int,
+    instruction: str,
+    *,
+    keep_running: bool,
+    poll_interval: float,
+    port: int = SERVER_PORT,
+    ui_port: int = UI_PORT,
 ) -> int:
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -39,15 +45,15 @@ async def run_demo(
     print(f"database: {'DATABASE_URL' if settings.database_url else 'embedded Postgres in ' + str(settings.data_dir / 'postgres')}; sample job {job_id} loaded", file=out)
 
     env = None
-    if os.environ.get("TEMPORAL_ADDRESS") or port_is_open("127.0.0.1", SERVER_PORT):
-        client = await connect()
+    if os.environ.get("TEMPORAL_ADDRESS") or port_is_open("127.0.0.1", port):
+        client = await connect(None if os.environ.get("TEMPORAL_ADDRESS") else f"localhost:{port}")
         ui = "your Temporal Web UI"
     else:
         env = await start_dev_server(
-            port=SERVER_PORT, ui_port=UI_PORT, state_file=settings.data_dir / "temporal.db"
+            port=port, ui_port=ui_port, state_file=settings.data_dir / "temporal.db"
         )
         client = env.client
-        ui = f"http://localhost:{UI_PORT}"
+        ui = f"http://localhost:{ui_port}"
     print(f"temporal: {'embedded dev server, Web UI ' + ui if env else client.service_client.config.target_host}", file=out)
 
     worker = build_worker(client, settings, RetakeActivities.from_settings(settings, pool))

@@ -85,3 +85,30 @@ async def test_regenerate_dry_run_then_real_run_then_status(
 
         code, out, err = await starter("regenerate", job, "99", "make it nighttime", env=env)
         assert code == 1 and "ClipNotFound" in err and "99" in err
+
+
+async def test_demo_runs_the_main_job_on_the_embedded_default(postgres_root):
+    """`starter.py demo` with no settings: its own Postgres, dev server, worker; clip 3."""
+    from tests.test_worker_process import free_port
+
+    unset = ("TEMPORAL_ADDRESS", "DATABASE_URL", "OPENAI_API_KEY", "GOOGLE_API_KEY",
+             "GOOGLE_CLOUD_PROJECT", "RETAKE_VIDEO_BACKEND")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    data_dir = postgres_root / "demo-data"  # pgserver's user must reach it (not tmp_path)
+    env["RETAKE_DATA_DIR"] = str(data_dir)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "starter.py", "demo", "--port", str(free_port()),
+        "--ui-port", str(free_port()),
+        cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=180)
+    out = out.decode()
+    assert proc.returncode == 0, out + err.decode()
+    assert "offline planner (no OpenAI key)" in out and "preview, not Veo" in out
+    assert "clip 3 of job 550e8400-e29b-41d4-a716-446655440000: completed" in out
+    assert "template 'nighttime'" in out and "fresh seed" in out  # clip 3 has no stored seed
+    stored = next(line.split(": ", 1)[1] for line in out.splitlines()
+                  if line.startswith("stored video: "))
+    assert Path(stored).is_file() and str(data_dir) in stored
+    assert "Web UI: http://localhost:" in out
