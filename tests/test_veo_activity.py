@@ -331,7 +331,7 @@ async def test_unknown_operation_is_non_retryable_not_found(video, fresh_veo_emu
 async def test_wrong_api_key_is_a_non_retryable_auth_failure(
     fresh_veo_emulator, sample_job_id, tmp_path, db_pool
 ):
-    wrong = "AIzaWrongKey-0000000000000000000000"
+    wrong = "AIzaWrongKey-000000000000000"
     settings = veo_settings(fresh_veo_emulator, tmp_path, google_api_key=SecretStr(wrong))
     video = VideoActivities.from_settings(settings, db_pool)
     try:

@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 
 from tests.emulators.threaded_app import ThreadedApp
 
-DEFAULT_API_KEY = "sk-emulator-0123456789abcdefXYZ"
+DEFAULT_API_KEY = "sk-emulator-0123456"
 ReplyFault = Literal[
     "malformed_json", "plain_text", "refusal", "content_filter", "broken_body"
 ]

@@ -39,7 +39,7 @@ from aiohttp import web
 
 from tests.emulators.threaded_app import ThreadedApp
 
-DEFAULT_API_KEY = "AIzaEmulatorKey-0123456789abcdefXYZ"
+DEFAULT_API_KEY = "AIzaEmulatorKey-0123456789ab"
 DEFAULT_ACCESS_TOKEN = "ya29.emulator-access-token-0123456789"
 KNOWN_MODELS = [
     "veo-3.1-generate-preview",

@@ -35,8 +35,8 @@ LLM_INSTRUCTIONS = [  # none matches a template: each needs the planner
     "make the band wear matching yellow jackets",
     "add a flock of pigeons taking off behind them",
 ]
-WRONG_OPENAI_KEY = "sk-wrong-key-reliability-0123456789"
-WRONG_GOOGLE_KEY = "AIzaWrongKeyReliability-0123456789abcd"
+WRONG_OPENAI_KEY = "sk-wrong-key-reliab"
+WRONG_GOOGLE_KEY = "AIzaWrongKeyReliability-01234"
 
 
 async def test_thirty_percent_provider_faults_and_timeouts_then_all_complete(
