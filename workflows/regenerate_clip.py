@@ -224,9 +224,8 @@ class RegenerateClipWorkflow:
 
     async def _submit(self, inp: RegenerateClipInput, plan: Plan, attempt: int) -> Submission:
         self._set_stage("submitting", f"sending the generation to {plan.video_model}")
-        info = workflow.info()
         # Stable across retries, replays and worker crashes; new for a filtered retry.
-        regeneration_id = f"{info.workflow_id}/{info.run_id}/{attempt}"
+        regeneration_id = f"{self._regeneration_id()}/{attempt}"
         return await workflow.execute_activity_method(
             VideoActivities.submit_generation,
             GenerationRequest(
@@ -287,7 +286,6 @@ class RegenerateClipWorkflow:
     ) -> StoredVideo:
         self._set_stage("storing", "fetching and storing the new video")
         started = workflow.now()
-        info = workflow.info()
         stored = await _local_step(
             VideoActivities.store_generated_video,
             StoreVideoRequest(
@@ -295,7 +293,7 @@ class RegenerateClipWorkflow:
                 backend=submission.backend,
                 job_id=inp.job_id,
                 clip_index=inp.clip_index,
-                regeneration_id=f"{info.workflow_id}/{info.run_id}",
+                regeneration_id=self._regeneration_id(),
                 video_gcs_uri=status.video_gcs_uri,
             ),
             summary="store video",
@@ -307,13 +305,12 @@ class RegenerateClipWorkflow:
     async def _persist(self, inp: RegenerateClipInput, plan: Plan, stored: StoredVideo) -> int:
         self._set_stage("saving", "recording the new clip version")
         started = workflow.now()
-        info = workflow.info()
         persisted = await _local_step(
             JobStoreActivities.persist_clip_version,
             PersistRequest(
                 job_id=inp.job_id,
                 clip_index=inp.clip_index,
-                regeneration_id=f"{info.workflow_id}/{info.run_id}",
+                regeneration_id=self._regeneration_id(),
                 video_url=stored.url,
                 prompt=plan.prompt,
                 negative_prompt=plan.negative_prompt,
@@ -328,6 +325,11 @@ class RegenerateClipWorkflow:
         return persisted.version_number
 
     # --- bookkeeping ---------------------------------------------------------------
+
+    def _regeneration_id(self) -> str:
+        """This run's id: keys the stored video and the persisted version."""
+        info = workflow.info()
+        return f"{info.workflow_id}/{info.run_id}"
 
     def _since(self, started) -> float:
         return (workflow.now() - started).total_seconds()
