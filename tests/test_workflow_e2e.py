@@ -19,6 +19,7 @@ from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import ApplicationError, CancelledError, WorkflowAlreadyStartedError
 
 from retake.client import start_regeneration
+from retake.console import pending_polls
 from tests.support.temporal import retake_settings
 from workflows import error_types
 from workflows.models import (
@@ -297,6 +298,9 @@ async def test_concurrent_start_is_refused_and_cancellation_persists_nothing(
         await wait_for_stage(handle, "waiting")
         progress = await handle.query(RegenerateClipWorkflow.progress)
         assert "Veo is generating" in progress.detail
+        async with asyncio.timeout(30):  # live status checks: the wait activity's attempt
+            while (await pending_polls(handle) or 0) < 2:
+                await asyncio.sleep(0.2)
 
         with pytest.raises(WorkflowAlreadyStartedError):
             await start_regeneration(temporal_client, inp, task_queue=task_queue)

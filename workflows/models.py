@@ -205,7 +205,13 @@ class PersistResult(BaseModel):
 
 
 class Progress(BaseModel):
-    """Answer of the `progress` query; also shown in the Web UI's current details."""
+    """Answer of the `progress` query; also shown in the Web UI's current details.
+
+    Workflow time stands still between workflow events, so `elapsed_seconds` is as of
+    the last stage change, and `polls` counts finished waits. While Veo runs, the live
+    count of status checks is the pending `wait_for_generation` activity's attempt
+    (`retake.console.pending_polls`, and the Web UI's pending activity).
+    """
 
     stage: str
     detail: str = ""
