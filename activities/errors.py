@@ -64,7 +64,7 @@ def retryable(
     return ApplicationError(redact(message), type=type_, next_retry_delay=delay)
 
 
-def parse_retry_after(headers: "httpx.Headers | dict | None") -> float | None:
+def parse_retry_after(headers: httpx.Headers | dict | None) -> float | None:
     """Seconds from a Retry-After (or retry-after-ms) header; None when absent or a date."""
     if not headers:
         return None

@@ -19,9 +19,9 @@ import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from activities.heartbeat import heartbeating
 from activities.config import Settings
 from activities.errors import GENERATION_PENDING, INVALID_INPUT, non_retryable
+from activities.heartbeat import heartbeating
 from activities.preview_backend import PreviewVideoBackend
 from activities.submission_ledger import SubmissionLedger
 from activities.veo_backend import VertexVeoBackend

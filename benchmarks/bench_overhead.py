@@ -18,13 +18,13 @@ import random
 import time
 import uuid
 
+from empty_workflow import EmptyWorkflow
 from stack import bench_stack, sample_with_local_references, summary_ms
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import ActivityEnvironment
 from temporalio.worker import Worker
 
 from activities.sample_data import load_sample_job
-from empty_workflow import EmptyWorkflow
 from retake.client import start_regeneration
 from retake.wiring import RetakeActivities, build_worker
 from tests.emulators.openai_emulator import OpenAIEmulator

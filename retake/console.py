@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from temporalio.client import WorkflowHandle
 
@@ -25,7 +25,7 @@ async def pending_polls(handle: WorkflowHandle) -> int | None:
 async def follow(handle: WorkflowHandle, *, out=sys.stderr, every: float = 0.5) -> RegenerateClipResult:
     """Show progress on one line until the workflow closes; return (or raise) its result."""
     result = asyncio.ensure_future(handle.result())
-    started = (await handle.describe()).start_time or datetime.now(timezone.utc)
+    started = (await handle.describe()).start_time or datetime.now(UTC)
     live = out.isatty()
     last = ""
     while not result.done():
@@ -35,7 +35,7 @@ async def follow(handle: WorkflowHandle, *, out=sys.stderr, every: float = 0.5) 
         except Exception:  # the workflow may close between two calls; the result tells
             progress, polls = None, None
         if progress is not None:
-            elapsed = (datetime.now(timezone.utc) - started).total_seconds()
+            elapsed = (datetime.now(UTC) - started).total_seconds()
             line = f"[{elapsed:6.1f}s] {progress.stage}: {progress.detail}"
             if polls:
                 line += f" (status checks: {polls})"

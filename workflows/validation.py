@@ -11,9 +11,9 @@ import unicodedata
 
 from temporalio.exceptions import ApplicationError
 
+from workflows.error_types import INVALID_INPUT
 from workflows.models import MAX_INSTRUCTION_CHARS, RegenerateClipInput
 
-from workflows.error_types import INVALID_INPUT
 MAX_CONVERSATION_MESSAGES = 50
 MAX_MESSAGE_CHARS = 8000
 POLL_INTERVAL_RANGE = (0.05, 300.0)

@@ -21,7 +21,13 @@ from temporalio.exceptions import ApplicationError
 from activities.sample_data import load_sample_job
 from retake.client import start_regeneration
 from tests.emulators.openai_emulator import OpenAIEmulator
-from tests.reliability.helpers import RECOVERY_TIMEOUT, GatedVeo, activity_attempts, request, versions
+from tests.reliability.helpers import (
+    RECOVERY_TIMEOUT,
+    GatedVeo,
+    activity_attempts,
+    request,
+    versions,
+)
 from tests.reliability.leaks import history_text, leaks
 from workflows import error_types
 
@@ -108,7 +114,7 @@ async def test_auth_failures_and_bad_requests_fail_fast_typed_and_unpaid(
     }
     emulators, workers, handles = {}, [], {}
     try:
-        for clip, (what, uses_llm, wrong, fault, _) in cases.items():
+        for clip, (_what, _uses_llm, wrong, fault, _) in cases.items():
             veo, llm_server = GatedVeo().start(), OpenAIEmulator().start()
             llm = llm_server.control()
             emulators[clip] = (veo, llm_server, llm)

@@ -13,6 +13,7 @@ import pytest_asyncio
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from activities.config import Settings
 from retake.embedded import start_dev_server
 
 
@@ -35,14 +36,12 @@ def task_queue() -> str:
     return f"retake-test-{uuid.uuid4().hex[:8]}"
 
 
-def retake_settings(tmp_path, *, openai=None, veo=None, **extra) -> "Settings":
+def retake_settings(tmp_path, *, openai=None, veo=None, **extra) -> Settings:
     """Worker settings for a test: emulators instead of providers, a tmp video store.
 
     `openai` / `veo` are emulator controls (or None for the offline planner / the
     preview backend).
     """
-    from activities.config import Settings
-
     values: dict = {
         "RETAKE_VIDEO_STORE_DIR": str(tmp_path / "videos"),
         "RETAKE_DATA_DIR": str(tmp_path / "data"),
