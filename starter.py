@@ -125,4 +125,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    from retake.process import exit_without_teardown
+
+    exit_without_teardown(main(sys.argv[1:]))

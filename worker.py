@@ -52,4 +52,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    from retake.process import exit_without_teardown
+
     asyncio.run(main())
+    exit_without_teardown(0)

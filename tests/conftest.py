@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import pytest
+
+from retake.process import exit_without_teardown
 
 pytest_plugins = [
     "tests.support.postgres",  # a real Postgres (pgserver, or TEST_DATABASE_URL)
@@ -23,13 +24,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Leave without interpreter teardown once the summary is printed.
-
-    The Temporal SDK's Rust core occasionally aborts the interpreter at exit after
-    its servers shut down (seen here about once in four runs); the suite's result is
-    already decided and printed by now, so exit with it directly.
-    """
+    """Leave without interpreter teardown once the summary is printed (retake/process.py)."""
     if _exit_status and not os.environ.get("RETAKE_NORMAL_EXIT"):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(_exit_status[-1])
+        exit_without_teardown(_exit_status[-1])
