@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from datetime import UTC, datetime
 
@@ -81,7 +80,3 @@ def render_error(err: BaseException) -> str:
     kind = getattr(cause, "type", None) or type(cause).__name__
     message = getattr(cause, "message", None) or str(cause)
     return f"regeneration failed: {kind}: {message}"
-
-
-def dump_json(obj: object) -> str:
-    return json.dumps(obj, indent=2, default=str)

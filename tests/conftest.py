@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from retake.process import exit_without_teardown
@@ -25,5 +23,5 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Leave without interpreter teardown once the summary is printed (retake/process.py)."""
-    if _exit_status and not os.environ.get("RETAKE_NORMAL_EXIT"):
+    if _exit_status:
         exit_without_teardown(_exit_status[-1])

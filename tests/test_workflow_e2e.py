@@ -9,6 +9,7 @@ scenario's history is saved to tests/histories/ for the replay tests.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -74,15 +75,11 @@ async def versions(db_pool, job_id: UUID, clip: int) -> list[dict]:
 
 async def clip_entries(db_pool, job_id: UUID) -> list[dict]:
     """The video_generator stage's clips, as the pipeline stores them."""
-    from activities.data_loader import load_clips_from_job_stages  # noqa: F401  (same parser)
-
     metadata = await db_pool.fetchval(
         "SELECT metadata FROM job_stages WHERE job_id = $1 AND stage_name = 'video_generator'",
         job_id,
     )
     if isinstance(metadata, str):
-        import json
-
         metadata = json.loads(metadata)
     return metadata["clips"]["clips"]
 
