@@ -60,7 +60,7 @@ async def print_outcome(handle, *, as_json: bool) -> int:
 
 
 async def regenerate(args: argparse.Namespace) -> int:
-    from retake.client import connect, start_regeneration
+    from retake.client import connect, start_regeneration, workflow_id_for
     from workflows.models import RegenerateClipInput, RegenerateOptions
 
     options = RegenerateOptions(dry_run=args.dry_run)
@@ -77,7 +77,7 @@ async def regenerate(args: argparse.Namespace) -> int:
     except WorkflowAlreadyStartedError:
         print(
             f"clip {args.clip_index} of job {args.job_id} is already being regenerated; "
-            f"follow it with: python starter.py status regenerate-{args.job_id}-{args.clip_index}",
+            f"follow it with: python starter.py status {workflow_id_for(args.job_id, args.clip_index)}",
             file=sys.stderr,
         )
         return 2
@@ -87,14 +87,13 @@ async def regenerate(args: argparse.Namespace) -> int:
 async def status(args: argparse.Namespace) -> int:
     from temporalio.client import WorkflowExecutionStatus
 
-    from retake.client import connect
-    from workflows.regenerate_clip import RegenerateClipWorkflow
+    from retake.client import connect, get_progress, regeneration_handle
 
-    handle = (await connect()).get_workflow_handle_for(RegenerateClipWorkflow.run, args.workflow_id)
+    handle = regeneration_handle(await connect(), args.workflow_id)
     desc = await handle.describe()
     print(f"{args.workflow_id}: {desc.status.name if desc.status else 'UNKNOWN'}", file=sys.stderr)
     if desc.status == WorkflowExecutionStatus.RUNNING:
-        progress = await handle.query(RegenerateClipWorkflow.progress)
+        progress = await get_progress(handle)
         print(progress.model_dump_json() if args.json else f"{progress.stage}: {progress.detail}")
         return 0
     return await print_outcome(handle, as_json=args.json)

@@ -15,7 +15,8 @@ import signal
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from activities.config import Settings
-from activities.db import create_pool, resolve_database_url
+from activities.postgres.embedded import resolve_database_url
+from activities.postgres.pool import create_pool
 from retake.client import connect
 from retake.wiring import RetakeActivities, build_worker, describe_backends
 

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workflows.conventions import DEFAULT_TASK_QUEUE
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -24,7 +26,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=PROJECT_ROOT / ".data", alias="RETAKE_DATA_DIR")
 
     # Temporal (address/namespace/TLS/API key come from the SDK's envconfig).
-    task_queue: str = Field(default="retake", alias="RETAKE_TASK_QUEUE")
+    task_queue: str = Field(default=DEFAULT_TASK_QUEUE, alias="RETAKE_TASK_QUEUE")
     max_concurrent_activities: int = Field(default=100, alias="RETAKE_MAX_CONCURRENT_ACTIVITIES")
     max_concurrent_workflow_tasks: int = Field(
         default=100, alias="RETAKE_MAX_CONCURRENT_WORKFLOW_TASKS"

@@ -15,22 +15,12 @@ from datetime import timedelta
 import httpx2 as httpx  # the HTTP library under both openai and google-genai
 from temporalio.exceptions import ApplicationError
 
-from workflows.error_types import (  # noqa: F401  re-exported: one list of type names
-    CLIP_NOT_FOUND,
-    CONTENT_FILTERED,
-    DATABASE_UNAVAILABLE,
-    GENERATION_FAILED,
-    GENERATION_PENDING,
-    GENERATION_TIMED_OUT,
-    INVALID_INPUT,
-    INVALID_METADATA,
-    JOB_NOT_FOUND,
+from workflows.error_types import (
     PROVIDER_AUTH,
     PROVIDER_BAD_REQUEST,
     PROVIDER_NOT_FOUND,
     PROVIDER_RATE_LIMITED,
     PROVIDER_UNAVAILABLE,
-    STAGE_MISSING,
 )
 
 _SECRET_PATTERNS = [

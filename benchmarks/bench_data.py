@@ -20,11 +20,11 @@ import uuid
 from stack import bench_stack, summary_ms
 from temporalio.testing import ActivityEnvironment
 
-from activities import data_loader
-from activities.db import reset_shared_pool
-from activities.job_store import JobStoreActivities
-from activities.sample_data import load_sample_job, read_sample
-from workflows.models import ClipRef
+from activities.job_store import stage_loaders as data_loader
+from activities.job_store.job_store_activities import JobStoreActivities
+from activities.job_store.sample_data import load_sample_job, read_sample
+from activities.postgres.pool import reset_shared_pool
+from workflows.step_models import ClipRef
 
 WARMUP = 10
 

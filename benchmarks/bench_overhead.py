@@ -24,19 +24,17 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.testing import ActivityEnvironment
 from temporalio.worker import Worker
 
-from activities.sample_data import load_sample_job
+from activities.job_store.sample_data import load_sample_job
 from retake.client import start_regeneration
 from retake.wiring import RetakeActivities, build_worker
 from tests.emulators.openai_emulator import OpenAIEmulator
 from tests.emulators.veo_emulator import VeoEmulator
 from workflows import decisions
-from workflows.models import (
+from workflows.models import RegenerateClipInput, RegenerateOptions
+from workflows.step_models import (
     ClipRef,
     GenerationRequest,
     PersistRequest,
-    PromptRequest,
-    RegenerateClipInput,
-    RegenerateOptions,
     StoreVideoRequest,
     WaitRequest,
 )
@@ -59,13 +57,10 @@ async def direct(acts: RetakeActivities, inp: RegenerateClipInput) -> int:
     validate(inp)
     context = await env.run(acts.job_store.load_clip_context,
                             ClipRef(job_id=inp.job_id, clip_index=inp.clip_index))
-    suggestion = decisions.match_template(inp.instruction, context.prompt)
-    if suggestion is None:
-        suggestion = await env.run(acts.prompt.suggest_prompt,
-                                   PromptRequest(instruction=inp.instruction, context=context))
-    plan = decisions.finalize_plan(instruction=inp.instruction, context=context,
-                                   suggestion=suggestion, rng=random.Random(),
-                                   video_model=inp.options.video_model)
+    plan = await decisions.plan_clip(
+        inp.instruction, context, conversation=inp.conversation, rng=random.Random(),
+        video_model=inp.options.video_model,
+        ask_planner=lambda request: env.run(acts.prompt.suggest_prompt, request))
     regeneration_id = f"direct-{uuid.uuid4()}"
     submission = await env.run(acts.video.submit_generation, GenerationRequest(
         regeneration_id=f"{regeneration_id}/0", job_id=inp.job_id, clip_index=inp.clip_index,

@@ -17,7 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from workflows.decisions import plan_instruction  # noqa: E402
+from activities.planner.offline_planner import plan_offline  # noqa: E402
 
 SHARED_EVAL = REPO.parent / "shared" / "eval" / "instructions.jsonl"
 UNSEEN = REPO / "tests" / "data" / "unseen_instructions.jsonl"
@@ -33,7 +33,7 @@ def _load(path: Path) -> list[dict]:
 def _template_share(items: list[dict]) -> float:
     rng = random.Random(0)
     fired = sum(
-        plan_instruction(i["instruction"], i["prompt"], i["original_seed"], rng).template_id
+        plan_offline(i["instruction"], i["prompt"], i["original_seed"], rng).template_id
         is not None
         for i in items
     )
@@ -49,7 +49,7 @@ def run() -> str:
     for _ in range(ROUNDS):
         for item in items:
             t0 = time.perf_counter_ns()
-            plan_instruction(item["instruction"], item["prompt"], item["original_seed"], rng)
+            plan_offline(item["instruction"], item["prompt"], item["original_seed"], rng)
             timings_us.append((time.perf_counter_ns() - t0) / 1000)
     elapsed = time.perf_counter() - started
     timings_us.sort()

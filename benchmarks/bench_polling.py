@@ -26,7 +26,7 @@ from google import genai
 from google.genai import types
 from stack import bench_stack, sample_with_local_references
 
-from activities.sample_data import load_sample_job
+from activities.job_store.sample_data import load_sample_job
 from retake.client import start_regeneration
 from retake.wiring import RetakeActivities, build_worker
 from tests.emulators.veo_emulator import VeoEmulator

@@ -39,7 +39,7 @@ from stack import (
 from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import Client, WorkflowHandle
 
-from activities.sample_data import load_sample_job
+from activities.job_store.sample_data import load_sample_job
 from retake.client import start_regeneration
 from tests.emulators.veo_emulator import DEFAULT_API_KEY
 from workflows.models import RegenerateClipInput, RegenerateOptions

@@ -32,7 +32,7 @@ from temporalio.client import Client  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from activities.config import Settings  # noqa: E402
-from activities.db import create_pool  # noqa: E402
+from activities.postgres.pool import create_pool  # noqa: E402
 from retake.embedded import start_dev_server  # noqa: E402
 
 PYTHON = sys.executable
@@ -150,7 +150,7 @@ def sample_with_local_references(folder: Path, asset_base_url: str) -> Path:
     """
     import re
 
-    from activities.sample_data import default_sample_path
+    from activities.job_store.sample_data import default_sample_path
 
     text = default_sample_path().read_text()
     text = re.sub(r"https://storage\.example\.com/jobs/[^/\"]+/refs/([^\"/]+)",

@@ -1,9 +1,14 @@
 """How anyone (the chatbot backend, starter.py, tests) talks to Retake through Temporal.
 
+Light on purpose: it needs temporalio and pydantic only, never the worker side
+(asyncpg, openai, google-genai, the activities). The workflow is started by its
+registered name with typed input and result.
+
 `connect` reads the SDK's envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 TEMPORAL_API_KEY, TEMPORAL_TLS*, or a TOML profile) and always uses the pydantic
-data converter. `start_regeneration` fixes the conventions every caller must share:
-one regeneration per clip at a time, searchable by job and clip.
+data converter. `start_regeneration` fixes the conventions every caller must share
+(workflows/conventions.py): one regeneration per clip at a time, searchable by job
+and clip.
 """
 
 from __future__ import annotations
@@ -18,10 +23,24 @@ from temporalio.common import (
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfigProfile
 
-from activities.config import Settings
-from workflows import search_attributes
-from workflows.models import RegenerateClipInput, RegenerateClipResult
-from workflows.regenerate_clip import RegenerateClipWorkflow
+from workflows import conventions
+from workflows.conventions import workflow_id_for
+from workflows.models import ChatMessage, Progress, RegenerateClipInput, RegenerateClipResult
+
+__all__ = [
+    "ChatMessage",
+    "Progress",
+    "RegenerateClipInput",
+    "RegenerateClipResult",
+    "connect",
+    "get_progress",
+    "pending_polls",
+    "regeneration_handle",
+    "start_regeneration",
+    "workflow_id_for",
+]
+
+PROGRESS_QUERY = "progress"
 
 
 async def connect(address: str | None = None, namespace: str | None = None) -> Client:
@@ -35,12 +54,8 @@ async def connect(address: str | None = None, namespace: str | None = None) -> C
     return await Client.connect(**config, data_converter=pydantic_data_converter)
 
 
-def workflow_id_for(job_id: object, clip_index: int) -> str:
-    """One id per clip: a second concurrent regeneration of the same clip is refused."""
-    return f"regenerate-{job_id}-{clip_index}"
-
-
 def summary_for(inp: RegenerateClipInput) -> str:
+    """The one-line summary the Web UI shows for a regeneration."""
     instruction = " ".join(inp.instruction.split())
     if len(instruction) > 120:
         instruction = instruction[:117] + "..."
@@ -53,25 +68,45 @@ async def start_regeneration(
     *,
     task_queue: str | None = None,
     eager: bool = True,
-) -> WorkflowHandle[RegenerateClipWorkflow, RegenerateClipResult]:
+) -> WorkflowHandle[object, RegenerateClipResult]:
     """Start one regeneration; raises WorkflowAlreadyStartedError if the clip is busy.
 
     Eager start hands the first workflow task straight to a worker sharing this
     client (one server round trip saved); without such a worker it is a normal start.
     """
     return await client.start_workflow(
-        RegenerateClipWorkflow.run,
+        conventions.WORKFLOW_TYPE,
         inp,
         id=workflow_id_for(inp.job_id, inp.clip_index),
-        task_queue=task_queue or Settings().task_queue,
+        task_queue=task_queue or conventions.task_queue(),
+        result_type=RegenerateClipResult,
         id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         search_attributes=TypedSearchAttributes(
             [
-                SearchAttributePair(search_attributes.JOB_ID, str(inp.job_id)),
-                SearchAttributePair(search_attributes.CLIP_INDEX, inp.clip_index),
+                SearchAttributePair(conventions.JOB_ID, str(inp.job_id)),
+                SearchAttributePair(conventions.CLIP_INDEX, inp.clip_index),
             ]
         ),
         static_summary=summary_for(inp),
         request_eager_start=eager,
     )
+
+
+def regeneration_handle(client: Client, workflow_id: str) -> WorkflowHandle[object, RegenerateClipResult]:
+    """A handle on an existing regeneration, typed for its result."""
+    return client.get_workflow_handle(workflow_id, result_type=RegenerateClipResult)
+
+
+async def get_progress(handle: WorkflowHandle) -> Progress:
+    """Where the regeneration is (the workflow's `progress` query)."""
+    return await handle.query(PROGRESS_QUERY, result_type=Progress)
+
+
+async def pending_polls(handle: WorkflowHandle) -> int | None:
+    """Live Veo status checks so far (the pending wait activity's attempt), from the server."""
+    desc = await handle.describe()
+    for pending in desc.raw_description.pending_activities:
+        if pending.activity_type.name == "wait_for_generation":
+            return pending.attempt
+    return None

@@ -8,17 +8,8 @@ from datetime import UTC, datetime
 
 from temporalio.client import WorkflowHandle
 
+from retake.client import get_progress, pending_polls
 from workflows.models import Progress, RegenerateClipResult
-from workflows.regenerate_clip import RegenerateClipWorkflow
-
-
-async def pending_polls(handle: WorkflowHandle) -> int | None:
-    """Status checks so far of the wait activity (its attempt), from the server."""
-    desc = await handle.describe()
-    for pending in desc.raw_description.pending_activities:
-        if pending.activity_type.name == "wait_for_generation":
-            return pending.attempt
-    return None
 
 
 async def follow(handle: WorkflowHandle, *, out=sys.stderr, every: float = 0.5) -> RegenerateClipResult:
@@ -29,7 +20,7 @@ async def follow(handle: WorkflowHandle, *, out=sys.stderr, every: float = 0.5) 
     last = ""
     while not result.done():
         try:
-            progress: Progress = await handle.query(RegenerateClipWorkflow.progress)
+            progress: Progress = await get_progress(handle)
             polls = await pending_polls(handle) if progress.stage == "waiting" else None
         except Exception:  # the workflow may close between two calls; the result tells
             progress, polls = None, None

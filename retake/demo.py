@@ -14,8 +14,9 @@ from pathlib import Path
 from uuid import UUID
 
 from activities.config import Settings
-from activities.db import create_pool, resolve_database_url
-from activities.sample_data import load_sample_job
+from activities.job_store.sample_data import load_sample_job
+from activities.postgres.embedded import resolve_database_url
+from activities.postgres.pool import create_pool
 from retake.client import connect, start_regeneration, workflow_id_for
 from retake.console import follow, render
 from retake.embedded import port_is_open, start_dev_server

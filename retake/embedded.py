@@ -16,7 +16,7 @@ from pathlib import Path
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from workflows import search_attributes
+from workflows import conventions
 
 
 def temporal_cli_path() -> str:
@@ -56,7 +56,7 @@ async def start_dev_server(
         port=port,
         ui=ui,
         ui_port=ui_port,
-        search_attributes=search_attributes.ALL,
+        search_attributes=conventions.ALL_SEARCH_ATTRIBUTES,
         dev_server_existing_path=temporal_cli_path(),
         dev_server_database_filename=str(state_file) if state_file else None,
         dev_server_log_level="error",

@@ -15,8 +15,9 @@ import random
 import sys
 from typing import IO
 
-from workflows.decisions import plan_instruction
-from workflows.models import DEFAULT_VIDEO_MODEL, MAX_INSTRUCTION_CHARS, Plan
+from activities.planner.offline_planner import plan_offline
+from workflows.models import DEFAULT_VIDEO_MODEL, MAX_INSTRUCTION_CHARS
+from workflows.step_models import Plan
 
 EXIT_BAD_INPUT = 2
 
@@ -80,7 +81,7 @@ def plan_json(plan: Plan) -> str:
 
 
 def plan_one(instruction: str, prompt: str, seed: int | None, args: argparse.Namespace) -> Plan:
-    return plan_instruction(
+    return plan_offline(
         instruction,
         prompt,
         seed,

@@ -14,9 +14,9 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.config import Settings
-from activities.job_store import JobStoreActivities
-from activities.prompt import PromptActivities
-from activities.veo import VideoActivities
+from activities.job_store.job_store_activities import JobStoreActivities
+from activities.planner.prompt_activities import PromptActivities
+from activities.video.video_activities import VideoActivities
 from workflows.regenerate_clip import RegenerateClipWorkflow
 
 

@@ -9,7 +9,8 @@ import asyncpg
 import pytest
 
 from activities.config import Settings
-from activities.db import get_shared_pool, resolve_database_url, safe_dsn
+from activities.postgres.embedded import resolve_database_url
+from activities.postgres.pool import get_shared_pool, safe_dsn
 
 
 async def test_database_url_wins(monkeypatch: pytest.MonkeyPatch) -> None:

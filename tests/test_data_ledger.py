@@ -7,8 +7,8 @@ from uuid import uuid4
 
 import asyncpg
 
-from activities.submission_ledger import SubmissionLedger
-from workflows.models import GenerationRequest, Submission
+from activities.video.submission_ledger import SubmissionLedger
+from workflows.step_models import GenerationRequest, Submission
 
 
 def generation(regeneration_id: str) -> GenerationRequest:

@@ -10,18 +10,18 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 
-from activities.data_loader import (
+from activities.job_store.sample_data import read_sample
+from activities.job_store.stage_loaders import (
     load_clip_prompts_from_job_stages,
     load_clips_from_job_stages,
     load_reference_images_from_job_stages,
     load_scene_plan_from_job_stages,
 )
-from activities.sample_data import read_sample
 from tests.support.job_rows import new_job, set_stage
 
 pytestmark = pytest.mark.usefixtures("shared_pool_dsn")
 
-LOADER = "activities.data_loader"
+LOADER = "activities.job_store.stage_loaders"
 
 
 def loader_lines(caplog: pytest.LogCaptureFixture) -> list[str]:

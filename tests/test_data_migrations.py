@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 
-from activities.db import _migration_files, apply_migrations
+from activities.postgres.migrations import _migration_files, apply_migrations
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from activities.config import PROJECT_ROOT
-from activities.sample_data import PACKAGED_SAMPLE, load_sample_job, read_sample
+from activities.job_store.sample_data import PACKAGED_SAMPLE, load_sample_job, read_sample
 
 SHARED_FIXTURE = PROJECT_ROOT.parent / "shared" / "fixtures" / "sample_job.json"
 FIXTURE_JOB = "550e8400-e29b-41d4-a716-446655440000"
@@ -62,7 +62,7 @@ async def test_the_one_command_loads_the_sample_job(
     custom.write_text(PACKAGED_SAMPLE.read_text().replace(FIXTURE_JOB, str(job)))
     env = os.environ | {"DATABASE_URL": postgres_dsn, "RETAKE_SAMPLE_JOB": str(custom)}
     done = subprocess.run(
-        [sys.executable, "-m", "activities.sample_data"],
+        [sys.executable, "-m", "activities.job_store.sample_data"],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 0, done.stderr

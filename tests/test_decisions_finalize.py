@@ -8,18 +8,20 @@ from uuid import UUID
 
 import pytest
 
-from workflows.costs import PRICE_PER_SECOND_USD
-from workflows.decisions import estimate_cost, finalize_plan, veo_duration
-from workflows.models import ClipContext, PlannerKind, PromptSuggestion
-from workflows.negative_prompts import negative_addition
-from workflows.seeds import VEO_SEED_MAX
+from workflows.decisions import finalize_plan
+from workflows.decisions.costs import PRICE_PER_SECOND_USD, estimate_cost
+from workflows.decisions.negative_prompts import negative_addition
+from workflows.decisions.seeds import VEO_SEED_MAX
+from workflows.decisions.veo_limits import veo_duration
+from workflows.models import PlannerKind
+from workflows.step_models import ClipContext, PromptSuggestion
 
 PROMPT = "A band plays on a rooftop at sunset, wide shot"
 
 
 def context(**overrides) -> ClipContext:
     values = dict(
-        job_id=UUID(int=1), clip_index=3, total_clips=5, prompt=PROMPT, original_seed=4242
+        job_id=UUID(int=1), clip_index=3, prompt=PROMPT, original_seed=4242
     )
     values.update(overrides)
     return ClipContext(**values)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.decisions import offline_suggestion
+from activities.planner.offline_planner import offline_suggestion
+from workflows.decisions.temperature import BANDS
 from workflows.models import PlannerKind
-from workflows.temperature import BANDS
 
 PROMPT = "A band plays on a rooftop at sunset, wide shot, slow dolly in, warm tones"
 

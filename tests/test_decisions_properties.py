@@ -7,9 +7,11 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflows.decisions import finalize_plan, plan_instruction
-from workflows.models import ClipContext, PlannerKind, PromptSuggestion
-from workflows.seeds import VEO_SEED_MAX
+from activities.planner.offline_planner import plan_offline
+from workflows.decisions import finalize_plan
+from workflows.decisions.seeds import VEO_SEED_MAX
+from workflows.models import PlannerKind
+from workflows.step_models import ClipContext, PromptSuggestion
 
 WORDS = [
     "make",
@@ -64,7 +66,7 @@ planning_inputs = st.tuples(instructions, prompts, seeds, st.integers())
 
 def plan_for(inputs: tuple[str, str, int | None, int]):
     instruction, prompt, original_seed, rng_seed = inputs
-    return plan_instruction(instruction, prompt, original_seed, random.Random(rng_seed))
+    return plan_offline(instruction, prompt, original_seed, random.Random(rng_seed))
 
 
 @common
@@ -101,7 +103,6 @@ def test_any_llm_temperature_is_made_safe(
         context=ClipContext(
             job_id="00000000-0000-0000-0000-000000000001",
             clip_index=0,
-            total_clips=1,
             prompt="p",
             original_seed=original_seed,
             target_duration=target,

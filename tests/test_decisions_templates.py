@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from workflows.decisions import match_template
+from workflows.decisions.temperature import BANDS
+from workflows.decisions.templates import match_template
 from workflows.models import PlannerKind
-from workflows.temperature import BANDS
 
 SUNSET = "A band plays on a rooftop at sunset, wide shot, slow dolly in, warm tones"
 AFTERNOON = "A woman walks down a neon street in the afternoon, handheld camera, cinematic"

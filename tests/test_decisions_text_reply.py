@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.decisions import parse_llm_text_reply, sanitise_prompt
+from activities.planner.llm_text_reply import parse_llm_text_reply
+from workflows.decisions import sanitise_prompt
 from workflows.models import PlannerKind
 
 ORIGINAL = "A band plays on a rooftop at sunset"

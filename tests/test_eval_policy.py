@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.policy_eval import score_items
+from tests.support.policy_eval import score_items
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_EVAL = REPO.parent / "shared" / "eval" / "instructions.jsonl"

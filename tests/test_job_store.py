@@ -11,13 +11,13 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities import errors
-from activities.db import create_pool
-from activities.job_store import JobStoreActivities
-from activities.sample_data import read_sample
+from activities.job_store.job_store_activities import JobStoreActivities
+from activities.job_store.sample_data import read_sample
+from activities.postgres.pool import create_pool
 from tests.support.job_rows import drop_stage, new_job, set_stage
 from tests.support.postgres import PrivatePostgres
-from workflows.models import ClipContext, ClipRef
+from workflows import error_types
+from workflows.step_models import ClipContext, ClipRef
 
 REFS = "https://storage.example.com/jobs/{job}/refs/{name}.png"
 
@@ -35,15 +35,13 @@ async def load_error(pool: asyncpg.Pool, job: UUID, index: int) -> ApplicationEr
 
 async def test_context_of_a_clip_with_a_stored_seed(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
     ctx = await load(db_pool, sample_job_id, 0)
-    assert ctx.job_id == sample_job_id and ctx.clip_index == 0 and ctx.total_clips == 6
+    assert ctx.job_id == sample_job_id and ctx.clip_index == 0
     assert ctx.prompt.startswith("A woman in a red jacket walks down a rain-soaked neon street")
     assert ctx.negative_prompt == "blurry, distorted hands, extra limbs, text artifacts"
     assert ctx.original_seed == 1000
     assert ctx.target_duration == 8.0
-    assert ctx.video_url.endswith(f"/jobs/{sample_job_id}/clips/clip_0.mp4")
     assert ctx.scene_reference_urls == [REFS.format(job=sample_job_id, name="scene_street")]
     assert ctx.character_reference_urls == [REFS.format(job=sample_job_id, name="char_maya")]
-    assert ctx.current_version == 1
     assert "neo-noir cinematic" in ctx.scene_summary
     assert "Maya" in ctx.scene_summary and "red leather jacket" in ctx.scene_summary
     assert "The Band" not in ctx.scene_summary  # only this clip's characters
@@ -88,7 +86,7 @@ async def test_a_non_integer_stored_seed_is_no_seed_with_a_warning(
     video = stages["video_generator"]
     video["clips"]["clips"][1]["metadata"]["generation_seed"] = "lucky"
     await set_stage(db_pool, sample_job_id, "video_generator", video)
-    caplog.set_level(logging.WARNING, logger="activities.job_store")
+    caplog.set_level(logging.WARNING, logger="activities.job_store.job_store_activities")
     ctx = await load(db_pool, sample_job_id, 1)
     assert ctx.original_seed is None
     assert any("non-integer stored seed" in r.getMessage() for r in caplog.records)
@@ -120,7 +118,7 @@ async def test_a_500_clip_job_ships_only_the_asked_clip(db_pool: asyncpg.Pool) -
     prompts = [{"clip_index": i, "prompt": f"prompt number {i}"} for i in range(500)]
     await set_stage(db_pool, job, "video_generator", {"clips": {"clips": clips, "total_clips": 500}})
     await set_stage(db_pool, job, "prompt_generator", {"clip_prompts": prompts})
-    from activities.job_store_sql import CLIP_CONTEXT
+    from activities.job_store.queries import CLIP_CONTEXT
 
     row = await db_pool.fetchrow(CLIP_CONTEXT, job, 321)
     shipped = json.dumps({k: row[k] for k in row.keys()}, default=str)
@@ -128,7 +126,7 @@ async def test_a_500_clip_job_ships_only_the_asked_clip(db_pool: asyncpg.Pool) -
     assert "clip_320.mp4" not in shipped and "prompt number 322" not in shipped
     assert len(shipped) < 1000  # the whole job's metadata is ~60 kB
     ctx = await load(db_pool, job, 321)
-    assert (ctx.total_clips, ctx.original_seed, ctx.prompt) == (500, 321, "prompt number 321")
+    assert (ctx.original_seed, ctx.prompt) == (321, "prompt number 321")
 
 
 def assert_typed(error: ApplicationError, type_: str, *words: str) -> None:
@@ -140,18 +138,18 @@ def assert_typed(error: ApplicationError, type_: str, *words: str) -> None:
 
 async def test_job_not_found(db_pool: asyncpg.Pool) -> None:
     job = uuid4()
-    assert_typed(await load_error(db_pool, job, 0), errors.JOB_NOT_FOUND, str(job), "Check the job id")
+    assert_typed(await load_error(db_pool, job, 0), error_types.JOB_NOT_FOUND, str(job), "Check the job id")
 
 
 async def test_video_stage_missing(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
     await drop_stage(db_pool, sample_job_id, "video_generator")
     error = await load_error(db_pool, sample_job_id, 0)
-    assert_typed(error, errors.STAGE_MISSING, "video_generator", "wait for it")
+    assert_typed(error, error_types.STAGE_MISSING, "video_generator", "wait for it")
 
 
 async def test_prompt_stage_missing(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
     await drop_stage(db_pool, sample_job_id, "prompt_generator")
-    assert_typed(await load_error(db_pool, sample_job_id, 0), errors.STAGE_MISSING, "prompt_generator")
+    assert_typed(await load_error(db_pool, sample_job_id, 0), error_types.STAGE_MISSING, "prompt_generator")
 
 
 async def test_scene_plan_and_references_are_optional(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
@@ -165,7 +163,7 @@ async def test_scene_plan_and_references_are_optional(db_pool: asyncpg.Pool, sam
 @pytest.mark.parametrize("index", [6, 99, -1])
 async def test_clip_index_out_of_range(db_pool: asyncpg.Pool, sample_job_id: UUID, index: int) -> None:
     error = await load_error(db_pool, sample_job_id, index)
-    assert_typed(error, errors.CLIP_NOT_FOUND, f"Clip {index}", "6 clips", "indexes 0 to 5")
+    assert_typed(error, error_types.CLIP_NOT_FOUND, f"Clip {index}", "6 clips", "indexes 0 to 5")
 
 
 @pytest.mark.parametrize(
@@ -183,7 +181,7 @@ async def test_invalid_metadata(
     db_pool: asyncpg.Pool, sample_job_id: UUID, stored: object, words: tuple[str, ...]
 ) -> None:
     await set_stage(db_pool, sample_job_id, "video_generator", stored)
-    assert_typed(await load_error(db_pool, sample_job_id, 0), errors.INVALID_METADATA, *words)
+    assert_typed(await load_error(db_pool, sample_job_id, 0), error_types.INVALID_METADATA, *words)
 
 
 async def test_clip_without_a_prompt_is_invalid_metadata(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
@@ -192,7 +190,7 @@ async def test_clip_without_a_prompt_is_invalid_metadata(db_pool: asyncpg.Pool, 
     prompts["clip_prompts"] = [p for p in prompts["clip_prompts"] if p["clip_index"] != 2]
     await set_stage(db_pool, sample_job_id, "prompt_generator", prompts)
     error = await load_error(db_pool, sample_job_id, 2)
-    assert_typed(error, errors.INVALID_METADATA, "no prompt for clip 2")
+    assert_typed(error, error_types.INVALID_METADATA, "no prompt for clip 2")
 
 
 async def test_connection_fault_is_retryable_and_recovers(
@@ -201,14 +199,14 @@ async def test_connection_fault_is_retryable_and_recovers(
     server = private_postgres
     dsn = server.start()
     pool = await create_pool(dsn, min_size=1, max_size=2)
-    from activities.sample_data import load_sample_job
+    from activities.job_store.sample_data import load_sample_job
 
     try:
         job = await load_sample_job(pool, job_id=sample_job_id)
         assert (await load(pool, job, 0)).original_seed == 1000
         server.stop()
         error = await load_error(pool, job, 0)
-        assert error.type == errors.DATABASE_UNAVAILABLE
+        assert error.type == error_types.DATABASE_UNAVAILABLE
         assert error.non_retryable is False
         assert server.restart() == dsn  # same data, same socket: the pool reconnects
         assert (await load(pool, job, 0)).original_seed == 1000

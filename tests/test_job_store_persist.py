@@ -11,11 +11,11 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities import errors
-from activities.job_store import JobStoreActivities
-from activities.sample_data import read_sample
+from activities.job_store.job_store_activities import JobStoreActivities
+from activities.job_store.sample_data import read_sample
 from tests.support.job_rows import drop_stage, set_stage, stage_metadata
-from workflows.models import ClipRef, PersistRequest, PersistResult
+from workflows import error_types
+from workflows.step_models import ClipRef, PersistRequest, PersistResult
 
 
 def request(job: UUID, index: int, regeneration_id: str, **changes) -> PersistRequest:
@@ -113,7 +113,7 @@ async def test_versions_count_up_and_one_is_current(db_pool: asyncpg.Pool, sampl
     ctx = await ActivityEnvironment().run(
         JobStoreActivities(db_pool).load_clip_context, ClipRef(job_id=sample_job_id, clip_index=2)
     )
-    assert (ctx.current_version, ctx.original_seed, ctx.prompt) == (4, 4, "new prompt from r3")
+    assert (ctx.original_seed, ctx.prompt) == (4, "new prompt from r3")
 
 
 async def test_concurrent_persists_of_different_clips_all_land(
@@ -171,20 +171,20 @@ async def persist_error(pool: asyncpg.Pool, req: PersistRequest) -> ApplicationE
 
 async def test_unknown_clip_writes_nothing(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
     error = await persist_error(db_pool, request(sample_job_id, 9, "nope"))
-    assert error.type == errors.CLIP_NOT_FOUND and "Clip 9" in error.message
+    assert error.type == error_types.CLIP_NOT_FOUND and "Clip 9" in error.message
     assert await db_pool.fetchval("SELECT count(*) FROM clip_versions WHERE job_id = $1", sample_job_id) == 0
 
 
 async def test_missing_video_stage_is_stage_missing(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
     await drop_stage(db_pool, sample_job_id, "video_generator")
     error = await persist_error(db_pool, request(sample_job_id, 0, "nostage"))
-    assert error.type == errors.STAGE_MISSING and "video_generator" in error.message
+    assert error.type == error_types.STAGE_MISSING and "video_generator" in error.message
 
 
 async def test_unreadable_metadata_is_invalid_metadata(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
     await set_stage(db_pool, sample_job_id, "video_generator", "{broken")
     error = await persist_error(db_pool, request(sample_job_id, 0, "broken"))
-    assert error.type == errors.INVALID_METADATA
+    assert error.type == error_types.INVALID_METADATA
 
 
 async def test_a_regeneration_id_of_another_clip_is_refused(
@@ -192,5 +192,5 @@ async def test_a_regeneration_id_of_another_clip_is_refused(
 ) -> None:
     await persist(db_pool, request(sample_job_id, 0, "shared-id"))
     error = await persist_error(db_pool, request(sample_job_id, 1, "shared-id"))
-    assert error.type == errors.INVALID_INPUT and "shared-id" in error.message
+    assert error.type == error_types.INVALID_INPUT and "shared-id" in error.message
     assert await versions(db_pool, sample_job_id, 1) == []

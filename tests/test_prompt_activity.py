@@ -22,7 +22,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.config import Settings
-from activities.errors import (
+from activities.planner.llm_prompt import SYSTEM_PROMPT
+from activities.planner.prompt_activities import PromptActivities
+from tests.emulators.openai_emulator import FAULT_REPLY_PROMPT, EmulatorControl
+from workflows.error_types import (
     CONTENT_FILTERED,
     PROVIDER_AUTH,
     PROVIDER_BAD_REQUEST,
@@ -30,10 +33,8 @@ from activities.errors import (
     PROVIDER_RATE_LIMITED,
     PROVIDER_UNAVAILABLE,
 )
-from activities.prompt import PromptActivities
-from activities.prompt_policy import SYSTEM_PROMPT
-from tests.emulators.openai_emulator import FAULT_REPLY_PROMPT, EmulatorControl
-from workflows.models import ChatMessage, ClipContext, PlannerKind, PromptRequest, PromptSuggestion
+from workflows.models import ChatMessage, PlannerKind
+from workflows.step_models import ClipContext, PromptRequest, PromptSuggestion
 
 ORIGINAL_PROMPT = "A band plays on a rooftop at sunset, wide shot, slow dolly in, warm tones"
 SUMMARY = "Scene: a city rooftop. Style: 35mm film, warm grade. Characters: Mara, the singer."
@@ -52,7 +53,6 @@ def make_request(instruction: str = "make it nighttime", messages: int = 5) -> P
     context = ClipContext(
         job_id=uuid.UUID("550e8400-e29b-41d4-a716-446655440000"),
         clip_index=3,
-        total_clips=6,
         prompt=ORIGINAL_PROMPT,
         scene_summary=SUMMARY,
     )

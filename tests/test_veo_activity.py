@@ -22,7 +22,13 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.config import Settings
-from activities.errors import (
+from activities.video.preview_backend import PreviewVideoBackend
+from activities.video.store import LocalVideoStore, video_key
+from activities.video.submission_ledger import SubmissionLedger
+from activities.video.veo_backend import VertexVeoBackend
+from activities.video.video_activities import VideoActivities
+from tests.emulators.veo_emulator import VeoEmulator, tiny_mp4
+from workflows.error_types import (
     GENERATION_PENDING,
     INVALID_INPUT,
     PROVIDER_AUTH,
@@ -31,13 +37,7 @@ from activities.errors import (
     PROVIDER_RATE_LIMITED,
     PROVIDER_UNAVAILABLE,
 )
-from activities.preview_backend import PreviewVideoBackend
-from activities.submission_ledger import SubmissionLedger
-from activities.veo import VideoActivities
-from activities.veo_backend import VertexVeoBackend
-from activities.video_store import LocalVideoStore, video_key
-from tests.emulators.veo_emulator import VeoEmulator, tiny_mp4
-from workflows.models import (
+from workflows.step_models import (
     GenerationRequest,
     GenerationState,
     StoreVideoRequest,
@@ -203,7 +203,7 @@ async def test_done_with_inline_bytes_reports_success_and_the_attempt_count(
     wait = WaitRequest(operation_name=submission.operation_name, backend="veo")
     status = await env_at_attempt(4).run(video.wait_for_generation, wait)
     assert status.state == GenerationState.SUCCEEDED
-    assert status.has_inline_bytes and status.video_gcs_uri is None
+    assert status.video_gcs_uri is None
     assert status.polls == 4
     assert fresh_veo_emulator.counters()["polls"] == 1  # one status request per attempt
 
@@ -217,7 +217,7 @@ async def test_done_with_gcs_uri_is_stored_as_is(
         req = generation(sample_job_id)
         submission, status = await submit_and_wait(video, req)
         assert fresh_veo_emulator.submissions()[0]["parameters"]["storageUri"] == "gs://retake-out/v"
-        assert status.state == GenerationState.SUCCEEDED and not status.has_inline_bytes
+        assert status.state == GenerationState.SUCCEEDED
         assert status.video_gcs_uri.startswith("gs://retake-out/v/")
 
         stored = await ActivityEnvironment().run(video.store_generated_video, StoreVideoRequest(

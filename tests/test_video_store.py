@@ -10,8 +10,8 @@ from uuid import UUID
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from activities.errors import INVALID_INPUT
-from activities.video_store import LocalVideoStore, remote_video, safe_name, video_key
+from activities.video.store import LocalVideoStore, remote_video, safe_name, video_key
+from workflows.error_types import INVALID_INPUT
 
 JOB = UUID("550e8400-e29b-41d4-a716-446655440000")
 

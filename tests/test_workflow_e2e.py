@@ -19,8 +19,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import ApplicationError, CancelledError, WorkflowAlreadyStartedError
 
-from retake.client import start_regeneration
-from retake.console import pending_polls
+from retake.client import pending_polls, start_regeneration
 from tests.support.temporal import retake_settings
 from workflows import error_types
 from workflows.models import (

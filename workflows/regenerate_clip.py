@@ -5,7 +5,7 @@
     -> submit to Veo -> wait -> store the video -> persist the new version
 
 Orchestration only: every step that touches the outside world is an activity
-(one hop away, in activities/), every decision is pure code in workflows/decisions.py.
+(one hop away, in activities/), every decision is pure code in workflows/decisions/ (one entry: `plan_clip`).
 
 Durability choices, in one place:
 - Load, plan, store and persist are local activities: retried like any activity,
@@ -16,7 +16,7 @@ Durability choices, in one place:
 - Submission, the paid call, is a normal activity (visible with its attempts in the
   Web UI, heartbeating) keyed by a regeneration id; the activity checks a
   Postgres ledger first, so a retry, replay or worker crash never pays twice once
-  the provider's answer is recorded (see activities/veo.py for the narrow window).
+  the provider's answer is recorded (see activities/video/video_activities.py for the narrow window).
 - Waiting uses Temporal's "infrequent polling" pattern: one status check per
   activity attempt, and the retry policy's fixed interval is the poll interval.
   Between attempts no worker slot is held, and retries add no history events, so
@@ -32,11 +32,18 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.job_store import JobStoreActivities
-    from activities.prompt import PromptActivities
-    from activities.veo import VideoActivities
+    from activities.job_store.job_store_activities import JobStoreActivities
+    from activities.planner.prompt_activities import PromptActivities
+    from activities.video.video_activities import VideoActivities
     from workflows import decisions, error_types
     from workflows.models import (
+        PlanSummary,
+        Progress,
+        RegenerateClipInput,
+        RegenerateClipResult,
+        Timings,
+    )
+    from workflows.step_models import (
         ClipContext,
         ClipRef,
         GenerationRequest,
@@ -44,19 +51,15 @@ with workflow.unsafe.imports_passed_through():
         GenerationStatus,
         PersistRequest,
         Plan,
-        Progress,
         PromptRequest,
-        RegenerateClipInput,
-        RegenerateClipResult,
+        PromptSuggestion,
         StoredVideo,
         StoreVideoRequest,
         Submission,
-        Timings,
         WaitRequest,
     )
     from workflows.validation import validate
 
-CONVERSATION_MESSAGES_FOR_LLM = 3
 FILTERED_RETRIES = 1  # one retry with a sanitised prompt, then give up
 
 # Never retried: a retry cannot fix these.
@@ -124,7 +127,6 @@ class RegenerateClipWorkflow:
             raise
 
     async def _regenerate(self, inp: RegenerateClipInput) -> RegenerateClipResult:
-        self._started = workflow.now()
         self._set_stage("validating", "checking the request")
         validate(inp)
 
@@ -163,31 +165,29 @@ class RegenerateClipWorkflow:
         return context
 
     async def _plan(self, inp: RegenerateClipInput, context: ClipContext) -> Plan:
+        self._set_stage("planning", "matching templates")
         started = workflow.now()
-        suggestion = decisions.match_template(inp.instruction, context.prompt)
-        if suggestion is None:
-            self._set_stage("planning", "asking the planner to rewrite the prompt")
-            suggestion = await _local_step(
-                PromptActivities.suggest_prompt,
-                PromptRequest(
-                    instruction=inp.instruction,
-                    context=context,
-                    conversation=inp.conversation[-CONVERSATION_MESSAGES_FOR_LLM:],
-                ),
-                summary="rewrite prompt",
-                timeout=timedelta(seconds=90),
-            )
-        else:
-            self._set_stage("planning", f"template '{suggestion.template_id}' applies")
-        plan = decisions.finalize_plan(
-            instruction=inp.instruction,
-            context=context,
-            suggestion=suggestion,
+        plan = await decisions.plan_clip(
+            inp.instruction,
+            context,
+            conversation=inp.conversation,
             rng=workflow.random(),
             video_model=inp.options.video_model,
+            ask_planner=self._ask_planner,
         )
+        if plan.template_id:
+            self._set_stage("planning", f"template '{plan.template_id}' applies")
         self._timings.plan = self._since(started)
         return plan
+
+    async def _ask_planner(self, request: PromptRequest) -> PromptSuggestion:
+        self._set_stage("planning", "asking the planner to rewrite the prompt")
+        return await _local_step(
+            PromptActivities.suggest_prompt,
+            request,
+            summary="rewrite prompt",
+            timeout=timedelta(seconds=90),
+        )
 
     async def _generate(
         self, inp: RegenerateClipInput, plan: Plan
@@ -354,21 +354,13 @@ class RegenerateClipWorkflow:
     ) -> RegenerateClipResult:
         self._timings.total = self._since(self._started)
         return RegenerateClipResult(
+            **{field: getattr(plan, field) for field in PlanSummary.model_fields},
             job_id=inp.job_id,
             clip_index=inp.clip_index,
             status=status,
             version=version,
             video_url=stored.url if stored else None,
-            prompt=plan.prompt,
-            negative_prompt=plan.negative_prompt,
-            temperature=plan.temperature,
-            reasoning=plan.reasoning,
-            seed=plan.seed,
-            seed_reused=plan.seed_reused,
-            template_id=plan.template_id,
-            planner=plan.planner,
             video_backend=stored.backend if stored else None,
-            cost_estimate_usd=plan.cost_estimate_usd,
             polls=polls,
             filtered_retries=filtered_retries,
             timings=self._timings,

@@ -11,6 +11,7 @@ import unicodedata
 
 from temporalio.exceptions import ApplicationError
 
+from workflows.decisions import CONVERSATION_WINDOW
 from workflows.error_types import INVALID_INPUT
 from workflows.models import MAX_INSTRUCTION_CHARS, RegenerateClipInput
 
@@ -44,7 +45,8 @@ def problems(inp: RegenerateClipInput) -> list[str]:
         found.append(f"clip_index must be 0 or more, got {inp.clip_index}")
     if len(inp.conversation) > MAX_CONVERSATION_MESSAGES:
         found.append(
-            f"send at most {MAX_CONVERSATION_MESSAGES} conversation messages (only the last 3 are used)"
+            f"send at most {MAX_CONVERSATION_MESSAGES} conversation messages "
+            f"(only the last {CONVERSATION_WINDOW} are used)"
         )
     if any(len(m.content) > MAX_MESSAGE_CHARS for m in inp.conversation):
         found.append(f"a conversation message is over {MAX_MESSAGE_CHARS} characters")

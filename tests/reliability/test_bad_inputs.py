@@ -19,7 +19,7 @@ from uuid import UUID, uuid4
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
-from activities.sample_data import load_sample_job
+from activities.job_store.sample_data import load_sample_job
 from retake.client import start_regeneration
 from tests.reliability.helpers import RECOVERY_TIMEOUT, request
 from tests.reliability.leaks import leaks

@@ -16,7 +16,7 @@ from uuid import uuid4
 
 from temporalio.api.enums.v1 import PendingActivityState
 
-from activities.sample_data import load_sample_job
+from activities.job_store.sample_data import load_sample_job
 from retake.client import start_regeneration
 from tests.reliability.helpers import (
     RECOVERY_TIMEOUT,

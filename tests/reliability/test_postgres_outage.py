@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from activities.db import create_pool
-from activities.sample_data import load_sample_job
+from activities.job_store.sample_data import load_sample_job
+from activities.postgres.pool import create_pool
 from retake.client import start_regeneration
 from tests.reliability.helpers import (
     RECOVERY_TIMEOUT,

@@ -18,7 +18,7 @@ import pytest
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
-from activities.sample_data import load_sample_job
+from activities.job_store.sample_data import load_sample_job
 from retake.client import start_regeneration
 from tests.emulators.openai_emulator import OpenAIEmulator
 from tests.reliability.helpers import (

@@ -13,7 +13,7 @@ import socket
 import time
 from uuid import uuid4
 
-from activities.sample_data import load_sample_job
+from activities.job_store.sample_data import load_sample_job
 from retake.client import start_regeneration
 from retake.embedded import start_dev_server
 from tests.reliability.helpers import (

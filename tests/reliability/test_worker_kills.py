@@ -21,7 +21,7 @@ import time
 from contextlib import AsyncExitStack
 from uuid import uuid4
 
-from activities.sample_data import load_sample_job
+from activities.job_store.sample_data import load_sample_job
 from retake.client import start_regeneration
 from tests.emulators.openai_emulator import OpenAIEmulator
 from tests.reliability.helpers import (

@@ -2,7 +2,7 @@
 
 Fixtures:
 - `postgres_dsn` (session): the test database's DSN; migrations are applied by `db_pool`.
-- `db_pool` (session): an asyncpg pool from activities.db.create_pool.
+- `db_pool` (session): an asyncpg pool from activities.postgres.pool.create_pool.
 - `sample_job_id` (function): the sample job loaded under a fresh UUID, so tests never collide.
 - `shared_pool_dsn` (function): points DATABASE_URL, and so the loaders' shared pool, at the
   test database.
@@ -31,8 +31,8 @@ import pytest
 import pytest_asyncio
 from pgserver.utils import PostmasterInfo
 
-from activities.db import create_pool, reset_shared_pool
-from activities.sample_data import load_sample_job
+from activities.job_store.sample_data import load_sample_job
+from activities.postgres.pool import create_pool, reset_shared_pool
 
 
 class PrivatePostgres:

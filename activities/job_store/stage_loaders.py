@@ -1,6 +1,6 @@
 """The original module's four loaders: one pipeline stage of a job -> its model, or None.
 
-Public API (see ../shared/spec/seed-clip-regenerator.md): each loader returns None
+Public API (the original seed-clip-regenerator module's loaders): each loader returns None
 when the stage is missing, its metadata is empty, not valid JSON, fails validation,
 or the database cannot be reached. Each failure logs one clear line; none raises,
 so callers decide what missing data means. Metadata may be stored as a JSON object
@@ -16,9 +16,15 @@ from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
 
-from activities.db import get_shared_pool
 from activities.errors import redact
-from activities.job_models import ClipPrompts, Clips, ReferenceImages, ScenePlan
+from activities.job_store.stage_models import (
+    ClipPrompts,
+    Clips,
+    ReferenceImages,
+    ScenePlan,
+    first_validation_error,
+)
+from activities.postgres.pool import get_shared_pool
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +35,6 @@ _STAGE_SQL = "SELECT metadata FROM job_stages WHERE job_id = $1 AND stage_name =
 
 def _one_line(text: str, limit: int = 300) -> str:
     return redact(" ".join(text.split()))[:limit]
-
-
-def _validation_summary(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(root)"
-    more = exc.error_count() - 1
-    return f"{where}: {first['msg']}" + (f" (and {more} more errors)" if more else "")
 
 
 def _parse(value: Any) -> Any:
@@ -80,7 +79,7 @@ async def _load_stage(
         data = {"job_id": job_id, **data}
         return model.model_validate(data)
     except ValueError as exc:  # ValidationError, or nested JSON text that does not parse
-        detail = _validation_summary(exc) if isinstance(exc, ValidationError) else _one_line(str(exc))
+        detail = first_validation_error(exc) if isinstance(exc, ValidationError) else _one_line(str(exc))
         log.error("Metadata of the %s does not match %s: %s", what, model.__name__, detail)
         return None
 

@@ -191,3 +191,12 @@ def find_unnegated(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
 def clauses(text: str) -> list[str]:
     """An instruction split into its requested changes ("brighter and add fog" -> two)."""
     return [part.strip(" .!?") for part in CLAUSE_SPLIT_RE.split(text) if part.strip(" .!?")]
+
+
+# Politeness and filler that can open a request ("please", "can you", ...): not the request.
+LEAD_FILLER = (
+    r"(?:please|pls|plz|ok|okay|hey|hi|so|now|kindly|maybe|actually|also|alright|right|and"
+    r"|then|can you|could you|would you|will you|can we|could we|let's|lets|let us|i want you to"
+    r"|i'd like you to|i would like you to|try to|go ahead and)"
+)
+LEAD_FILLER_RE = re.compile(rf"^{LEAD_FILLER}\s+")

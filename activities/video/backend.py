@@ -9,11 +9,10 @@ workflow's submit -> wait -> store story is the same for both.
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from workflows.models import GenerationRequest, GenerationStatus
-
-BackendName = Literal["veo", "preview"]
+from workflows.models import BackendName
+from workflows.step_models import GenerationRequest, GenerationStatus
 
 
 @runtime_checkable

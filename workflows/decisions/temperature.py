@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from workflows.phrases import SAMENESS_RE, find_unnegated, normalise
+from workflows.decisions.phrases import SAMENESS_RE, find_unnegated, normalise
 
 FALLBACK_TEMPERATURE = 0.7  # the policy's default when a planner's answer is unusable
 SAMENESS_TEMPERATURE = 0.25  # inside very_low (0.20-0.30)

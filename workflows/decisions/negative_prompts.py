@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from workflows.phrases import BODY_PART_RE, DEFECT_RE, LOOKS_WRONG_RE, normalise
+from workflows.decisions.phrases import BODY_PART_RE, DEFECT_RE, LOOKS_WRONG_RE, normalise
 
 _STOP = r"(?=\s*(?:[,.;!?]|\band\b|\bbut\b|\bplease\b|\bthough\b|\bso\b|\bthis time\b|$))"
 _DETERMINERS = r"(?:(?:the|that|those|these|any|her|his|their|its|a|an|this|some|all)\s+)*"

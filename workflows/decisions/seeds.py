@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from workflows.temperature import SEED_REUSE_BELOW
+from workflows.decisions.temperature import SEED_REUSE_BELOW
 
 VEO_SEED_MIN = 0
 VEO_SEED_MAX = 4_294_967_295  # Veo accepts an unsigned 32-bit seed

@@ -1,6 +1,6 @@
 """What GPT-4o is told, and the shape its answer must take.
 
-The system prompt carries the decision policy (/work/shared/spec/decision-policy.md):
+The system prompt carries the decision policy (the one workflows/decisions/ implements):
 the temperature bands, the "almost the same" refinement and what each JSON field
 means. The user message carries only what this one rewrite needs: the original
 prompt, the clip's scene/style/character summary, the last few conversation
@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflows.models import ChatMessage, PlannerKind, PromptRequest, PromptSuggestion
+from workflows.decisions import CONVERSATION_WINDOW
+from workflows.models import PlannerKind
+from workflows.step_models import PromptRequest, PromptSuggestion
 
-RECENT_MESSAGES = 3  # conversation messages sent for context; older ones add cost, not signal
 MAX_SUMMARY_CHARS = 4000
 MAX_MESSAGE_CHARS = 1000
 
@@ -80,11 +81,6 @@ class LLMPromptReply(BaseModel):
         )
 
 
-def recent_messages(conversation: list[ChatMessage]) -> list[ChatMessage]:
-    """The last RECENT_MESSAGES messages, oldest first."""
-    return conversation[-RECENT_MESSAGES:] if conversation else []
-
-
 def _clip(text: str, limit: int) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -100,7 +96,7 @@ def build_user_message(req: PromptRequest) -> str:
         sections.append(
             "Scene, style and characters:\n" + _clip(ctx.scene_summary, MAX_SUMMARY_CHARS)
         )
-    recent = recent_messages(req.conversation)
+    recent = req.conversation[-CONVERSATION_WINDOW:]  # the workflow sends no more
     if recent:
         lines = [f"{m.role}: {_clip(m.content, MAX_MESSAGE_CHARS)}" for m in recent]
         sections.append("Recent conversation:\n" + "\n".join(lines))

@@ -18,9 +18,18 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import errors
-from activities import job_store_sql as sql
-from activities.job_models import Character, Clip, ClipPrompt, ClipScript, Scene, Style
-from workflows.models import ClipContext, ClipRef, PersistRequest, PersistResult
+from activities.job_store import queries as sql
+from activities.job_store.stage_models import (
+    Character,
+    Clip,
+    ClipPrompt,
+    ClipScript,
+    Scene,
+    Style,
+    first_validation_error,
+)
+from workflows import error_types
+from workflows.step_models import ClipContext, ClipRef, PersistRequest, PersistResult
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +51,7 @@ CONNECTION_FAULTS: tuple[type[BaseException], ...] = (
 def database_unavailable(action: str, exc: BaseException) -> ApplicationError:
     return errors.retryable(
         f"Postgres could not be reached while {action} ({type(exc).__name__}). Retrying.",
-        errors.DATABASE_UNAVAILABLE,
+        error_types.DATABASE_UNAVAILABLE,
     )
 
 
@@ -104,7 +113,7 @@ def scene_summary(
 
 
 def _invalid(message: str) -> ApplicationError:
-    return errors.non_retryable(message, errors.INVALID_METADATA)
+    return errors.non_retryable(message, error_types.INVALID_METADATA)
 
 
 def _check_stage(job_id: UUID, states: dict[str, str], stage: str, needed_for: str) -> None:
@@ -113,7 +122,7 @@ def _check_stage(job_id: UUID, states: dict[str, str], stage: str, needed_for: s
         raise errors.non_retryable(
             f"Job {job_id} has no '{stage}' stage, which holds {needed_for}. "
             "The job has not finished that stage: wait for it, or check the job id.",
-            errors.STAGE_MISSING,
+            error_types.STAGE_MISSING,
             stage=stage,
         )
     if state != "ok":
@@ -127,9 +136,7 @@ def _validated(model: type, data: Any, what: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(root)"
-        raise _invalid(f"{what} is malformed at {where}: {first['msg']}. Repair that entry.") from None
+        raise _invalid(f"{what} is malformed at {first_validation_error(exc)}. Repair that entry.") from None
 
 
 def build_context(ref: ClipRef, row: asyncpg.Record) -> ClipContext:
@@ -138,7 +145,7 @@ def build_context(ref: ClipRef, row: asyncpg.Record) -> ClipContext:
     if not row["job_exists"]:
         raise errors.non_retryable(
             f"Job {job_id} was not found. Check the job id the chatbot sent.",
-            errors.JOB_NOT_FOUND,
+            error_types.JOB_NOT_FOUND,
         )
     states: dict[str, str] = row["stage_states"] or {}
     _check_stage(job_id, states, "video_generator", "the clips")
@@ -153,7 +160,7 @@ def build_context(ref: ClipRef, row: asyncpg.Record) -> ClipContext:
         raise errors.non_retryable(
             f"Clip {index} was not found in job {job_id}, which has {count} clips ({span}). "
             "Ask for a clip index in that range.",
-            errors.CLIP_NOT_FOUND,
+            error_types.CLIP_NOT_FOUND,
             clip_count=count,
         )
     _check_stage(job_id, states, "prompt_generator", "the clip prompts")
@@ -185,8 +192,6 @@ def build_context(ref: ClipRef, row: asyncpg.Record) -> ClipContext:
     return ClipContext(
         job_id=job_id,
         clip_index=index,
-        total_clips=row["clip_count"],
-        video_url=clip.video_url,
         prompt=clip.prompt or prompt.prompt,  # a regenerated clip carries its current prompt
         negative_prompt=clip.negative_prompt or prompt.negative_prompt,
         original_seed=stored_seed(clip),
@@ -197,7 +202,6 @@ def build_context(ref: ClipRef, row: asyncpg.Record) -> ClipContext:
         character_reference_urls=_unique(
             [*prompt.character_reference_urls, *(row["character_reference_urls"] or [])]
         ),
-        current_version=row["current_version"] or 1,
     )
 
 
@@ -233,14 +237,14 @@ class JobStoreActivities:
                 raise errors.non_retryable(
                     f"Regeneration id {req.regeneration_id} already belongs to clip "
                     f"{done['clip_index']} of job {done['job_id']}. Use a fresh regeneration id.",
-                    errors.INVALID_INPUT,
+                    error_types.INVALID_INPUT,
                 )
             return PersistResult(version_number=done["version_number"], created=False)
         if stage_id is None:
             raise errors.non_retryable(
                 f"Job {req.job_id} has no 'video_generator' stage to update. "
                 "Check the job id; the job's clips must exist before a clip is regenerated.",
-                errors.STAGE_MISSING,
+                error_types.STAGE_MISSING,
                 stage="video_generator",
             )
         where = await conn.fetchrow(sql.LOCATE_CLIP, stage_id, req.clip_index)
@@ -252,7 +256,7 @@ class JobStoreActivities:
         if where["clip"] is None:
             raise errors.non_retryable(
                 f"Clip {req.clip_index} was not found in job {req.job_id}; nothing was written.",
-                errors.CLIP_NOT_FOUND,
+                error_types.CLIP_NOT_FOUND,
             )
         latest = where["latest_version"]
         if latest == 0:

@@ -14,17 +14,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.config import Settings
-from activities.errors import (
-    CONTENT_FILTERED,
-    PROVIDER_UNAVAILABLE,
-    from_openai_error,
-    non_retryable,
-    redact,
-    retryable,
-)
-from activities.prompt_policy import LLMPromptReply, build_messages
-from workflows.decisions import offline_suggestion, parse_llm_text_reply
-from workflows.models import PlannerKind, PromptRequest, PromptSuggestion
+from activities.errors import from_openai_error, non_retryable, redact, retryable
+from activities.planner.llm_prompt import LLMPromptReply, build_messages
+from activities.planner.llm_text_reply import parse_llm_text_reply
+from activities.planner.offline_planner import offline_suggestion
+from workflows.error_types import CONTENT_FILTERED, PROVIDER_UNAVAILABLE
+from workflows.models import PlannerKind
+from workflows.step_models import PromptRequest, PromptSuggestion
 
 REQUEST_TEMPERATURE = 0.2  # sampling of the planner itself: the same request, nearly the same plan
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from workflows.models import GenerationRequest, Submission
+from workflows.step_models import GenerationRequest, Submission
 
 _GET = "SELECT operation_name, backend FROM veo_submissions WHERE regeneration_id = $1"
 

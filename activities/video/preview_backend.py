@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import os
 import random
 import tempfile
 import textwrap
@@ -24,9 +23,10 @@ import imageio.v2 as imageio
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from activities.errors import PROVIDER_NOT_FOUND, non_retryable
-from activities.video_store import safe_name
-from workflows.models import GenerationRequest, GenerationState, GenerationStatus
+from activities.errors import non_retryable
+from activities.video.store import safe_name, write_atomically
+from workflows.error_types import PROVIDER_NOT_FOUND
+from workflows.step_models import GenerationRequest, GenerationState, GenerationStatus
 
 OPERATION_PREFIX = "preview/"
 BANNER = "PREVIEW — not Veo"
@@ -54,7 +54,7 @@ class PreviewVideoBackend:
         spool = self._spool_path(req.regeneration_id)
         record = {"submitted_at": time.time(), "request": req.model_dump(mode="json")}
         if not spool.exists():  # a resubmission keeps the first submission time
-            await asyncio.to_thread(_write_json_atomically, spool, record)
+            await asyncio.to_thread(write_atomically, spool, json.dumps(record).encode())
         return OPERATION_PREFIX + req.regeneration_id
 
     async def check(self, operation_name: str) -> GenerationStatus:
@@ -64,7 +64,6 @@ class PreviewVideoBackend:
         return GenerationStatus(
             operation_name=operation_name,
             state=GenerationState.SUCCEEDED if done else GenerationState.RUNNING,
-            has_inline_bytes=done,
         )
 
     async def fetch_video(self, operation_name: str) -> bytes:
@@ -156,9 +155,3 @@ def _font(size: int) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, bool
         return ImageFont.load_default(size=size), False
 
 
-def _write_json_atomically(path: Path, record: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(record, handle)
-    os.replace(tmp, path)

@@ -13,18 +13,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from workflows.models import PlannerKind, PromptSuggestion
-from workflows.phrases import (
+from workflows.decisions.phrases import (
     INTENSITY,
     INTENSITY_RE,
+    LEAD_FILLER,
     NEGATION_RE,
     STRONG,
     STRONG_RE,
     WHOLE,
     normalise,
 )
-from workflows.prompt_rewrites import rewrite_for_template
-from workflows.temperature import BANDS
+from workflows.decisions.prompt_rewrites import rewrite_for_template
+from workflows.decisions.temperature import BANDS
+from workflows.models import PlannerKind
+from workflows.step_models import PromptSuggestion
 
 _M = rf"(?:{INTENSITY}|{STRONG})"  # an optional degree word
 _OBJ = (
@@ -36,11 +38,7 @@ _PREFIX = (
     rf"(?:{_MAKE} (?:{_OBJ} )?(?:(?:be|look|feel|seem) )?|(?:can|could|should) {_OBJ} (?:be|look) "
     rf"|{_OBJ} (?:should|could|needs to|has to|must) (?:be|look) )?"
 )
-_LEAD_FILLER = re.compile(
-    r"^(?:please|pls|plz|ok|okay|hey|hi|so|now|just|kindly|maybe|actually|also|alright|right|and"
-    r"|then|can you|could you|would you|will you|can we|could we|let's|lets|let us|i want you to"
-    r"|i'd like you to|i would like you to|try to|go ahead and)\s+"
-)
+_LEAD_FILLER = re.compile(rf"^(?:{LEAD_FILLER}|just)\s+")  # "just" is filler before one change
 _TRAIL_FILLER = re.compile(
     rf"\s+(?:please|pls|plz|thanks|thank you|for me|now|instead|overall|again|if possible"
     rf"|if you can|this time|(?:in|for|on) {WHOLE})$"

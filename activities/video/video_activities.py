@@ -20,14 +20,16 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from activities.config import Settings
-from activities.errors import GENERATION_PENDING, INVALID_INPUT, non_retryable
+from activities.errors import non_retryable
 from activities.heartbeat import heartbeating
-from activities.preview_backend import PreviewVideoBackend
-from activities.submission_ledger import SubmissionLedger
-from activities.veo_backend import VertexVeoBackend
-from activities.video_backend import BackendName, VideoBackend
-from activities.video_store import LocalVideoStore, VideoStore, remote_video, video_key
-from workflows.models import (
+from activities.video.backend import VideoBackend
+from activities.video.preview_backend import PreviewVideoBackend
+from activities.video.store import LocalVideoStore, VideoStore, remote_video, video_key
+from activities.video.submission_ledger import SubmissionLedger
+from activities.video.veo_backend import VertexVeoBackend
+from workflows.error_types import GENERATION_PENDING, INVALID_INPUT
+from workflows.models import BackendName
+from workflows.step_models import (
     GenerationRequest,
     GenerationState,
     GenerationStatus,
@@ -79,7 +81,7 @@ class VideoActivities:
         if existing is not None:
             activity.logger.info("submit_generation avoided a resubmission: %s",
                                  existing.operation_name)
-            return existing.model_copy(update={"resubmission_avoided": True})
+            return existing
         async with heartbeating():
             operation_name = await self._backend.submit(req)
         submission = Submission(operation_name=operation_name, backend=self._backend.name)

@@ -1,42 +1,31 @@
-"""The decision engine's one entry point: turn a suggestion into the final Plan.
+"""Planning, the one path: template, else ask the planner, then the policy's guarantees.
 
-A suggestion (template, offline rules or the LLM) says prompt, temperature and why; the
-pure refinement here applies the policy's guarantees whatever the planner said: clamp
-into [0, 1], lower "almost exactly the same" requests into very_low, reuse or draw the
-seed, switch Veo's prompt enhancer off for precise changes, pick duration and reference
-images, merge the negative prompt and estimate the cost. No I/O, no clock, no global
-randomness: safe inside the workflow and the same on replay.
+`plan_clip` is what the workflow, the offline CLI and the benchmarks all run. Only the
+planner call differs (a local activity in the workflow, the offline rules elsewhere).
+`finalize_plan` applies the policy whatever the planner said: clamp into [0, 1], lower
+"almost exactly the same" requests into very_low, reuse or draw the seed, switch Veo's
+prompt enhancer off for precise changes, pick duration and reference images, merge the
+negative prompt and estimate the cost. No I/O, no clock, no global randomness: safe
+inside the workflow and the same on replay.
 """
 
 from __future__ import annotations
 
 import random
-from uuid import UUID
+from collections.abc import Awaitable, Callable
 
-from workflows.costs import estimate_cost, is_known_model, price_per_second
-from workflows.llm_text_reply import parse_llm_text_reply
-from workflows.models import DEFAULT_VIDEO_MODEL, ClipContext, Plan, PromptSuggestion
-from workflows.negative_prompts import merge_negative_prompts, negative_addition
-from workflows.offline_planner import offline_suggestion
-from workflows.sanitise import sanitise_prompt
-from workflows.seeds import choose_seed
-from workflows.temperature import SEED_REUSE_BELOW, clamp_temperature, refine_for_sameness
-from workflows.templates import TEMPLATE_IDS, match_template
-from workflows.veo_limits import pick_reference_images, veo_duration
+from workflows.decisions.costs import estimate_cost, is_known_model, price_per_second
+from workflows.decisions.negative_prompts import merge_negative_prompts, negative_addition
+from workflows.decisions.seeds import choose_seed
+from workflows.decisions.temperature import SEED_REUSE_BELOW, clamp_temperature, refine_for_sameness
+from workflows.decisions.templates import match_template
+from workflows.decisions.veo_limits import pick_reference_images, veo_duration
+from workflows.models import ChatMessage
+from workflows.step_models import ClipContext, Plan, PromptRequest, PromptSuggestion
 
-__all__ = [
-    "TEMPLATE_IDS",
-    "estimate_cost",
-    "finalize_plan",
-    "match_template",
-    "offline_suggestion",
-    "parse_llm_text_reply",
-    "plan_instruction",
-    "sanitise_prompt",
-    "veo_duration",
-]
+CONVERSATION_WINDOW = 3  # messages the planner sees; older ones add cost, not signal
 
-_STANDALONE_JOB = UUID(int=0)  # plan_instruction has no job: a fixed id keeps it deterministic
+AskPlanner = Callable[[PromptRequest], Awaitable[PromptSuggestion]]
 
 
 def finalize_plan(
@@ -88,25 +77,25 @@ def finalize_plan(
     )
 
 
-def plan_instruction(
+async def plan_clip(
     instruction: str,
-    prompt: str,
-    original_seed: int | None,
-    rng: random.Random,
+    context: ClipContext,
     *,
-    target_duration: float = 8.0,
-    video_model: str = DEFAULT_VIDEO_MODEL,
+    conversation: list[ChatMessage],
+    rng: random.Random,
+    video_model: str,
+    ask_planner: AskPlanner,
 ) -> Plan:
-    """Template, else the offline planner, then the refinement: used by the CLI and eval."""
-    suggestion = match_template(instruction, prompt) or offline_suggestion(instruction, prompt)
-    context = ClipContext(
-        job_id=_STANDALONE_JOB,
-        clip_index=0,
-        total_clips=1,
-        prompt=prompt,
-        original_seed=original_seed,
-        target_duration=target_duration,
-    )
+    """A template when one fits, else the planner's suggestion; then finalize_plan."""
+    suggestion = match_template(instruction, context.prompt)
+    if suggestion is None:
+        suggestion = await ask_planner(
+            PromptRequest(
+                instruction=instruction,
+                context=context,
+                conversation=conversation[-CONVERSATION_WINDOW:],
+            )
+        )
     return finalize_plan(
         instruction=instruction,
         context=context,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from workflows.decisions import plan_instruction
-from workflows.temperature import BANDS, SEED_REUSE_BELOW
+from activities.planner.offline_planner import plan_offline
+from workflows.decisions.temperature import BANDS, SEED_REUSE_BELOW
 
 
 @dataclass
@@ -49,7 +49,7 @@ def score_items(items: list[dict], seed: int = 0) -> PolicyScore:
     score = PolicyScore()
     rng = random.Random(seed)
     for item in items:
-        plan = plan_instruction(item["instruction"], item["prompt"], item.get("original_seed"), rng)
+        plan = plan_offline(item["instruction"], item["prompt"], item.get("original_seed"), rng)
         label = item.get("template_id")
         score.items += 1
         score.templated += plan.template_id is not None

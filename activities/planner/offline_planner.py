@@ -1,6 +1,8 @@
 """The offline planner: the decision policy as rules, for instructions no template takes.
 
-Used when no OpenAI key is set. It reads the instruction the policy's way: sameness
+Used when no OpenAI key is set (by the prompt activity), and by `plan_offline`, which
+runs the workflow's own planning path (`workflows.decisions.plan_clip`) with these
+rules as the planner: for `starter.py plan --offline`, the eval and the benchmarks. It reads the instruction the policy's way: sameness
 phrases, complete-redo phrases, scope words (only/just/keep), intensity words, defects to
 fix, time-of-day and lighting words, and the clauses of a compound request. Each clause
 gets a band; the strongest wins, scope words pull a change down to the precise band.
@@ -8,14 +10,19 @@ gets a band; the strongest wins, scope words pull a change down to the precise b
 
 from __future__ import annotations
 
+import random
 import re
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
 
-from workflows.models import PlannerKind, PromptSuggestion
-from workflows.phrases import (
+from workflows.decisions import plan_clip
+from workflows.decisions.phrases import (
     DIFFERENT_ASPECT_RE,
     FIX_REQUEST_RE,
     INTENSITY_RE,
+    LEAD_FILLER_RE,
     REDO_RE,
     SAMENESS_RE,
     SCOPE_RE,
@@ -26,9 +33,11 @@ from workflows.phrases import (
     find_unnegated,
     normalise,
 )
-from workflows.prompt_rewrites import retime, rewrite_for_template
-from workflows.temperature import BAND_ORDER, BANDS
-from workflows.templates import degree, find_template, template_temperature
+from workflows.decisions.prompt_rewrites import retime, rewrite_for_template
+from workflows.decisions.temperature import BAND_ORDER, BANDS
+from workflows.decisions.templates import degree, find_template, template_temperature
+from workflows.models import DEFAULT_VIDEO_MODEL, PlannerKind
+from workflows.step_models import ClipContext, Plan, PromptRequest, PromptSuggestion
 
 BARE_FIX_TEMPERATURE = 0.30  # a fix without "keep the rest": the very_low/low boundary
 
@@ -45,10 +54,6 @@ _LEAD_SCOPE = re.compile(r"^(?:please |then |so )*(?:just|only|simply)\s+")
 _EMPTY_REST = re.compile(
     r"(?:please|regenerate|redo|re-?do|make|keep|do|render|it|everything|the"
     r"|clip|scene|shot|thing|one|but|just|only|\s)*"
-)
-_LEAD_FILLER = re.compile(
-    r"^(?:please|pls|ok|okay|so|now|also|then|can you|could you|would you|i want you to"
-    r"|i'd like you to|let's|lets)\s+"
 )
 
 
@@ -99,7 +104,7 @@ def read_instruction(text: str) -> Reading:
     """Split into clauses and sort each into scope, fix or change."""
     reading = Reading()
     for clause in clauses(text):
-        clause = _LEAD_FILLER.sub("", clause)
+        clause = LEAD_FILLER_RE.sub("", clause)
         without_sameness = SAMENESS_RE.sub(" ", clause).strip()
         if without_sameness != clause:
             reading.scoped = True
@@ -200,4 +205,50 @@ def offline_suggestion(instruction: str, prompt: str) -> PromptSuggestion:
         temperature=temperature,
         reasoning=f"Offline planner: {why}; {band} band.",
         planner=PlannerKind.OFFLINE,
+    )
+
+
+_STANDALONE_JOB = UUID(int=0)  # plan_offline has no job: a fixed id keeps it deterministic
+
+
+async def _offline_planner(request: PromptRequest) -> PromptSuggestion:
+    return offline_suggestion(request.instruction, request.context.prompt)
+
+
+def _run_to_completion(coroutine: Coroutine[Any, Any, Plan]) -> Plan:
+    """Drive a coroutine that never waits (the offline planner does no I/O) to its value."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("offline planning awaited I/O; it must not")
+
+
+def plan_offline(
+    instruction: str,
+    prompt: str,
+    original_seed: int | None,
+    rng: random.Random,
+    *,
+    target_duration: float = 8.0,
+    video_model: str = DEFAULT_VIDEO_MODEL,
+) -> Plan:
+    """The workflow's planning path with the offline rules as the planner."""
+    context = ClipContext(
+        job_id=_STANDALONE_JOB,
+        clip_index=0,
+        prompt=prompt,
+        original_seed=original_seed,
+        target_duration=target_duration,
+    )
+    return _run_to_completion(
+        plan_clip(
+            instruction,
+            context,
+            conversation=[],
+            rng=rng,
+            video_model=video_model,
+            ask_planner=_offline_planner,
+        )
     )

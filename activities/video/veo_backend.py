@@ -31,20 +31,13 @@ from google.genai import types
 from temporalio.exceptions import ApplicationError
 
 from activities.config import Settings
-from activities.errors import (
-    GENERATION_FAILED,
-    PROVIDER_AUTH,
-    PROVIDER_UNAVAILABLE,
-    from_genai_error,
-    non_retryable,
-    redact,
-    retryable,
-)
-from workflows.models import GenerationRequest, GenerationState, GenerationStatus
+from activities.errors import from_genai_error, non_retryable, redact, retryable
+from workflows.decisions.veo_limits import MAX_REFERENCE_IMAGES
+from workflows.error_types import GENERATION_FAILED, PROVIDER_AUTH, PROVIDER_UNAVAILABLE
+from workflows.step_models import GenerationRequest, GenerationState, GenerationStatus
 
 log = logging.getLogger(__name__)
 
-MAX_REFERENCE_IMAGES = 3
 MAX_REFERENCE_BYTES = 10 * 1024 * 1024
 _GCS_HTTP_HOSTS = ("storage.googleapis.com", "storage.cloud.google.com")
 
@@ -139,7 +132,6 @@ class VertexVeoBackend:
             return status.model_copy(update={
                 "state": GenerationState.SUCCEEDED,
                 "video_gcs_uri": video.uri,
-                "has_inline_bytes": bool(video.video_bytes),
             })
         if response and (response.rai_media_filtered_count or response.rai_media_filtered_reasons):
             return status.model_copy(update={

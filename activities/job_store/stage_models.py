@@ -1,6 +1,6 @@
 """Pydantic models of the four pipeline stages stored in `job_stages.metadata`.
 
-They mirror what the pipeline writes (see ../shared/fixtures/sample_job.json).
+They mirror what the pipeline writes (see activities/job_store/sample_job.json).
 Unknown keys are kept (extra="allow") so a newer pipeline's fields survive a
 round trip; the fields Retake relies on are typed strictly: clip indexes are real
 integers, ids are UUIDs, costs are exact Decimals.
@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ClipIndex = Annotated[int, Field(strict=True, ge=0)]
 
@@ -181,3 +181,11 @@ class ReferenceImages(StageModel):
     total_references: int | None = None
     total_generation_time: float | None = None
     total_cost: Decimal | None = None
+
+
+def first_validation_error(exc: ValidationError) -> str:
+    """Where the first problem is and what it is, e.g. 'clips.0.prompt: Field required'."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(root)"
+    more = exc.error_count() - 1
+    return f"{where}: {first['msg']}" + (f" (and {more} more errors)" if more else "")

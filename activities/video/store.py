@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
-from activities.errors import INVALID_INPUT, non_retryable
-from activities.video_backend import BackendName
-from workflows.models import StoredVideo
+from activities.errors import non_retryable
+from workflows.error_types import INVALID_INPUT
+from workflows.models import BackendName
+from workflows.step_models import StoredVideo
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]")
 
@@ -59,6 +60,21 @@ class VideoStore(Protocol):
         ...
 
 
+def write_atomically(path: Path, data: bytes) -> None:
+    """Temp file, fsync, rename: readers see the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 class LocalVideoStore:
     def __init__(self, root_dir: Path, public_base_url: str | None = None) -> None:
         self.root_dir = Path(root_dir).resolve()
@@ -82,18 +98,7 @@ class LocalVideoStore:
         return path
 
     def _put(self, key: str, data: bytes, backend: BackendName) -> StoredVideo:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)  # readers see the old file or the whole new one
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(self._path(key), data)
         return self._record(key, data, backend)
 
     def _find(self, key: str, backend: BackendName) -> StoredVideo | None:

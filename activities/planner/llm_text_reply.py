@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import re
 
-from workflows.models import PlannerKind, PromptSuggestion
-from workflows.temperature import FALLBACK_TEMPERATURE
+from workflows.decisions.temperature import FALLBACK_TEMPERATURE
+from workflows.models import PlannerKind
+from workflows.step_models import PromptSuggestion
 
 _TEMPERATURE_RE = re.compile(
     r"\btemp(?:erature)?\b[\"'*\s]*(?:[:=]|is|of|should be|to|at|would be|around|about|~)?[\"'*\s]*"

@@ -4,8 +4,6 @@ Every statement uses bound parameters. The helper functions retake_stage_json,
 retake_stage_list and retake_array come from migrations/002_stage_json_functions.sql.
 """
 
-STAGES = ("video_generator", "prompt_generator", "scene_planner", "reference_generator")
-
 # One round trip: everything one clip's context needs, and nothing of the other clips.
 # $1 job id, $2 clip index. Each stage's state is reported so the caller can say
 # exactly what is missing or broken.
@@ -54,9 +52,7 @@ SELECT
         AS scene_reference_urls,
     (SELECT array_agg(r ->> 'image_url') FROM rg, jsonb_array_elements(retake_array(rg.md -> 'character_references')) AS r
         WHERE r ->> 'character_id' IN (SELECT id FROM script_chars) AND r ->> 'image_url' IS NOT NULL)
-        AS character_reference_urls,
-    (SELECT version_number FROM clip_versions
-        WHERE job_id = $1 AND clip_index = $2 AND is_current) AS current_version
+        AS character_reference_urls
 """
 
 # Persist, step 1: lock the video_generator row; concurrent persists of one job queue here.

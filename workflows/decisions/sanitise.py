@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from workflows.prompt_rewrites import append_clause, apply_rules, tidy
+from workflows.decisions.prompt_rewrites import append_clause, apply_rules, tidy
 
 SUPPORT_CODES: dict[str, str] = {
     "58061214": "child", "17301594": "child",

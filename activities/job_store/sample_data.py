@@ -1,6 +1,6 @@
-"""Load the sample job (../shared/fixtures/sample_job.json) into Postgres.
+"""Load the sample job (activities/job_store/sample_job.json) into Postgres.
 
-    python -m activities.sample_data            # into DATABASE_URL, or the embedded Postgres
+    python -m activities.job_store.sample_data            # into DATABASE_URL, or the embedded Postgres
 
 Loading restores the job to the fixture: its four stages are upserted and its clip
 versions cleared, so a demo can be re-run from the same starting point. With a new
@@ -18,7 +18,8 @@ from uuid import UUID
 
 import asyncpg
 
-from activities.db import create_pool, resolve_database_url, safe_dsn
+from activities.postgres.embedded import resolve_database_url
+from activities.postgres.pool import create_pool, safe_dsn
 
 PACKAGED_SAMPLE = Path(__file__).with_name("sample_job.json")  # a copy of the shared fixture
 

@@ -1,0 +1,60 @@
+"""Schema migrations: migrations/*.sql applied once each, in name order.
+
+Applied runs are recorded in `schema_migrations` (with a checksum) under an advisory
+lock, so several workers starting at once are safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import asyncpg
+
+from activities.config import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+_MIGRATION_LOCK_KEY = 7_348_112_901  # any constant: serialises migration runs
+
+
+def _migration_files() -> list[Path]:
+    return sorted(MIGRATIONS_DIR.glob("*.sql"))
+
+
+async def apply_migrations(conn: asyncpg.Connection) -> list[str]:
+    """Apply pending migrations in name order; returns the ones applied now."""
+    applied_now: list[str] = []
+    await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK_KEY)
+    try:
+        await conn.execute(
+            """CREATE TABLE IF NOT EXISTS schema_migrations (
+                   version    TEXT PRIMARY KEY,
+                   checksum   TEXT NOT NULL,
+                   applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
+        )
+        done = {
+            r["version"]: r["checksum"]
+            for r in await conn.fetch("SELECT version, checksum FROM schema_migrations")
+        }
+        for path in _migration_files():
+            sql = path.read_text()
+            checksum = hashlib.sha256(sql.encode()).hexdigest()
+            if path.name in done:
+                if done[path.name] != checksum:
+                    log.warning("migration %s changed after it was applied; not re-run", path.name)
+                continue
+            async with conn.transaction():
+                await conn.execute(sql)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)",
+                    path.name,
+                    checksum,
+                )
+            applied_now.append(path.name)
+            log.info("applied migration %s", path.name)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK_KEY)
+    return applied_now

@@ -1,0 +1,104 @@
+"""Postgres connection pools: JSON codecs, the schema migrated on first use of a DSN.
+
+`create_pool` is what the worker and tests use; `get_shared_pool` is the process-wide
+pool behind the original module's loaders (activities/job_store/stage_loaders.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID
+
+import asyncpg
+
+from activities.config import Settings
+from activities.postgres.embedded import resolve_database_url
+from activities.postgres.migrations import apply_migrations
+
+log = logging.getLogger(__name__)
+
+_migrated: set[str] = set()  # DSNs migrated by this process
+_EMBEDDED = "embedded"
+_shared_pools: dict[str, asyncpg.Pool] = {}  # by DATABASE_URL, or _EMBEDDED
+_shared_lock: asyncio.Lock | None = None
+
+
+def safe_dsn(dsn: str) -> str:
+    """The DSN without its password, fit for a log line."""
+    parts = urlsplit(dsn)
+    if not parts.password:
+        return dsn
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)  # costs stay exact, as the pipeline stores them
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=_json_default)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    """json/jsonb arrive as Python objects and are sent from them."""
+    for type_name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            type_name, encoder=dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+
+async def create_pool(dsn: str, **kw: Any) -> asyncpg.Pool:
+    """An asyncpg pool with JSON codecs; the schema is migrated on first use of a DSN."""
+    kw.setdefault("min_size", 1)
+    kw.setdefault("max_size", 10)
+    kw.setdefault("command_timeout", 30)
+    pool = await asyncpg.create_pool(dsn, init=_init_connection, **kw)
+    if dsn not in _migrated:
+        try:
+            async with pool.acquire() as conn:
+                await apply_migrations(conn)
+        except BaseException:
+            await pool.close()
+            raise
+        _migrated.add(dsn)
+    return pool
+
+
+async def get_shared_pool() -> asyncpg.Pool:
+    """The process-wide pool the loaders use, for DATABASE_URL (or the embedded default).
+
+    Re-reads DATABASE_URL on each call, so a changed value gets its own pool.
+    """
+    global _shared_lock
+    key = os.environ.get("DATABASE_URL") or _EMBEDDED
+    pool = _shared_pools.get(key)
+    if pool is not None:
+        return pool
+    if _shared_lock is None:
+        _shared_lock = asyncio.Lock()
+    async with _shared_lock:
+        if key not in _shared_pools:
+            dsn = await resolve_database_url(Settings())
+            _shared_pools[key] = await create_pool(dsn)
+        return _shared_pools[key]
+
+
+async def reset_shared_pool() -> None:
+    """Close every shared pool (tests; shutdown)."""
+    global _shared_lock
+    pools = list(_shared_pools.values())
+    _shared_pools.clear()
+    _shared_lock = None
+    for pool in pools:
+        await pool.close()

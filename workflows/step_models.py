@@ -1,0 +1,159 @@
+"""The payloads the workflow passes to and from its activities: internal, not public API.
+
+The chatbot backend never sees these (workflows/models.py holds what it sends and gets
+back). They stay small on purpose: ids, one clip's compact context, the plan, an
+operation name, a stored video's URL; never a job's whole metadata, video bytes or a
+secret. They travel through history via `pydantic_data_converter`.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from workflows.models import (
+    DEFAULT_VIDEO_MODEL,
+    BackendName,
+    ChatMessage,
+    PlannerKind,
+    PlanSummary,
+)
+
+
+class ClipContext(BaseModel):
+    """One clip's compact context, loaded in one database round trip."""
+
+    job_id: UUID
+    clip_index: int
+    prompt: str
+    negative_prompt: str | None = None
+    original_seed: int | None = None  # metadata.generation_seed, if stored
+    target_duration: float = 8.0
+    scene_summary: str = ""  # scene, style and characters, for the LLM
+    scene_reference_urls: list[str] = Field(default_factory=list)
+    character_reference_urls: list[str] = Field(default_factory=list)
+
+
+class ClipRef(BaseModel):
+    """Which clip: the input of the context loader."""
+
+    job_id: UUID
+    clip_index: int
+
+
+class PromptRequest(BaseModel):
+    """What the LLM (or the offline planner) needs to rewrite one clip's prompt."""
+
+    instruction: str
+    context: ClipContext
+    conversation: list[ChatMessage] = Field(default_factory=list)  # the last few only
+
+
+class PromptSuggestion(BaseModel):
+    """A planner's answer before the pure refinement: prompt, temperature, why."""
+
+    prompt: str
+    temperature: float
+    reasoning: str
+    negative_prompt: str | None = None
+    planner: PlannerKind
+    template_id: str | None = None
+    parsed_as_json: bool = True  # False when the LLM reply needed the text fallback
+
+
+class Plan(PlanSummary):
+    """The decision, final: what will be sent to Veo and why."""
+
+    duration_seconds: int  # 4, 6 or 8: what Veo 3.1 accepts
+    reference_image_urls: list[str] = Field(default_factory=list)  # at most MAX_REFERENCE_IMAGES
+    enhance_prompt: bool = True  # off for precise changes (temperature < 0.5)
+    video_model: str = DEFAULT_VIDEO_MODEL
+
+
+class GenerationRequest(BaseModel):
+    """One paid video generation; regeneration_id makes submission idempotent."""
+
+    regeneration_id: str
+    job_id: UUID
+    clip_index: int
+    model: str
+    prompt: str
+    negative_prompt: str | None = None
+    seed: int
+    duration_seconds: int
+    aspect_ratio: str = "16:9"
+    reference_image_urls: list[str] = Field(default_factory=list)
+    enhance_prompt: bool = True
+
+
+class Submission(BaseModel):
+    """An accepted generation: the provider's operation name, and which backend."""
+
+    operation_name: str
+    backend: BackendName
+    resubmission_avoided: bool = False  # True when the ledger already had it
+
+
+class WaitRequest(BaseModel):
+    """Poll one operation until it is no longer running (see wait_for_generation)."""
+
+    operation_name: str
+    backend: BackendName
+
+
+class GenerationState(str, Enum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    FILTERED = "filtered"
+
+
+class GenerationStatus(BaseModel):
+    """A finished (or still running) generation, without its bytes."""
+
+    operation_name: str
+    state: GenerationState
+    video_gcs_uri: str | None = None  # set when Veo wrote to storageUri
+    error_code: int | None = None
+    error_message: str | None = None
+    filter_reasons: list[str] = Field(default_factory=list)
+    polls: int = 1  # status requests it took, the last one included
+
+
+class StoreVideoRequest(BaseModel):
+    """Fetch a finished generation's video and store it under a deterministic key."""
+
+    operation_name: str
+    backend: BackendName
+    job_id: UUID
+    clip_index: int
+    regeneration_id: str
+    video_gcs_uri: str | None = None
+
+
+class StoredVideo(BaseModel):
+    url: str  # what the clip will carry as video_url
+    sha256: str | None = None
+    size_bytes: int | None = None
+    backend: BackendName
+
+
+class PersistRequest(BaseModel):
+    """The new version of one clip, written in one transaction."""
+
+    job_id: UUID
+    clip_index: int
+    regeneration_id: str
+    video_url: str
+    prompt: str
+    negative_prompt: str | None = None
+    user_instruction: str
+    seed: int
+    temperature: float
+
+
+class PersistResult(BaseModel):
+    version_number: int
+    created: bool  # False when this regeneration id had already been persisted
