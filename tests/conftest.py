@@ -14,6 +14,22 @@ pytest_plugins = [
 ]
 
 _exit_status: list[int] = []
+_RELIABILITY = "reliability"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{_RELIABILITY}: crash, outage and fault runs (tests/reliability/); "
+        'the fast suite is `pytest -m "not reliability"`',
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Everything under tests/reliability/ carries the reliability marker."""
+    for item in items:
+        if "reliability" in item.path.parts:
+            item.add_marker(_RELIABILITY)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

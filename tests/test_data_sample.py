@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from activities.config import PROJECT_ROOT
 from activities.job_store.sample_data import PACKAGED_SAMPLE, load_sample_job, read_sample
+from tests.support.subprocess_env import scrubbed_env
 
 SHARED_FIXTURE = PROJECT_ROOT.parent / "shared" / "fixtures" / "sample_job.json"
 FIXTURE_JOB = "550e8400-e29b-41d4-a716-446655440000"
@@ -60,7 +60,7 @@ async def test_the_one_command_loads_the_sample_job(
     job = uuid4()
     custom = tmp_path / "job.json"  # RETAKE_SAMPLE_JOB picks the fixture file
     custom.write_text(PACKAGED_SAMPLE.read_text().replace(FIXTURE_JOB, str(job)))
-    env = os.environ | {"DATABASE_URL": postgres_dsn, "RETAKE_SAMPLE_JOB": str(custom)}
+    env = scrubbed_env(DATABASE_URL=postgres_dsn, RETAKE_SAMPLE_JOB=str(custom))
     done = subprocess.run(
         [sys.executable, "-m", "activities.job_store.sample_data"],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60,

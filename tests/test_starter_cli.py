@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
 
+from tests.support.subprocess_env import scrubbed_env
 from tests.support.temporal import retake_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +17,7 @@ async def starter(*args: str, stdin: str = "", env: dict | None = None) -> tuple
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "starter.py", *args,
         cwd=ROOT,
-        env={**os.environ, **(env or {})},
+        env=scrubbed_env(**(env or {})),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -91,9 +91,7 @@ async def test_demo_runs_the_main_job_on_the_embedded_default(postgres_root):
     """`starter.py demo` with no settings: its own Postgres, dev server, worker; clip 3."""
     from tests.test_worker_process import free_port
 
-    unset = ("TEMPORAL_ADDRESS", "DATABASE_URL", "OPENAI_API_KEY", "GOOGLE_API_KEY",
-             "GOOGLE_CLOUD_PROJECT", "RETAKE_VIDEO_BACKEND")
-    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env = scrubbed_env()
     data_dir = postgres_root / "demo-data"  # pgserver's user must reach it (not tmp_path)
     env["RETAKE_DATA_DIR"] = str(data_dir)
     proc = await asyncio.create_subprocess_exec(

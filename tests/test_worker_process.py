@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
 import sys
 import urllib.request
 from pathlib import Path
+
+from tests.support.subprocess_env import scrubbed_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,15 +25,13 @@ async def test_worker_starts_from_env_serves_metrics_and_drains_on_sigterm(
 ):
     log = tmp_path / "worker.log"
     metrics = f"127.0.0.1:{free_port()}"
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": temporal_client.service_client.config.target_host,
-        "DATABASE_URL": postgres_dsn,
-        "RETAKE_TASK_QUEUE": "retake-sigterm-test",
-        "RETAKE_DATA_DIR": str(tmp_path),
-        "OPENAI_API_KEY": "",
-        "RETAKE_METRICS_ADDRESS": metrics,
-    }
+    env = scrubbed_env(
+        TEMPORAL_ADDRESS=temporal_client.service_client.config.target_host,
+        DATABASE_URL=postgres_dsn,
+        RETAKE_TASK_QUEUE="retake-sigterm-test",
+        RETAKE_DATA_DIR=str(tmp_path),
+        RETAKE_METRICS_ADDRESS=metrics,
+    )
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "worker.py", cwd=ROOT, env=env, stdout=out, stderr=out

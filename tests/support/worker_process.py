@@ -10,12 +10,13 @@ counts its kills.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.support.subprocess_env import scrubbed_env
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_LINE = "worker on task queue"
@@ -36,8 +37,7 @@ def worker_env(
     `openai` / `veo` are emulator controls (anything with .api_key and .base_url), or
     None for the offline planner / the preview video backend.
     """
-    ours = ("RETAKE_", "OPENAI_", "GOOGLE_", "VEO_", "TEMPORAL_", "DATABASE_URL")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    env = scrubbed_env()
     env.update(
         TEMPORAL_ADDRESS=temporal_address,
         TEMPORAL_NAMESPACE="default",
