@@ -111,16 +111,21 @@ def main(argv: list[str]) -> int:
         return asyncio.run(status(args))
     from retake.demo import run_demo
 
-    return asyncio.run(
-        run_demo(
-            args.clip,
-            args.instruction,
-            keep_running=args.keep_running,
-            poll_interval=args.poll_interval,
-            port=args.port,
-            ui_port=args.ui_port,
+    try:
+        return asyncio.run(
+            run_demo(
+                args.clip,
+                args.instruction,
+                keep_running=args.keep_running,
+                poll_interval=args.poll_interval,
+                port=args.port,
+                ui_port=args.ui_port,
+            )
         )
-    )
+    except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C or SIGTERM: cleaned up
+        print("demo stopped; the dev server and embedded Postgres it started are stopped",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

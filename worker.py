@@ -15,7 +15,7 @@ import signal
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from activities.config import Settings
-from activities.postgres.embedded import resolve_database_url
+from activities.postgres.embedded import resolve_database_url, stop_embedded
 from activities.postgres.pool import create_pool
 from retake.client import connect
 from retake.wiring import RetakeActivities, build_worker, describe_backends
@@ -50,6 +50,7 @@ async def main() -> None:
         await stop.wait()
         log.info("stopping: finishing in-flight tasks")
     await pool.close()
+    stop_embedded()
 
 
 if __name__ == "__main__":

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from pathlib import Path
 from uuid import UUID
 
 from activities.config import Settings
 from activities.job_store.sample_data import load_sample_job
-from activities.postgres.embedded import resolve_database_url
+from activities.postgres.embedded import resolve_database_url, stop_embedded
 from activities.postgres.pool import create_pool
 from retake.client import connect, start_regeneration, workflow_id_for
 from retake.console import follow, render
@@ -36,9 +37,13 @@ async def run_demo(
     port: int = SERVER_PORT,
     ui_port: int = UI_PORT,
 ) -> int:
+    # SIGTERM cancels the demo like Ctrl-C does, so the finally below always runs:
+    # nothing it started (dev server, embedded Postgres) outlives it.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     out = sys.stdout
+    out.reconfigure(line_buffering=True)  # each line shows at once, piped or not
     print(f"Retake demo: {describe_backends(settings)}", file=out)
 
     pool = await create_pool(await resolve_database_url(settings))
@@ -87,4 +92,5 @@ async def run_demo(
         if env:
             await env.shutdown()
         await pool.close()
+        stop_embedded()
     return 0

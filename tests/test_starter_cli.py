@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from pathlib import Path
+
+import psutil
+import pytest
 
 from tests.support.subprocess_env import scrubbed_env
 from tests.support.temporal import retake_settings
@@ -87,19 +91,35 @@ async def test_regenerate_dry_run_then_real_run_then_status(
         assert code == 1 and "ClipNotFound" in err and "99" in err
 
 
-async def test_demo_runs_the_main_job_on_the_embedded_default(postgres_root):
-    """`starter.py demo` with no settings: its own Postgres, dev server, worker; clip 3."""
+def leftovers(data_dir: Path, port: int) -> list[str]:
+    """Processes the demo started that are still alive: its dev server and its Postgres."""
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        cmd = " ".join(proc.info["cmdline"] or [])
+        if ("temporal" in cmd and f"--port {port}" in cmd) or (
+            "postgres" in cmd and str(data_dir / "postgres") in cmd
+        ):
+            found.append(f"{proc.pid}: {cmd[:120]}")
+    return found
+
+
+async def demo(data_dir: Path, *extra: str) -> tuple[asyncio.subprocess.Process, int]:
     from tests.test_worker_process import free_port
 
-    env = scrubbed_env()
-    data_dir = postgres_root / "demo-data"  # pgserver's user must reach it (not tmp_path)
-    env["RETAKE_DATA_DIR"] = str(data_dir)
+    port = free_port()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "starter.py", "demo", "--port", str(free_port()),
-        "--ui-port", str(free_port()),
-        cwd=ROOT, env=env,
+        sys.executable, "starter.py", "demo", "--port", str(port),
+        "--ui-port", str(free_port()), *extra,
+        cwd=ROOT, env=scrubbed_env(RETAKE_DATA_DIR=str(data_dir)),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
+    return proc, port
+
+
+async def test_demo_runs_the_main_job_on_the_embedded_default(postgres_root):
+    """`starter.py demo` with no settings: its own Postgres, dev server, worker; clip 3."""
+    data_dir = postgres_root / "demo-data"  # pgserver's user must reach it (not tmp_path)
+    proc, port = await demo(data_dir)
     out, err = await asyncio.wait_for(proc.communicate(), timeout=180)
     out = out.decode()
     assert proc.returncode == 0, out + err.decode()
@@ -110,3 +130,18 @@ async def test_demo_runs_the_main_job_on_the_embedded_default(postgres_root):
                   if line.startswith("stored video: "))
     assert Path(stored).is_file() and str(data_dir) in stored
     assert "Web UI: http://localhost:" in out
+    assert leftovers(data_dir, port) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+async def test_a_stopped_demo_leaves_no_process_behind(postgres_root, sig):
+    data_dir = postgres_root / "demo-data"
+    proc, port = await demo(data_dir, "--keep-running")
+    async with asyncio.timeout(180):
+        while b"keep running" not in (line := await proc.stdout.readline()):
+            assert line, (await proc.stderr.read()).decode()
+        assert leftovers(data_dir, port)  # the server and Postgres are up
+        proc.send_signal(sig)
+        await proc.wait()
+    assert proc.returncode == 130
+    assert leftovers(data_dir, port) == []

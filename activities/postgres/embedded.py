@@ -14,6 +14,8 @@ from activities.config import Settings
 
 log = logging.getLogger(__name__)
 
+_started: dict[Path, object] = {}  # pgserver handles this process holds, by data folder
+
 
 def _start_embedded(pgdata: Path) -> str:
     """Start (or join) the pgserver Postgres in `pgdata`; blocking, so run in a thread.
@@ -25,6 +27,7 @@ def _start_embedded(pgdata: Path) -> str:
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    _started[pgdata] = server
     return server.get_uri()
 
 
@@ -37,3 +40,14 @@ async def resolve_database_url(settings: Settings | None = None) -> str:
     dsn = await asyncio.to_thread(_start_embedded, pgdata)
     log.info("using the embedded Postgres in %s", pgdata)
     return dsn
+
+
+def stop_embedded() -> None:
+    """Release this process's embedded Postgres; the last process holding it stops it.
+
+    pgserver would do this at interpreter exit, but Retake's programs leave without
+    interpreter teardown (retake/process.py), so they call this first.
+    """
+    while _started:
+        _, server = _started.popitem()
+        server.cleanup()
