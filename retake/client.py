@@ -6,20 +6,16 @@ registered name with typed input and result.
 
 `connect` reads the SDK's envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 TEMPORAL_API_KEY, TEMPORAL_TLS*, or a TOML profile) and always uses the pydantic
-data converter. `start_regeneration` fixes the conventions every caller must share
+data converter. `start_regeneration` follows the conventions every caller must share
 (workflows/conventions.py): one regeneration per clip at a time, searchable by job
-and clip.
+and clip. The workflow enforces them too, so other clients (docs/api.md) are held
+to the same rules.
 """
 
 from __future__ import annotations
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfigProfile
 
@@ -82,12 +78,9 @@ async def start_regeneration(
         result_type=RegenerateClipResult,
         id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-        search_attributes=TypedSearchAttributes(
-            [
-                SearchAttributePair(conventions.JOB_ID, str(inp.job_id)),
-                SearchAttributePair(conventions.CLIP_INDEX, inp.clip_index),
-            ]
-        ),
+        # The workflow would set these itself; set at start they are searchable from the
+        # first moment, with no extra history event, and with workers that predate that.
+        search_attributes=conventions.search_attributes_for(inp.job_id, inp.clip_index),
         static_summary=summary_for(inp),
         request_eager_start=eager,
     )

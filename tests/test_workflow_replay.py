@@ -6,6 +6,7 @@ end-to-end scenarios (template, LLM, offline, dry run, seed reuse, filtered, can
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,16 @@ def test_every_path_has_a_recorded_history():
     assert EXPECTED <= {p.stem for p in HISTORIES}
 
 
+def recorded_history(path: Path) -> WorkflowHistory:
+    """The history under the workflow id it ran with (the workflow checks its own id)."""
+    events = json.loads(path.read_text())
+    started = events["events"][0]["workflowExecutionStartedEventAttributes"]
+    return WorkflowHistory.from_json(started.get("workflowId", path.stem), events)
+
+
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_history_replays_cleanly(path: Path):
-    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    history = recorded_history(path)
     replayer = Replayer(workflows=[RegenerateClipWorkflow], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.stem}: {result.replay_failure}"

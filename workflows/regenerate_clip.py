@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.job_store.job_store_activities import JobStoreActivities
     from activities.planner.prompt_activities import PromptActivities
     from activities.video.video_activities import VideoActivities
-    from workflows import decisions, error_types
+    from workflows import conventions, decisions, error_types
     from workflows.models import (
         PlanSummary,
         Progress,
@@ -61,6 +61,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.validation import validate
 
 FILTERED_RETRIES = 1  # one retry with a sanitised prompt, then give up
+# Patch: the workflow sets its own search attributes and refuses a non-conventional id
+# (issue 19). Runs recorded before it replay without either.
+OWNS_CONVENTIONS_PATCH = "owns-conventions"
 
 # Never retried: a retry cannot fix these.
 _NON_RETRYABLE = [
@@ -128,7 +131,13 @@ class RegenerateClipWorkflow:
 
     async def _regenerate(self, inp: RegenerateClipInput) -> RegenerateClipResult:
         self._set_stage("validating", "checking the request")
-        validate(inp)
+        # Whoever started the run (CLI, any SDK): searchable by job, and one run per clip
+        # (a wrong id is refused here, before anything is paid).
+        workflow_id = None
+        if workflow.patched(OWNS_CONVENTIONS_PATCH):
+            self._set_search_attributes(inp)
+            workflow_id = workflow.info().workflow_id
+        validate(inp, workflow_id)
 
         context = await self._load_context(inp)
         plan = await self._plan(inp, context)
@@ -325,6 +334,14 @@ class RegenerateClipWorkflow:
         return persisted.version_number
 
     # --- bookkeeping ---------------------------------------------------------------
+
+    def _set_search_attributes(self, inp: RegenerateClipInput) -> None:
+        """Upsert JobId/ClipIndex unless the starter already set them (retake.client does)."""
+        current = workflow.info().typed_search_attributes
+        wanted = conventions.search_attributes_for(inp.job_id, inp.clip_index)
+        updates = [p.key.value_set(p.value) for p in wanted if current.get(p.key) != p.value]
+        if updates:
+            workflow.upsert_search_attributes(updates)
 
     def _regeneration_id(self) -> str:
         """This run's id: keys the stored video and the persisted version."""

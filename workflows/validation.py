@@ -1,7 +1,8 @@
 """Input checks that run first in the workflow, before any activity.
 
-Pydantic has already checked types at the client; these are the rules a type
-cannot say. Each failure is a non-retryable `InvalidInput` error whose message
+Pydantic has already checked types (at the client, or when the worker decodes a
+plain-JSON start from another SDK); these are the rules a type cannot say, plus
+the one-regeneration-per-clip workflow id whoever started the run. Each failure is a non-retryable `InvalidInput` error whose message
 says what was wrong and what to send instead.
 """
 
@@ -11,6 +12,7 @@ import unicodedata
 
 from temporalio.exceptions import ApplicationError
 
+from workflows.conventions import workflow_id_for
 from workflows.decisions import CONVERSATION_WINDOW
 from workflows.error_types import INVALID_INPUT
 from workflows.models import MAX_INSTRUCTION_CHARS, RegenerateClipInput
@@ -28,9 +30,24 @@ def _has_binary(text: str) -> bool:
     )
 
 
-def problems(inp: RegenerateClipInput) -> list[str]:
-    """Every problem with the input, worded for the person who sent it."""
+def workflow_id_problem(inp: RegenerateClipInput, workflow_id: str) -> str | None:
+    """A run under any other id could pay for a second concurrent generation of the clip."""
+    expected = workflow_id_for(inp.job_id, inp.clip_index)
+    if workflow_id == expected:
+        return None
+    return (
+        f"the workflow id {workflow_id!r} does not follow the one-regeneration-per-clip "
+        f"convention regenerate-<job_id>-<clip_index>: start it again with workflow id "
+        f"{expected!r}"
+    )
+
+
+def problems(inp: RegenerateClipInput, workflow_id: str | None = None) -> list[str]:
+    """Every problem with the input (and the run's id, when given), worded for the sender."""
     found: list[str] = []
+    id_problem = workflow_id_problem(inp, workflow_id) if workflow_id is not None else None
+    if id_problem:
+        found.append(id_problem)
     text = inp.instruction.strip()
     if not text:
         found.append("the instruction is empty: say what to change, e.g. 'make it nighttime'")
@@ -65,9 +82,9 @@ def problems(inp: RegenerateClipInput) -> list[str]:
     return found
 
 
-def validate(inp: RegenerateClipInput) -> None:
+def validate(inp: RegenerateClipInput, workflow_id: str | None = None) -> None:
     """Raise one non-retryable error listing every problem, or return."""
-    found = problems(inp)
+    found = problems(inp, workflow_id)
     if found:
         raise ApplicationError(
             "Invalid regeneration request: " + "; ".join(found) + ".",
