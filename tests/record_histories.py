@@ -2,7 +2,8 @@
 
     .venv/bin/python tests/record_histories.py
 
-Runs the end-to-end scenarios with RETAKE_RECORD_HISTORIES=1, which makes each one
+Runs the end-to-end scenarios (and the other-client ones, tests/test_any_client.py)
+with RETAKE_RECORD_HISTORIES=1, which makes each one
 save its history. Re-record after an intended change to the workflow's commands;
 a replay failure without such a change means the workflow lost determinism.
 """
@@ -18,6 +19,7 @@ if __name__ == "__main__":
     env = dict(os.environ, RETAKE_RECORD_HISTORIES="1")
     sys.exit(
         subprocess.call(
-            [sys.executable, "-m", "pytest", "-q", "tests/test_workflow_e2e.py"], cwd=ROOT, env=env
+            [sys.executable, "-m", "pytest", "-q", "tests/test_workflow_e2e.py",
+             "tests/test_any_client.py"], cwd=ROOT, env=env
         )
     )

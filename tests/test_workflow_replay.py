@@ -1,7 +1,9 @@
 """Replay recorded histories against today's workflow code: any non-determinism fails.
 
 The histories in tests/histories/ were recorded by tests/record_histories.py from the
-end-to-end scenarios (template, LLM, offline, dry run, seed reuse, filtered, cancelled...).
+end-to-end scenarios (template, LLM, offline, dry run, seed reuse, filtered, cancelled...)
+and from tests/test_any_client.py (started by the CLI / a default-converter client, and
+a refused workflow id). Histories recorded before a patch replay its old path.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from workflows.regenerate_clip import RegenerateClipWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 EXPECTED = {"template", "llm", "offline", "dry_run", "seed_reused", "filtered_once",
-            "filtered_twice", "cancelled"}
+            "filtered_twice", "cancelled",
+            # the 'owns-conventions' patch: other clients, and a refused workflow id
+            "cli_plain_json", "plain_client", "refused_workflow_id"}
 
 
 def test_every_path_has_a_recorded_history():
