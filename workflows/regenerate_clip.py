@@ -137,7 +137,7 @@ class RegenerateClipWorkflow:
         if workflow.patched(OWNS_CONVENTIONS_PATCH):
             self._set_search_attributes(inp)
             workflow_id = workflow.info().workflow_id
-        validate(inp, workflow_id)
+        validate(inp, workflow_id=workflow_id)
 
         context = await self._load_context(inp)
         plan = await self._plan(inp, context)

@@ -42,7 +42,7 @@ def workflow_id_problem(inp: RegenerateClipInput, workflow_id: str) -> str | Non
     )
 
 
-def problems(inp: RegenerateClipInput, workflow_id: str | None = None) -> list[str]:
+def problems(inp: RegenerateClipInput, *, workflow_id: str | None = None) -> list[str]:
     """Every problem with the input (and the run's id, when given), worded for the sender."""
     found: list[str] = []
     id_problem = workflow_id_problem(inp, workflow_id) if workflow_id is not None else None
@@ -82,9 +82,9 @@ def problems(inp: RegenerateClipInput, workflow_id: str | None = None) -> list[s
     return found
 
 
-def validate(inp: RegenerateClipInput, workflow_id: str | None = None) -> None:
+def validate(inp: RegenerateClipInput, *, workflow_id: str | None = None) -> None:
     """Raise one non-retryable error listing every problem, or return."""
-    found = problems(inp, workflow_id)
+    found = problems(inp, workflow_id=workflow_id)
     if found:
         raise ApplicationError(
             "Invalid regeneration request: " + "; ".join(found) + ".",
