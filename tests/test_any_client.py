@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from pathlib import Path
 
 import jsonschema
@@ -22,6 +21,7 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
 from retake.embedded import temporal_cli_path
+from tests.support.subprocess_env import scrubbed_env
 from tests.support.temporal import retake_settings
 from tests.test_workflow_e2e import record, versions
 from workflows import conventions, error_types
@@ -59,7 +59,7 @@ def cli(target: str, tmp_path: Path):
     """
     home = tmp_path / "home"
     home.mkdir()
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home)}
+    env = scrubbed_env(HOME=str(home))
 
     async def _run(*args: str) -> tuple[int, str, str]:
         proc = await asyncio.create_subprocess_exec(
