@@ -168,3 +168,87 @@ async def test_unreachable_database_returns_none_with_one_line(
     assert len(lines) == 4
     assert all(line.startswith("Database error") for line in lines)
     assert not any("s3cret" in line for line in lines)
+
+
+LOADERS = (
+    load_clips_from_job_stages,
+    load_clip_prompts_from_job_stages,
+    load_scene_plan_from_job_stages,
+    load_reference_images_from_job_stages,
+)
+
+# Every loader from two successive event loops, as a script calling asyncio.run twice would.
+_TWO_LOOPS = """
+import asyncio, json, sys
+from uuid import UUID
+from activities.job_store import stage_loaders as m
+
+async def load_all(job):
+    names = ("load_clips_from_job_stages", "load_clip_prompts_from_job_stages",
+             "load_scene_plan_from_job_stages", "load_reference_images_from_job_stages")
+    return [(await getattr(m, n)(job)) is not None for n in names]
+
+job = UUID(sys.argv[1])
+print(json.dumps([asyncio.run(load_all(job)), asyncio.run(load_all(job))]))
+"""
+
+
+def test_every_loader_works_from_two_successive_event_loops(
+    sample_job_id: UUID, shared_pool_dsn: str
+) -> None:
+    """A plain sync test: pytest's own loop is session-wide, so a subprocess runs two loops."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _TWO_LOOPS, str(sample_job_id)],
+        env={**os.environ, "DATABASE_URL": shared_pool_dsn}, capture_output=True, text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [[True] * 4, [True] * 4], done.stderr
+
+
+async def test_a_given_pool_is_used(db_pool: asyncpg.Pool, sample_job_id: UUID, monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@/nowhere?host=/nonexistent")
+    for loader in LOADERS:
+        assert await loader(sample_job_id, pool=db_pool) is not None
+
+
+async def test_the_job_id_is_the_one_asked_for(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    other = uuid4()
+    _, stages = read_sample(job_id=sample_job_id)
+    stages["video_generator"]["clips"]["job_id"] = str(other)
+    for name in ("prompt_generator", "scene_planner", "reference_generator"):
+        stages[name]["job_id"] = str(other)
+    for name, metadata in stages.items():
+        await set_stage(db_pool, sample_job_id, name, metadata)
+    for loader in LOADERS:
+        assert (await loader(sample_job_id)).job_id == sample_job_id
+
+
+DEEP = "[" * 5000 + "]" * 5000  # deeper than Python's recursion limit, within Postgres's
+
+
+@pytest.mark.parametrize(
+    "raw_json",
+    [
+        '{"clips": {"clips": [], "deep": ' + DEEP + "}}",  # a deep jsonb object
+        json.dumps('{"clips": ' + DEEP + "}"),  # deep JSON text at the top
+        json.dumps({"clips": '{"clips": ' + DEEP + "}"}),  # deep JSON text one level down
+    ],
+    ids=["jsonb", "text-top", "text-clips"],
+)
+async def test_deep_nesting_returns_none_with_one_line(
+    db_pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture, raw_json: str
+) -> None:
+    job = await new_job(db_pool)
+    await db_pool.execute(
+        """INSERT INTO job_stages (job_id, stage_name, metadata)
+           VALUES ($1, 'video_generator', $2::text::jsonb)""", job, raw_json,
+    )
+    caplog.set_level(logging.INFO, logger=LOADER)
+    assert await load_clips_from_job_stages(job) is None
+    lines = loader_lines(caplog)
+    assert len(lines) == 1 and "video_generator" in lines[0], lines

@@ -1,7 +1,9 @@
 """Postgres connection pools: JSON codecs, the schema migrated on first use of a DSN.
 
-`create_pool` is what the worker and tests use; `get_shared_pool` is the process-wide
-pool behind the original module's loaders (activities/job_store/stage_loaders.py).
+`create_pool` is what the worker and tests use; `get_shared_pool` is the shared pool
+behind the original module's loaders (activities/job_store/stage_loaders.py). An asyncpg
+pool only works on the event loop that created it, so shared pools are kept per event
+loop: a second `asyncio.run` gets a pool of its own instead of a dead one.
 """
 
 from __future__ import annotations
@@ -25,8 +27,18 @@ log = logging.getLogger(__name__)
 
 _migrated: set[str] = set()  # DSNs migrated by this process
 _EMBEDDED = "embedded"
-_shared_pools: dict[str, asyncpg.Pool] = {}  # by DATABASE_URL, or _EMBEDDED
-_shared_lock: asyncio.Lock | None = None
+
+
+
+class _LoopPools:
+    """The shared pools of one event loop, by DATABASE_URL (or _EMBEDDED), and its lock."""
+
+    def __init__(self) -> None:
+        self.pools: dict[str, asyncpg.Pool] = {}
+        self.lock = asyncio.Lock()
+
+
+_by_loop: dict[asyncio.AbstractEventLoop, _LoopPools] = {}
 
 
 def safe_dsn(dsn: str) -> str:
@@ -75,30 +87,35 @@ async def create_pool(dsn: str, **kw: Any) -> asyncpg.Pool:
     return pool
 
 
+def _pools_of_this_loop() -> _LoopPools:
+    """This loop's shared pools; those of closed loops are forgotten (they cannot be used)."""
+    loop = asyncio.get_running_loop()
+    for old in [other for other in _by_loop if other.is_closed()]:
+        del _by_loop[old]
+    return _by_loop.setdefault(loop, _LoopPools())
+
+
 async def get_shared_pool() -> asyncpg.Pool:
-    """The process-wide pool the loaders use, for DATABASE_URL (or the embedded default).
+    """The shared pool of the running event loop, for DATABASE_URL (or the embedded default).
 
     Re-reads DATABASE_URL on each call, so a changed value gets its own pool.
     """
-    global _shared_lock
     key = os.environ.get("DATABASE_URL") or _EMBEDDED
-    pool = _shared_pools.get(key)
+    mine = _pools_of_this_loop()
+    pool = mine.pools.get(key)
     if pool is not None:
         return pool
-    if _shared_lock is None:
-        _shared_lock = asyncio.Lock()
-    async with _shared_lock:
-        if key not in _shared_pools:
+    async with mine.lock:
+        if key not in mine.pools:
             dsn = await resolve_database_url(Settings())
-            _shared_pools[key] = await create_pool(dsn)
-        return _shared_pools[key]
+            mine.pools[key] = await create_pool(dsn)
+        return mine.pools[key]
 
 
 async def reset_shared_pool() -> None:
-    """Close every shared pool (tests; shutdown)."""
-    global _shared_lock
-    pools = list(_shared_pools.values())
-    _shared_pools.clear()
-    _shared_lock = None
-    for pool in pools:
+    """Close this loop's shared pools (tests; shutdown); other loops' pools are forgotten."""
+    loop = asyncio.get_running_loop()
+    mine = _by_loop.pop(loop, None)
+    _by_loop.clear()
+    for pool in (mine.pools.values() if mine else []):
         await pool.close()
