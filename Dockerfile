@@ -4,7 +4,6 @@ COPY pyproject.toml README.md ./
 COPY workflows ./workflows
 COPY activities ./activities
 COPY retake ./retake
-COPY migrations ./migrations
 COPY worker.py starter.py ./
 RUN pip install --no-cache-dir .
 CMD ["python", "worker.py"]

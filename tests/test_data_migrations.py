@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -52,3 +58,69 @@ async def test_a_stage_appears_once_per_job(db_pool: asyncpg.Pool, sample_job_id
             "INSERT INTO job_stages (job_id, stage_name, metadata) VALUES ($1, 'scene_planner', '{}')",
             sample_job_id,
         )
+
+
+_INSTALLED_CHECK = """
+import asyncio, json
+import activities
+from activities.job_store.sample_data import PACKAGED_SAMPLE
+from activities.postgres.pool import create_pool
+
+async def main(dsn):
+    pool = await create_pool(dsn, min_size=1, max_size=1)
+    try:
+        versions = [r["version"] for r in
+                    await pool.fetch("SELECT version FROM schema_migrations ORDER BY version")]
+        tables = sorted(r["t"] for r in await pool.fetch(
+            "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public'"))
+    finally:
+        await pool.close()
+    print(json.dumps({"package": activities.__file__, "versions": versions, "tables": tables,
+                      "sample": PACKAGED_SAMPLE.is_file()}))
+
+import sys
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+def _copy_source(dest: Path) -> Path:
+    """The files a wheel is built from, so the build leaves the work tree untouched."""
+    root = Path(__file__).resolve().parent.parent
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("activities", "workflows", "retake"):
+        shutil.copytree(root / name, dest / name, ignore=skip)
+    for name in ("pyproject.toml", "README.md", "worker.py", "starter.py"):
+        shutil.copy2(root / name, dest / name)
+    return dest
+
+
+def test_an_installed_wheel_applies_its_schema_from_anywhere(
+    fresh_database: str, tmp_path: Path
+) -> None:
+    """pip wheel, a non-editable install in a fresh venv, run from an empty directory."""
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    source = _copy_source(tmp_path / "src")
+    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", tmp_path / "dist",
+                    source], check=True, capture_output=True, timeout=120)
+    (wheel,) = (tmp_path / "dist").glob("retake-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True, timeout=60)
+    python = venv / "bin" / "python"
+    subprocess.run([*pip, "--python", python, "install", "--no-deps", "--no-index", wheel],
+                   check=True, capture_output=True, timeout=120)
+    # Dependencies come from the test environment's site-packages: a plain path entry, so its
+    # editable-install hooks (.pth files) stay off and only the wheel provides `activities`.
+    site = Path(subprocess.check_output(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True,
+    ).strip())
+    (site / "test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = subprocess.run([python, "-c", _INSTALLED_CHECK, fresh_database], cwd=empty,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["package"].startswith(str(site))  # the installed copy, not the source
+    assert found["versions"] == [p.name for p in _migration_files()]
+    assert {"jobs", "job_stages", "clip_versions", "veo_submissions"} <= set(found["tables"])
+    assert found["sample"]  # the sample job ships too

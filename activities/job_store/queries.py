@@ -1,7 +1,7 @@
 """The SQL behind JobStoreActivities, kept apart so the activity code reads as a story.
 
 Every statement uses bound parameters. The helper functions retake_stage_json,
-retake_stage_list and retake_array come from migrations/002_stage_json_functions.sql.
+retake_stage_list and retake_array come from activities/postgres/migrations/ (002, 004).
 """
 
 # One round trip: everything one clip's context needs, and nothing of the other clips.

@@ -1,4 +1,7 @@
-"""Schema migrations: migrations/*.sql applied once each, in name order.
+"""Schema migrations: activities/postgres/migrations/*.sql applied once each, in name order.
+
+The .sql files ship inside the package (package data, read with importlib.resources),
+so an installed wheel migrates its database from any working directory.
 
 Applied runs are recorded in `schema_migrations` (with a checksum) under an advisory
 lock, so several workers starting at once are safe.
@@ -8,20 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 import asyncpg
 
-from activities.config import PROJECT_ROOT
-
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+MIGRATIONS_DIR: Traversable = files("activities.postgres") / "migrations"
 _MIGRATION_LOCK_KEY = 7_348_112_901  # any constant: serialises migration runs
 
 
-def _migration_files() -> list[Path]:
-    return sorted(MIGRATIONS_DIR.glob("*.sql"))
+def _migration_files() -> list[Traversable]:
+    return sorted(
+        (f for f in MIGRATIONS_DIR.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name
+    )
 
 
 async def apply_migrations(conn: asyncpg.Connection) -> list[str]:
@@ -40,7 +44,7 @@ async def apply_migrations(conn: asyncpg.Connection) -> list[str]:
             for r in await conn.fetch("SELECT version, checksum FROM schema_migrations")
         }
         for path in _migration_files():
-            sql = path.read_text()
+            sql = path.read_text(encoding="utf-8")
             checksum = hashlib.sha256(sql.encode()).hexdigest()
             if path.name in done:
                 if done[path.name] != checksum:
