@@ -212,3 +212,26 @@ async def test_connection_fault_is_retryable_and_recovers(
         assert (await load(pool, job, 0)).original_seed == 1000
     finally:
         await pool.close()
+
+
+DEEP = "[" * 5000 + "]" * 5000  # deeper than Python's recursion limit, within Postgres's
+
+
+@pytest.mark.parametrize(
+    "raw_json",
+    [
+        '{"clips": {"clips": [{"clip_index": 0, "deep": ' + DEEP + "}]}}",  # in the clip itself
+        json.dumps('{"clips": {"clips": [{"clip_index": 0, "deep": ' + DEEP + "}]}}"),  # as text
+        json.dumps({"clips": '{"clips": [{"clip_index": 0, "deep": ' + DEEP + "}]}"}),
+    ],
+    ids=["jsonb", "text-top", "text-clips"],
+)
+async def test_deep_nesting_is_invalid_metadata(
+    db_pool: asyncpg.Pool, sample_job_id: UUID, raw_json: str
+) -> None:
+    await db_pool.execute(
+        """UPDATE job_stages SET metadata = $2::text::jsonb
+           WHERE job_id = $1 AND stage_name = 'video_generator'""", sample_job_id, raw_json,
+    )
+    assert_typed(await load_error(db_pool, sample_job_id, 0), error_types.INVALID_METADATA,
+                 "nested too deeply", str(sample_job_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 from uuid import UUID
 
 import asyncpg
@@ -25,6 +26,7 @@ def request(job: UUID, index: int, regeneration_id: str, **changes) -> PersistRe
         video_url=f"https://videos.example/{regeneration_id}.mp4",
         prompt=f"new prompt from {regeneration_id}", negative_prompt=None,
         user_instruction="make it nighttime", seed=424242, temperature=0.35,
+        duration_seconds=6.0, cost_usd=Decimal("2.40"), generation_seconds=71.5,
     )
     return PersistRequest(**(fields | changes))
 
@@ -36,7 +38,8 @@ async def persist(pool: asyncpg.Pool, req: PersistRequest) -> PersistResult:
 async def versions(pool: asyncpg.Pool, job: UUID, index: int) -> list[dict]:
     rows = await pool.fetch(
         """SELECT version_number, video_url, prompt, negative_prompt, user_instruction,
-                  generation_seed, temperature, is_current, regeneration_id
+                  generation_seed, temperature, is_current, regeneration_id,
+                  duration_seconds, cost_usd
            FROM clip_versions WHERE job_id = $1 AND clip_index = $2 ORDER BY version_number""",
         job, index,
     )
@@ -61,12 +64,14 @@ async def test_first_persist_records_the_original_and_the_new_version(
         "negative_prompt": "blurry, distorted hands, extra limbs, text artifacts",
         "user_instruction": None, "generation_seed": 1000, "temperature": None,
         "is_current": False, "regeneration_id": None,
+        "duration_seconds": original["actual_duration"], "cost_usd": Decimal(original["cost"]),
     }
     assert v2 == {
         "version_number": 2, "video_url": "https://videos.example/regen-a.mp4",
         "prompt": "new prompt from regen-a", "negative_prompt": "no rain",
         "user_instruction": "make it nighttime", "generation_seed": 424242, "temperature": 0.35,
         "is_current": True, "regeneration_id": f"{sample_job_id}/regen-a",
+        "duration_seconds": 6.0, "cost_usd": Decimal("2.40"),
     }
 
 
@@ -76,11 +81,13 @@ async def test_only_that_clips_entry_changes(db_pool: asyncpg.Pool, sample_job_i
     await persist(db_pool, request(sample_job_id, 3, "regen-b"))
     after = await stage_metadata(db_pool, sample_job_id, "video_generator")
 
-    expected_clip = clips_of(before)[3] | {
+    expected_clip = clips_of(before)[3] | {  # target 4.0 s; this generation delivered 6 s
         "video_url": "https://videos.example/regen-b.mp4",
         "prompt": "new prompt from regen-b",
         "temperature": 0.35,
         "metadata": {"model": "veo-3.1-generate-preview", "generation_seed": 424242},
+        "actual_duration": 6.0, "duration_diff": 2.0, "cost": "2.4000",
+        "status": "success", "generation_time": 71.5,
     }
     assert clips_of(after)[3] == expected_clip
     for i in (0, 1, 2, 4, 5):
@@ -138,16 +145,48 @@ async def test_concurrent_repeats_of_one_regeneration_write_once(
     assert len(await versions(db_pool, sample_job_id, 4)) == 2
 
 
-async def test_metadata_stored_as_json_text_is_updated_in_place(
+async def test_metadata_stored_as_json_text_stays_json_text(
     db_pool: asyncpg.Pool, sample_job_id: UUID
 ) -> None:
     _, fixture = read_sample(job_id=sample_job_id)
     await set_stage(db_pool, sample_job_id, "video_generator", json.dumps(fixture["video_generator"]))
     assert (await persist(db_pool, request(sample_job_id, 5, "text-md"))).created
-    after = await stage_metadata(db_pool, sample_job_id, "video_generator")
-    assert isinstance(after, dict)  # now a JSON object
+    stored = await stage_metadata(db_pool, sample_job_id, "video_generator")
+    assert isinstance(stored, str)  # still a jsonb string holding JSON text
+    after = json.loads(stored)
     assert clips_of(after)[5]["video_url"] == "https://videos.example/text-md.mp4"
     assert clips_of(after)[:5] == clips_of(fixture["video_generator"])[:5]
+
+
+async def test_a_clips_list_stored_as_json_text_stays_json_text(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    _, fixture = read_sample(job_id=sample_job_id)
+    video = fixture["video_generator"]
+    await set_stage(db_pool, sample_job_id, "video_generator", {"clips": json.dumps(video["clips"])})
+    await persist(db_pool, request(sample_job_id, 2, "text-clips"))
+    stored = await stage_metadata(db_pool, sample_job_id, "video_generator")
+    assert isinstance(stored["clips"], str)
+    clips = json.loads(stored["clips"])
+    assert clips["clips"][2]["video_url"] == "https://videos.example/text-clips.mp4"
+    assert clips["clips"][:2] == video["clips"]["clips"][:2]
+    assert clips["total_cost"] == video["clips"]["total_cost"]
+
+
+async def test_values_it_does_not_change_keep_their_exact_stored_numbers(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    """Numbers beyond a float's precision survive: the merge happens in Postgres."""
+    exact = "0.12345678901234567890123"
+    await db_pool.execute(
+        """UPDATE job_stages SET metadata = jsonb_set(metadata, '{clips,clips,0,lufs}', $2::text::jsonb)
+           WHERE job_id = $1 AND stage_name = 'video_generator'""", sample_job_id, exact,
+    )
+    await persist(db_pool, request(sample_job_id, 0, "exact"))
+    assert await db_pool.fetchval(
+        """SELECT metadata #>> '{clips,clips,0,lufs}' FROM job_stages
+           WHERE job_id = $1 AND stage_name = 'video_generator'""", sample_job_id,
+    ) == exact
 
 
 async def test_a_flat_clips_list_is_updated_at_its_own_path(
@@ -194,3 +233,14 @@ async def test_a_regeneration_id_of_another_clip_is_refused(
     error = await persist_error(db_pool, request(sample_job_id, 1, "shared-id"))
     assert error.type == error_types.INVALID_INPUT and "shared-id" in error.message
     assert await versions(db_pool, sample_job_id, 1) == []
+
+
+async def test_a_deeply_nested_clip_is_invalid_metadata(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    deep = "[" * 5000 + "]" * 5000  # deeper than Python's recursion limit
+    await db_pool.execute(
+        """UPDATE job_stages SET metadata = jsonb_set(metadata, '{clips,clips,0,deep}', $2::text::jsonb)
+           WHERE job_id = $1 AND stage_name = 'video_generator'""", sample_job_id, deep,
+    )
+    error = await persist_error(db_pool, request(sample_job_id, 0, "deep"))
+    assert error.type == error_types.INVALID_METADATA and "nested too deeply" in error.message
+    assert await versions(db_pool, sample_job_id, 0) == []

@@ -326,6 +326,12 @@ class RegenerateClipWorkflow:
                 user_instruction=inp.instruction,
                 seed=plan.seed,
                 temperature=plan.temperature,
+                # Data fidelity (issue 15): the entry describes the new clip. From the plan for
+                # now; branch money-safety switches these to the submitted request's echo, and
+                # veo-contract's plan.delivered_seconds will replace duration_seconds.
+                duration_seconds=float(plan.duration_seconds),
+                cost_usd=plan.cost_estimate_usd,
+                generation_seconds=self._timings.generate,
             ),
             summary="persist version",
             timeout=timedelta(seconds=30),

@@ -8,6 +8,7 @@ secret. They travel through history via `pydantic_data_converter`.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import Enum
 from uuid import UUID
 
@@ -152,6 +153,11 @@ class PersistRequest(BaseModel):
     user_instruction: str
     seed: int
     temperature: float
+    # What this generation delivered, so the clip entry describes the new clip (docs/data.md).
+    # Defaults keep older payloads valid; None is written as null, never the old clip's value.
+    duration_seconds: float | None = None  # the delivered length
+    cost_usd: Decimal | None = None  # this generation's cost
+    generation_seconds: float | None = None  # submit to finished, in workflow time
 
 
 class PersistResult(BaseModel):

@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import errors
 from activities.job_store import queries as sql
+from activities.job_store.clip_entry import entry_changes
 from activities.job_store.stage_models import (
     Character,
     Clip,
@@ -114,6 +115,14 @@ def scene_summary(
 
 def _invalid(message: str) -> ApplicationError:
     return errors.non_retryable(message, error_types.INVALID_METADATA)
+
+
+def _too_deep(req: ClipRef | PersistRequest) -> ApplicationError:
+    """JSON nested past Python's recursion limit: the data is unreadable, retrying cannot help."""
+    return _invalid(
+        f"The stage metadata of job {req.job_id} around clip {req.clip_index} is nested too "
+        "deeply to read. Repair that job's job_stages rows."
+    )
 
 
 def _check_stage(job_id: UUID, states: dict[str, str], stage: str, needed_for: str) -> None:
@@ -216,9 +225,11 @@ class JobStoreActivities:
         """One clip's compact context, in one SQL statement."""
         try:
             row = await self.pool.fetchrow(sql.CLIP_CONTEXT, ref.job_id, ref.clip_index)
+            return build_context(ref, row)
         except CONNECTION_FAULTS as exc:
             raise database_unavailable(f"loading clip {ref.clip_index}", exc) from exc
-        return build_context(ref, row)
+        except RecursionError:
+            raise _too_deep(ref) from None
 
     @activity.defn
     async def persist_clip_version(self, req: PersistRequest) -> PersistResult:
@@ -228,6 +239,8 @@ class JobStoreActivities:
                 return await self._persist(conn, req)
         except CONNECTION_FAULTS as exc:
             raise database_unavailable(f"persisting clip {req.clip_index}", exc) from exc
+        except RecursionError:
+            raise _too_deep(req) from None
 
     async def _persist(self, conn: asyncpg.Connection, req: PersistRequest) -> PersistResult:
         stage_id = await conn.fetchval(sql.LOCK_STAGE, req.job_id)
@@ -266,12 +279,10 @@ class JobStoreActivities:
         await conn.execute(
             sql.INSERT_VERSION, req.job_id, req.clip_index, latest + 1, req.video_url, req.prompt,
             req.negative_prompt, req.user_instruction, req.seed, req.temperature, req.regeneration_id,
+            req.duration_seconds, req.cost_usd,
         )
-        prefix = ["clips", "clips"] if where["clips_shape"] == "object" else ["clips"]
-        path = [*prefix, str(where["position"])]
         await conn.execute(
-            sql.UPDATE_CLIP_ENTRY, stage_id, path, req.video_url, req.prompt, req.temperature,
-            req.negative_prompt, req.seed,
+            sql.PATCH_CLIP_ENTRY, stage_id, where["position"], entry_changes(where["clip"], req)
         )
         return PersistResult(version_number=latest + 1, created=True)
 
@@ -285,5 +296,5 @@ class JobStoreActivities:
             sql.INSERT_VERSION, req.job_id, req.clip_index, 1, clip.video_url,
             clip.prompt or _text(prompt.get("prompt")),
             clip.negative_prompt or _text(prompt.get("negative_prompt")),
-            None, stored_seed(clip), clip.temperature, None,
+            None, stored_seed(clip), clip.temperature, None, clip.actual_duration, clip.cost,
         )

@@ -73,7 +73,6 @@ LOCATE_CLIP = """
 SELECT
     retake_stage_json(s.metadata) IS NULL OR jsonb_typeof(retake_stage_json(s.metadata)) <> 'object'
         AS unreadable,
-    jsonb_typeof(retake_stage_json(s.metadata) -> 'clips') AS clips_shape,
     c.pos - 1 AS position,
     c.elem AS clip,
     (SELECT p FROM job_stages ps,
@@ -97,8 +96,9 @@ WHERE s.id = $1
 
 INSERT_VERSION = """
 INSERT INTO clip_versions (job_id, clip_index, version_number, video_url, prompt, negative_prompt,
-                           user_instruction, generation_seed, temperature, is_current, regeneration_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10)
+                           user_instruction, generation_seed, temperature, is_current, regeneration_id,
+                           duration_seconds, cost_usd)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10, $11, $12)
 """
 
 RETIRE_CURRENT = """
@@ -106,20 +106,10 @@ UPDATE clip_versions SET is_current = false
 WHERE job_id = $1 AND clip_index = $2 AND is_current
 """
 
-# Rewrite only this clip's entry ($2 = its path, e.g. {clips,clips,3}); every other clip
-# and key stays as it was. Metadata stored as JSON text is rewritten as a JSON object.
-UPDATE_CLIP_ENTRY = """
-UPDATE job_stages SET updated_at = now(), metadata = jsonb_set(
-    retake_stage_json(metadata),
-    $2::text[],
-    (retake_stage_json(metadata) #> $2::text[])
-        || jsonb_build_object('video_url', $3::text, 'prompt', $4::text, 'temperature', $5::float8)
-        || CASE WHEN $6::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('negative_prompt', $6::text) END
-        || jsonb_build_object('metadata',
-               CASE WHEN jsonb_typeof(retake_stage_json(metadata) #> ($2::text[] || '{metadata}'::text[])) = 'object'
-                    THEN retake_stage_json(metadata) #> ($2::text[] || '{metadata}'::text[])
-                    ELSE '{}'::jsonb END
-               || jsonb_build_object('generation_seed', $7::bigint)),
-    false)
+# Merge the regeneration's changes into this clip's entry ($2 = its position in the list
+# retake_stage_list finds, $3 = activities/job_store/clip_entry.py's changes). Every other
+# clip, key and value stays as stored, and so does the stored form (migration 004).
+PATCH_CLIP_ENTRY = """
+UPDATE job_stages SET updated_at = now(), metadata = retake_stage_patch(metadata, 'clips', $2, $3)
 WHERE id = $1
 """
