@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -122,6 +123,10 @@ async def test_template_path_generates_stores_and_persists_one_version(
     after = await clip_entries(db_pool, sample_job_id)
     assert after[2]["video_url"] == result.video_url
     assert after[2]["metadata"]["generation_seed"] == result.seed
+    # the entry describes the new clip (docs/data.md): this generation's length, cost, time
+    assert after[2]["actual_duration"] == 8.0 and after[2]["status"] == "success"
+    assert Decimal(after[2]["cost"]) == result.cost_estimate_usd
+    assert after[2]["generation_time"] == result.timings.generate
     assert [c for i, c in enumerate(after) if i != 2] == [
         c for i, c in enumerate(before) if i != 2
     ]  # no other clip touched
@@ -239,6 +244,7 @@ async def test_content_filter_twice_fails_and_persists_nothing(
         (0, "   ", {}, error_types.INVALID_INPUT),
         (0, "x" * 5000, {}, error_types.INVALID_INPUT),
         (-1, "make it brighter", {}, error_types.INVALID_INPUT),
+        (2**31, "make it brighter", {}, error_types.INVALID_INPUT),  # past Postgres INTEGER
         (0, "make it\x00 brighter", {}, error_types.INVALID_INPUT),
         (0, "make it brighter", {"poll_interval_seconds": 0}, error_types.INVALID_INPUT),
         (0, "make it brighter", {"video_model": "sora-2"}, error_types.INVALID_INPUT),
@@ -264,7 +270,7 @@ async def test_bad_input_fails_fast_with_a_typed_error(
         markers = {e.marker_recorded_event_attributes.marker_name for e in history.events}
         assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in kinds
         assert "core_local_activity" not in markers  # no local activity either
-    assert await versions(db_pool, sample_job_id, max(clip, 0)) == []
+    assert await versions(db_pool, sample_job_id, min(max(clip, 0), 2**31 - 1)) == []
 
 
 async def test_unknown_job_is_a_typed_error(

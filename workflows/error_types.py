@@ -18,3 +18,4 @@ CONTENT_FILTERED = "ContentFiltered"
 GENERATION_FAILED = "GenerationFailed"
 GENERATION_PENDING = "GenerationPending"  # the polling signal: retried on purpose
 GENERATION_TIMED_OUT = "GenerationTimedOut"
+STEP_TIMED_OUT = "StepTimedOut"  # a step ran out of time or retries (workflows/step_failures.py)

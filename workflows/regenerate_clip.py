@@ -25,6 +25,8 @@ Durability choices, in one place:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
@@ -43,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         RegenerateClipResult,
         Timings,
     )
+    from workflows.step_failures import step_name, step_timed_out, typed_step_failure
     from workflows.step_models import (
         ClipContext,
         ClipRef,
@@ -89,16 +92,40 @@ _STEP_BUDGET = timedelta(minutes=10)  # how long a step may keep retrying a tran
 _HEARTBEAT = timedelta(seconds=10)
 
 
-async def _local_step(activity, arg, *, summary: str, timeout: timedelta):
-    """Run a short, idempotent step as a local activity with the shared retry budget."""
-    return await workflow.execute_local_activity_method(
+# Issue 15: the SDK (temporalio 1.35) keeps retrying a failing local activity past its
+# schedule_to_close_timeout (measured: attempts went on for minutes past a 3 s budget), so
+# a workflow timer ends the step at its budget. Patched: older histories replay without it.
+_STEP_BUDGET_PATCH = "local-step-budget-timer"
+
+
+async def _local_step(
+    activity, arg, *, summary: str, timeout: timedelta, budget: timedelta = _STEP_BUDGET
+):
+    """Run a short, idempotent step as a local activity with the shared retry budget.
+
+    Out of budget, the step fails with a typed StepTimedOut (workflows/step_failures.py).
+    """
+    step = workflow.start_local_activity_method(
         activity,
         arg,
         start_to_close_timeout=timeout,
-        schedule_to_close_timeout=_STEP_BUDGET,
+        schedule_to_close_timeout=budget,
         retry_policy=_SHORT_RETRY,
         summary=summary,
     )
+    if not workflow.patched(_STEP_BUDGET_PATCH):
+        return await step
+    try:
+        await workflow.wait([step], timeout=budget.total_seconds())
+        if step.done():
+            return step.result()
+    finally:
+        if not step.done():  # out of budget, or the workflow itself was cancelled
+            step.cancel()
+    with contextlib.suppress(ActivityError, asyncio.CancelledError):
+        await step  # the cancellation settles; its outcome is the timeout below
+    name = step_name(getattr(activity, "__name__", summary))
+    raise step_timed_out(name, f"time (its {budget.total_seconds():.0f} s budget)")
 
 
 @workflow.defn
@@ -119,15 +146,12 @@ class RegenerateClipWorkflow:
             return await self._regenerate(inp)
         except ActivityError as err:
             # Callers match on the typed error (README), not on which activity raised it.
-            if isinstance(err.cause, ApplicationError):
-                cause = err.cause
-                raise ApplicationError(
-                    cause.message,
-                    *cause.details,
-                    type=cause.type,
-                    non_retryable=cause.non_retryable,
-                ) from err
-            raise
+            # A step that ran out of time or retries is StepTimedOut (issue 15); the same
+            # FailWorkflowExecution command as before, so no patch is needed.
+            typed = typed_step_failure(err)
+            if typed is None:
+                raise
+            raise typed from err
 
     async def _regenerate(self, inp: RegenerateClipInput) -> RegenerateClipResult:
         self._set_stage("validating", "checking the request")
@@ -277,7 +301,13 @@ class RegenerateClipWorkflow:
                 summary="wait for Veo",
             )
         except ActivityError as err:
-            if isinstance(err.cause, TimeoutError):
+            # The deadline arrives as a timeout, or (issue 15) as the last GenerationPending
+            # when the server sees the next poll would start after it.
+            still_pending = (
+                isinstance(err.cause, ApplicationError)
+                and err.cause.type == error_types.GENERATION_PENDING
+            )
+            if isinstance(err.cause, TimeoutError) or still_pending:
                 raise ApplicationError(
                     f"Veo did not finish clip {inp.clip_index} within the "
                     f"{inp.options.deadline_seconds:.0f} s deadline (operation "

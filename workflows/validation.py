@@ -21,6 +21,9 @@ MAX_CONVERSATION_MESSAGES = 50
 MAX_MESSAGE_CHARS = 8000
 POLL_INTERVAL_RANGE = (0.05, 300.0)
 DEADLINE_RANGE = (1.0, 6 * 3600.0)
+# clip_index is a Postgres INTEGER (clip_versions, veo_submissions, the stage queries'
+# $2::int): anything larger would fail in the database, retried as a fault, not refused.
+MAX_CLIP_INDEX = 2**31 - 1
 
 
 def _has_binary(text: str) -> bool:
@@ -58,8 +61,8 @@ def problems(inp: RegenerateClipInput, *, workflow_id: str | None = None) -> lis
         )
     elif _has_binary(inp.instruction):
         found.append("the instruction contains control or binary characters; send plain text")
-    if inp.clip_index < 0:
-        found.append(f"clip_index must be 0 or more, got {inp.clip_index}")
+    if not 0 <= inp.clip_index <= MAX_CLIP_INDEX:
+        found.append(f"clip_index must be within 0-{MAX_CLIP_INDEX}, got {inp.clip_index}")
     if len(inp.conversation) > MAX_CONVERSATION_MESSAGES:
         found.append(
             f"send at most {MAX_CONVERSATION_MESSAGES} conversation messages "
