@@ -1,4 +1,4 @@
-"""Which database: DATABASE_URL, else the embedded pgserver; one shared pool per DSN."""
+"""Which database: DATABASE_URL, else the embedded pgserver; one shared pool per DSN and event loop."""
 
 from __future__ import annotations
 

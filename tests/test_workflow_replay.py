@@ -22,7 +22,8 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 EXPECTED = {"template", "llm", "offline", "dry_run", "seed_reused", "filtered_once",
             "filtered_twice", "cancelled",
             # the 'owns-conventions' patch: other clients, and a refused workflow id
-            "cli_plain_json", "plain_client", "refused_workflow_id"}
+            "cli_plain_json", "plain_client", "refused_workflow_id",
+            "template_step_budget_timer"}  # the patched local-step budget timer (issue 15)
 
 
 def test_every_path_has_a_recorded_history():
