@@ -18,13 +18,18 @@ $$;
 
 -- A stage's list under `key`: flat (m[key] is the array), nested (m[key][key]), and
 -- now also m[key] stored as JSON text holding either; NULL when there is no array.
+-- One CASE, so Postgres inlines it; the text is parsed only when it is text.
 CREATE OR REPLACE FUNCTION retake_stage_list(m jsonb, key text) RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE jsonb_typeof(v)
-        WHEN 'array' THEN v
-        WHEN 'object' THEN CASE WHEN jsonb_typeof(v -> key) = 'array' THEN v -> key END
+    SELECT CASE jsonb_typeof(m -> key)
+        WHEN 'array' THEN m -> key
+        WHEN 'object' THEN CASE WHEN jsonb_typeof(m -> key -> key) = 'array' THEN m -> key -> key END
+        WHEN 'string' THEN CASE jsonb_typeof(retake_stage_json(m -> key))
+            WHEN 'array' THEN retake_stage_json(m -> key)
+            WHEN 'object' THEN CASE WHEN jsonb_typeof(retake_stage_json(m -> key) -> key) = 'array'
+                                    THEN retake_stage_json(m -> key) -> key END
+        END
     END
-    FROM (SELECT retake_stage_json(m -> key) AS v) AS list_value
 $$;
 
 -- `m` with element `pos` (0-based) of the list retake_stage_list(m, key) finds merged
