@@ -13,11 +13,19 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
 
 from workflows.decisions import plan_clip
+from workflows.decisions.change_reading import (
+    Change,
+    continuation,
+    new_value,
+    read_change,
+    replaced_by,
+)
+from workflows.decisions.change_rewrites import apply_change
 from workflows.decisions.phrases import (
     DIFFERENT_ASPECT_RE,
     FIX_REQUEST_RE,
@@ -25,15 +33,11 @@ from workflows.decisions.phrases import (
     LEAD_FILLER_RE,
     REDO_RE,
     SAMENESS_RE,
-    SCOPE_RE,
     SETTING_CHANGE_RE,
-    TIME_CHANGE_RE,
-    TIME_OF_DAY_RE,
     clauses,
     find_unnegated,
     normalise,
 )
-from workflows.decisions.prompt_rewrites import retime, rewrite_for_template
 from workflows.decisions.temperature import BAND_ORDER, BANDS
 from workflows.decisions.templates import degree, find_template, template_temperature
 from workflows.models import DEFAULT_VIDEO_MODEL, PlannerKind
@@ -48,6 +52,14 @@ _SCOPE_ONLY = re.compile(
     r"|(?:do not|don't|dont|never) (?:change|touch|alter|modify|move) (?:anything|everything"
     r"|the rest|nothing)\b.*|(?:the )?rest (?:the )?(?:same|unchanged|as is)|as is|unchanged"
 )
+_STRONG_SCOPE = re.compile(
+    r"\b(?:everything|anything|all else|the rest(?! of)|same|nothing else|as (?:it )?is|unchanged"
+    r"|untouched|identical|only|just|except|apart from)\b"
+)
+_ALONE = re.compile(
+    r"(?:i want|i'd like|leave|keep|have|just) (?:her|him|them|the \w+) (?:alone|on (?:her|his|their)"
+    r" own|by (?:her|him|them)sel(?:f|ves))"
+)
 _NEGATED_CLAUSE = re.compile(r"^(?:please )?(?:do not|don't|dont|never|not|no|without)\b")
 _LEAD_SCOPE = re.compile(r"^(?:please |then |so )*(?:just|only|simply)\s+")
 # What is left of a clause once its sameness phrase is removed, when it asks for nothing else.
@@ -61,46 +73,59 @@ _EMPTY_REST = re.compile(
 class Reading:
     """How the planner read an instruction: its changes, and the words that shape the band."""
 
-    changes: list[tuple[str, float, str]] = field(default_factory=list)  # (band, temp, clause)
+    changes: list[tuple[str, float, Change]] = field(default_factory=list)  # (band, temp, change)
+    clauses: list[str] = field(default_factory=list)  # the clause of each change
     fixes: list[str] = field(default_factory=list)
     redos: list[str] = field(default_factory=list)
-    scoped: bool = False
+    scoped: bool = False  # "keep everything else", "only", "just": the precise band
+    kept: bool = False  # "keep it night": one aspect kept, a big change pulled down a step
 
 
 def _band_index(band: str) -> int:
     return BAND_ORDER.index(band)
 
 
-def _time_target(clause: str) -> str | None:
-    """The time of day a clause moves the clip to ("sunset" in "change it to sunset")."""
-    clause = re.sub(r"\btime of (?:the )?day\b", " ", clause)
-    match = find_unnegated(TIME_OF_DAY_RE, clause)
-    if match and TIME_CHANGE_RE.search(clause):
-        return match.group(0)
-    return None
-
-
-def _clause_band(clause: str) -> tuple[str, float]:
+def _clause_band(clause: str, change: Change) -> tuple[str, float]:
     """The band of one requested change, read on its own."""
-    template = find_template(clause)
-    if template is not None:
+    if change.kind == "template":
+        template = find_template(clause)
+        assert template is not None
         temperature, band = template_temperature(template, degree(clause))
         return band, temperature
-    slight = bool(INTENSITY_RE.search(clause))
+    band = change.band
     big = (
-        _time_target(clause) is not None
-        or re.search(r"\btime of (?:the )?day\b", clause) is not None
+        re.search(r"\btime of (?:the )?day\b", clause) is not None
         or find_unnegated(DIFFERENT_ASPECT_RE, clause) is not None
         or find_unnegated(SETTING_CHANGE_RE, clause) is not None
     )
-    if slight:
-        return "medium_low", BANDS["medium_low"].typical
-    if big:
-        return "medium_high", BANDS["medium_high"].typical
-    return "moderate", BANDS["moderate"].typical
+    if INTENSITY_RE.search(clause) and _band_index(band) > _band_index("medium_low"):
+        band = "medium_low"
+    elif big and _band_index(band) < _band_index("medium_high"):
+        band = "medium_high"
+    return band, BANDS[band].typical
 
 
-def read_instruction(text: str) -> Reading:
+def _extend(reading: Reading, clause: str) -> bool:
+    """Fold 'not a bicycle' or 'go for red' into the change before it."""
+    if not reading.changes:
+        return False
+    band, temperature, last = reading.changes[-1]
+    old = replaced_by(clause)
+    if old is not None:
+        new = last.new if last.kind in ("swap", "attribute") else new_value(reading.clauses[-1])
+        reading.changes[-1] = (min(band, "low", key=_band_index), BANDS["low"].typical, Change(
+            "swap", new=new, old=old, band="low"
+        ))
+        return True
+    more = continuation(clause)
+    if more is not None and last.kind in ("lighting", "style"):
+        words = f"{last.new}, {more}" if last.new else more
+        reading.changes[-1] = (band, temperature, replace(last, new=words))
+        return True
+    return False
+
+
+def read_instruction(text: str, prompt: str = "") -> Reading:
     """Split into clauses and sort each into scope, fix or change."""
     reading = Reading()
     for clause in clauses(text):
@@ -110,8 +135,11 @@ def read_instruction(text: str) -> Reading:
             reading.scoped = True
             clause = without_sameness
         if _EMPTY_REST.fullmatch(clause) or _SCOPE_ONLY.fullmatch(clause):
-            reading.scoped = True
+            reading.scoped = reading.scoped or bool(_STRONG_SCOPE.search(clause))
+            reading.kept = True
             continue
+        if _ALONE.fullmatch(clause):
+            continue  # "I want her alone": the removal before it says it
         if find_unnegated(REDO_RE, clause):
             reading.redos.append(clause)
             continue
@@ -119,12 +147,16 @@ def read_instruction(text: str) -> Reading:
         if FIX_REQUEST_RE.search(stripped):
             reading.fixes.append(stripped)
             continue
-        if _NEGATED_CLAUSE.search(clause):
+        if _extend(reading, stripped):
+            continue
+        change = read_change(stripped, prompt)
+        if change.kind != "remove" and _NEGATED_CLAUSE.search(clause):
             continue  # "don't make it darker": a constraint, not a change
-        if stripped != clause or SCOPE_RE.search(stripped):
+        if stripped != clause or _STRONG_SCOPE.search(stripped):
             reading.scoped = True
-        band, temperature = _clause_band(stripped)
-        reading.changes.append((band, temperature, stripped))
+        band, temperature = _clause_band(stripped, change)
+        reading.changes.append((band, temperature, change))
+        reading.clauses.append(stripped)
     return reading
 
 
@@ -143,23 +175,24 @@ def _decide(text: str, reading: Reading) -> tuple[str, float, str]:
                     "a minor fix with everything else kept",
                 )
             return "very_low", BARE_FIX_TEMPERATURE, "a minor fix of a defect; the rest stays"
-        if reading.scoped:
+        if reading.scoped or reading.kept:
             return "low", BANDS["low"].typical, "asks to keep the clip as it is"
         return "moderate", BANDS["moderate"].typical, "no recognisable change; moderate variation"
     band, temperature, _ = max(reading.changes, key=lambda c: (_band_index(c[0]), c[1]))
     several = " (compound request)" if len(reading.changes) > 1 else ""
-    if reading.scoped and band == "medium_high":
+    if (reading.scoped or reading.kept) and band == "medium_high":
         return (
             "moderate",
             BANDS["moderate"].typical,
             f"a significant change, scoped by keep/only{several}",
         )
-    if reading.scoped:
+    if reading.scoped and _band_index(band) > _band_index("low"):
         return "low", BANDS["low"].typical, f"a precise change with everything else kept{several}"
     whys = {
+        "low": "a precise change of one thing",
         "medium_low": "a small change (intensity word)",
         "moderate": "a moderate modification",
-        "medium_high": "a significant visual change (time of day, lighting or setting)",
+        "medium_high": "a significant visual change (time of day, lighting, style or setting)",
     }
     return band, temperature, whys.get(band, "a change") + several
 
@@ -167,25 +200,21 @@ def _decide(text: str, reading: Reading) -> tuple[str, float, str]:
 def _in_users_case(phrase: str, cased: str) -> str:
     """The phrase as the user wrote it ("OPEN", not "open") when it appears verbatim."""
     start = cased.lower().find(phrase)
-    return cased[start : start + len(phrase)] if start >= 0 else phrase
+    if start >= 0 and phrase:
+        return cased[start : start + len(phrase)]
+    words = {w.lower(): w for w in re.findall(r"[\w'-]+", cased)}
+    return re.sub(r"[\w'-]+", lambda m: words.get(m.group(0), m.group(0)), phrase)
 
 
 def _rewrite(prompt: str, reading: Reading, band: str, cased: str) -> str:
-    """Apply what rules can express; state the rest as explicit changes and fixes."""
+    """Each change in the prompt's own words; fixes named; a redo keeps the scene."""
+    if band == "high":
+        return prompt
     rewritten = prompt
-    requested: list[str] = []
-    for _, _, clause in reading.changes:
-        template = find_template(clause)
-        target = _time_target(clause)
-        if template is not None:
-            rewritten = rewrite_for_template(template.id, rewritten, degree(clause))
-        elif target is not None and target not in ("night", "nighttime", "day", "daytime"):
-            rewritten = retime(rewritten, target)
-        else:
-            requested.append(_in_users_case(clause, cased))
+    for (_, _, change), clause in zip(reading.changes, reading.clauses, strict=True):
+        change = replace(change, new=_in_users_case(change.new, cased))
+        rewritten = apply_change(rewritten, change, degree(clause))
     sentences = [rewritten]
-    if requested:
-        sentences.append("Requested change: " + "; ".join(requested))
     if reading.fixes:
         fixes = (re.sub(r"^fix(?:ing)?\s+", "", _in_users_case(f, cased)) for f in reading.fixes)
         sentences.append("Fix: " + "; ".join(fixes))
@@ -198,7 +227,7 @@ def offline_suggestion(instruction: str, prompt: str) -> PromptSuggestion:
     """A prompt, a temperature and a reasoning line from the policy's rules alone."""
     cased = normalise(instruction, lower=False)
     text = cased.lower()
-    reading = read_instruction(text)
+    reading = read_instruction(text, prompt)
     band, temperature, why = _decide(text, reading)
     return PromptSuggestion(
         prompt=_rewrite(prompt, reading, band, cased),

@@ -1,18 +1,27 @@
 """Negative-prompt additions for "avoid X" / "fix X" instructions, and merging them.
 
 "avoid weird right arm" -> "weird right arm"; "fix the blurry face" -> "blurry face";
-"fix her hand" -> "distorted hand" (asking Veo to avoid "her hand" would remove the hand).
-A negative prompt lists what must not appear, so only defects and avoided things go in.
+"fix her hand" -> "distorted hand" (asking Veo to avoid "her hand" would remove the hand);
+"lose the crowd" -> "crowd" (a removed thing must not come back, whoever wrote the prompt).
+A negative prompt lists what must not appear, so only defects, avoided and removed things.
 """
 
 from __future__ import annotations
 
 import re
 
-from workflows.decisions.phrases import BODY_PART_RE, DEFECT_RE, LOOKS_WRONG_RE, normalise
+from workflows.decisions.change_reading import removed_things
+from workflows.decisions.phrases import (
+    BODY_PART_RE,
+    DEFECT_RE,
+    DETERMINERS,
+    LOOKS_WRONG_RE,
+    NOT_A_THING_RE,
+    normalise,
+)
 
 _STOP = r"(?=\s*(?:[,.;!?]|\band\b|\bbut\b|\bplease\b|\bthough\b|\bso\b|\bthis time\b|$))"
-_DETERMINERS = r"(?:(?:the|that|those|these|any|her|his|their|its|a|an|this|some|all)\s+)*"
+_DETERMINERS = DETERMINERS
 _AVOID_RE = re.compile(
     rf"\b(?:avoid|without|no more|get rid of)\s+{_DETERMINERS}(?P<x>[^,.;!?]+?){_STOP}"
 )
@@ -23,9 +32,6 @@ _FIX_RE = re.compile(
 _LOOKS_WRONG_RE = re.compile(rf"\b{_DETERMINERS}(?P<x>[a-z' -]+?)\s+{LOOKS_WRONG_RE.pattern}")
 _THINGS_THAT_DISTORT = rf"{BODY_PART_RE.pattern}|\b(?:guitar|strings|instrument|neck|wheels?)\b"
 _TEXT = r"\b(?:text|lettering|writing|letters|sign|logo)\b"
-_NOT_A_THING = re.compile(
-    r"^(?:changing|altering|touching|moving|anything|everything|the rest)\b|\belse\b"
-)
 _MAX_CHARS = 80
 
 
@@ -41,11 +47,11 @@ def negative_addition(instruction: str) -> list[str]:
     found: list[str] = []
     for match in _AVOID_RE.finditer(text):
         thing = _clean(match["x"])
-        if thing and not _NOT_A_THING.search(thing):
+        if thing and not NOT_A_THING_RE.search(thing):
             found.append(thing)
     for match in _FIX_RE.finditer(text):
         thing = _clean(match["x"])
-        if not thing or _NOT_A_THING.search(thing):
+        if not thing or NOT_A_THING_RE.search(thing):
             continue
         if DEFECT_RE.search(thing):
             found.append(thing)
@@ -57,7 +63,7 @@ def negative_addition(instruction: str) -> list[str]:
         thing = _clean(match["x"])
         if thing and re.search(_THINGS_THAT_DISTORT, thing):
             found.append(f"distorted {thing}")
-    return found
+    return found + removed_things(text)
 
 
 def merge_negative_prompts(*parts: str | list[str] | None) -> str | None:

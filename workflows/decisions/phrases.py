@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from workflows.decisions.scene_words import COLOURS  # "red and blue jackets" is one change
+
 INTENSITY_WORDS = (
     "a little bit",
     "a tiny bit",
@@ -130,10 +132,10 @@ LOOKS_WRONG_RE = re.compile(
 )
 # A request to repair something, as opposed to a wanted effect ("make the sign flicker").
 FIX_REQUEST_RE = re.compile(
-    rf"\b(?:avoid\w*|get rid of)\b"
+    rf"\bavoid\w*\b"
     rf"|\b(?:fix\w*|correct\w*|repair\w*|clean up)\b"
     rf".*(?:{DEFECT_RE.pattern}|{BODY_PART_RE.pattern})"
-    rf"|\b(?:remove|removing|no more|less|stop|kill|lose)\b.*(?:{DEFECT_RE.pattern})"
+    rf"|\b(?:remove|removing|no more|less|stop|kill|lose|get rid of)\b.*(?:{DEFECT_RE.pattern})"
     rf"|{LOOKS_WRONG_RE.pattern}"
 )
 
@@ -158,9 +160,18 @@ SETTING_CHANGE_RE = re.compile(
     r"|\b(?:make it|change it to|switch to|turn it into) (?:winter|summer|autumn|fall|spring)\b"
 )
 
+# Determiners and possessives before a thing's name ("the", "her", "all the").
+DETERMINERS = r"(?:(?:the|that|those|these|any|her|his|their|its|a|an|this|some|all)\s+)*"
+
+# Words after "avoid"/"without"/"no" that name no thing ("without changing the rest").
+NOT_A_THING_RE = re.compile(
+    r"^(?:changing|altering|touching|moving|anything|everything|the rest|not|change|changes"
+    r"|way|need|make|one|more|less|thanks)\b|\belse\b|^$"
+)
+
 CLAUSE_SPLIT_RE = re.compile(
     r"\s*(?:[,;:]|\.\s|\bexcept(?: for)?\b|\bapart from\b|\bother than\b"
-    r"|\band then\b|\band also\b|\band\b|\bbut\b|\bthen\b|\bplus\b|&|\balso\b"
+    r"|\band then\b|\band also\b|\band\b(?! (?:" + words_alternation(COLOURS) + r")\b)|\bbut\b|\bthen\b|\bplus\b|&|\balso\b"
     r"|\bwhile\b)\s*"
 )
 

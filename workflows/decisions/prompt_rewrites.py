@@ -10,6 +10,15 @@ from __future__ import annotations
 
 import re
 
+from workflows.decisions.prompt_edits import append_clause, apply_rules, drop_phrases, tidy
+from workflows.decisions.scene_words import (
+    CLOCK_TIME,
+    DARK_PLACE_RE,
+    HIGH_SUN_RE,
+    NIGHT_ONLY_RE,
+    SUNSET_SKY_RE,
+)
+
 Rule = tuple[str, str]
 
 _DAY_WORDS = r"(?:afternoon|morning|midday|noon|sunset|sunrise|dawn|dusk|twilight|daybreak)"
@@ -39,6 +48,7 @@ _NIGHT_RULES: tuple[Rule, ...] = (
 _DAY_RULES: tuple[Rule, ...] = (
     (
         r"\b(?:late at|in the middle of the|in the dead of the|at|by) night\b|\bat midnight\b"
+        rf"|\bat {CLOCK_TIME}"
         r"|\bafter dark\b|\bin the (?:evening|night)\b|\bat (?:dusk|twilight|sunset|sunrise|dawn)\b"
         r"|\bduring (?:the )?golden hour\b",
         "during the day",
@@ -57,24 +67,41 @@ _BRIGHTER_RULES: tuple[Rule, ...] = (
     (r"\bunderexposed\b", "well exposed"),
     (r"\b(?:dim|dark|low|murky|gloomy|moody) (lighting|light)\b", r"bright \1"),
 )
+# Only when the change is not slight: "a bit brighter" keeps a dim bar dim-ish.
+_BRIGHTER_FULLY_RULES: tuple[Rule, ...] = (
+    (r"\b(?:dim|shadowy|gloomy|murky|dingy)\b,?\s*", ""),
+)
 _DARKER_RULES: tuple[Rule, ...] = (
     (r"\bbrightly[- ]lit\b|\bwell[- ]lit\b", "dimly lit"),
     (r"\bhigh[- ]key\b", "low-key"),
     (r"\boverexposed\b", "well exposed"),
-    (r"\b(?:bright|harsh|strong) (lighting|light)\b", r"dim \1"),
+    (r"\b(?:blasted|flooded|drenched|bathed)\b", "lit"),
+    (r"\b(?:bright|harsh|strong|glaring) (lighting|light|lights|floodlights|spotlights?)\b", r"dim \1"),
 )
+_STILL = r"(?:static|still|locked[- ]off|fixed|stationary|tripod|motionless)"
 _MORE_MOTION_RULES: tuple[Rule, ...] = (
-    (r"\b(?:static|locked[- ]off|still|stationary|fixed|tripod) (camera|shot)\b", r"moving \1"),
+    (rf"\b(?:{_STILL}\s+)+((?:wide |close |medium |long )?shot)\b", r"tracking \1"),
+    (rf"\b(?:{_STILL}\s+)+(?:camera|frame|cam)\b", "moving camera"),
+    (r"\bcamera (?:completely |perfectly )?(?:still|static|motionless)\b", "camera moving"),
+    (r"\s*\bon a tripod\b", ""),
     (r"\bslow (dolly|pan|push|zoom|tracking|crane|tilt|drift|motion)\b", r"swift \1"),
 )
+_SHAKY = (
+    r"(?:shaky|jittery|bouncy|erratic|wobbly|frantic|frenetic|violently shaking|shaking"
+    r"|unsteady|jerky|handheld|hand-held)"
+)
+_FAST = r"(?:fast|quick|rapid|frantic|frenetic|whip|crash|snap|erratic|wild|swift)"
 _LESS_MOTION_RULES: tuple[Rule, ...] = (
-    (r"\bhandheld(?: camera)?\b", "steady tripod camera"),
-    (r"\bshaky(?: cam(?:era)?)?\b", "steady camera"),
+    (rf"\b(?:{_SHAKY}\s+)+(?:camera|cam|footage|camerawork)\b", "steady camera"),
+    (rf"\b(?:{_SHAKY}\s+)*(?:handheld|hand-held)\b", "steady camera"),
     (
-        r"\b(?:fast|quick|rapid|whip|frenetic|energetic|dynamic|swift) (pans?|dolly|zoom|camera"
-        r"|tracking shot|motion)\b",
+        rf"\b{_FAST}(?:\s+{_FAST})*\s+((?:drone\s+|dolly\s+|camera\s+)?(?:pans?|zooms?|swoops|spins"
+        r"|moves|dolly|tracking shot|motion|cuts|push-ins?))\b",
         r"slow \1",
     ),
+    (r"\bfast-moving\b", "slow"),
+    (r"\b(?:racing|speeding|rushing|hurtling|careening|whipping|zooming|darting)\b", "gliding"),
+    (r"\b(?:swoops|dives|darts|whips|zips)(?:\s+and\s+(?:swoops|dives|darts|whips|zips))?\b", "glides"),
 )
 
 # The closing clause per template and degree; the opposite template's clauses are removed.
@@ -95,9 +122,9 @@ _CLAUSES: dict[str, dict[str, str]] = {
         "strong": "much more motion, energetic camera movement and fast action",
     },
     "less_motion": {
-        "slight": "slightly calmer, steadier camera with a little less movement",
-        "normal": "calmer and more static, steady camera, minimal movement",
-        "strong": "very calm and static, locked-off camera, almost no movement",
+        "slight": "slightly calmer, steadier framing with a little less movement",
+        "normal": "calm, steady framing with minimal movement",
+        "strong": "very calm, locked-off framing, almost no movement",
     },
     "nighttime": {how: "nighttime lighting" for how in ("slight", "normal", "strong")},
     "daytime": {how: "natural daylight" for how in ("slight", "normal", "strong")},
@@ -120,27 +147,6 @@ _RULES: dict[str, tuple[Rule, ...]] = {
 }
 
 
-def apply_rules(prompt: str, rules: tuple[Rule, ...]) -> str:
-    for pattern, replacement in rules:
-        prompt = re.sub(pattern, replacement, prompt, flags=re.IGNORECASE)
-    return prompt
-
-
-def tidy(prompt: str) -> str:
-    """Collapse the doubled commas and spaces that removals leave behind."""
-    prompt = re.sub(r"\s+", " ", prompt)
-    prompt = re.sub(r"\s+([,.;])", r"\1", prompt)
-    prompt = re.sub(r"([,;])(?:\s*[,;])+", r"\1", prompt)
-    return prompt.strip(" ,;")
-
-
-def append_clause(prompt: str, clause: str) -> str:
-    """Add `clause` at the end unless the prompt already says it."""
-    if not clause or clause.lower() in prompt.lower():
-        return prompt
-    return f"{prompt.rstrip(' ,.;')}, {clause}" if prompt.strip() else clause
-
-
 def remove_clauses(prompt: str, template_id: str) -> str:
     for clause in _CLAUSES[template_id].values():
         prompt = re.sub(rf",?\s*{re.escape(clause)}", "", prompt, flags=re.IGNORECASE)
@@ -153,7 +159,10 @@ def rewrite_for_template(template_id: str, prompt: str, how: str = "normal") -> 
     for other in _CLAUSES[template_id]:
         if other != how:
             rewritten = rewritten.replace(f", {_CLAUSES[template_id][other]}", "")
-    rewritten = tidy(apply_rules(rewritten, _RULES[template_id]))
+    rewritten = apply_rules(rewritten, _RULES[template_id])
+    if template_id == "brighter" and how != "slight":
+        rewritten = DARK_PLACE_RE.sub("", apply_rules(rewritten, _BRIGHTER_FULLY_RULES))
+    rewritten = drop_contradictions(rewritten, template_id)
     if template_id == "nighttime" and not re.search(r"\bnight", rewritten, re.IGNORECASE):
         rewritten = append_clause(rewritten, "at night")
     if template_id == "daytime" and not re.search(
@@ -165,10 +174,41 @@ def rewrite_for_template(template_id: str, prompt: str, how: str = "normal") -> 
     return append_clause(rewritten, _CLAUSES[template_id][how])
 
 
+# Details only one time of day has: the sun high, a sunset sky, the moon and stars.
+_CONTRADICTED_BY: dict[str, tuple[re.Pattern[str], ...]] = {
+    "nighttime": (HIGH_SUN_RE, SUNSET_SKY_RE),
+    "midnight": (HIGH_SUN_RE, SUNSET_SKY_RE),
+    "daytime": (NIGHT_ONLY_RE, DARK_PLACE_RE),
+    "noon": (NIGHT_ONLY_RE, SUNSET_SKY_RE),
+    "midday": (NIGHT_ONLY_RE, SUNSET_SKY_RE),
+    "morning": (NIGHT_ONLY_RE,),
+    "afternoon": (NIGHT_ONLY_RE,),
+    "golden hour": (NIGHT_ONLY_RE, HIGH_SUN_RE),
+    "sunset": (NIGHT_ONLY_RE, HIGH_SUN_RE),
+    "sunrise": (NIGHT_ONLY_RE, HIGH_SUN_RE),
+    "dawn": (NIGHT_ONLY_RE, HIGH_SUN_RE),
+    "dusk": (NIGHT_ONLY_RE, HIGH_SUN_RE),
+    "twilight": (NIGHT_ONLY_RE, HIGH_SUN_RE),
+    "evening": (HIGH_SUN_RE,),
+    "night": (HIGH_SUN_RE, SUNSET_SKY_RE),
+}
+
+
+def drop_contradictions(prompt: str, target: str) -> str:
+    """Remove the details that belong to another time of day than `target`."""
+    for pattern in _CONTRADICTED_BY.get(target, ()):
+        if pattern is DARK_PLACE_RE:
+            prompt = pattern.sub("", prompt)
+        else:
+            prompt = drop_phrases(prompt, pattern)
+    return tidy(prompt)
+
+
 _ANY_TIME = (
     r"\b(?:in|during) the (?:early |late )?(?:afternoon|morning|evening|day|daytime|night)\b"
     r"|\b(?:at|during) (?:the )?(?:sunset|sunrise|dawn|dusk|noon|midday|night|midnight|twilight"
     r"|golden hour|blue hour|daybreak)\b|\bat nighttime\b|\bin (?:broad )?daylight\b"
+    rf"|\bat {CLOCK_TIME}"
 )
 
 
@@ -177,6 +217,7 @@ def retime(prompt: str, target: str) -> str:
     target = target.strip().lower()
     phrase = f"in the {target}" if target in ("morning", "afternoon", "evening") else f"at {target}"
     rewritten, count = re.subn(_ANY_TIME, phrase, prompt, flags=re.IGNORECASE)
-    if count:
-        return tidy(rewritten)
-    return append_clause(prompt, phrase)
+    if not count:
+        rewritten = append_clause(prompt, phrase)
+    key = target.split()[-1] if target.split()[-1] in _CONTRADICTED_BY else target
+    return drop_contradictions(rewritten, key)

@@ -57,25 +57,31 @@ _CALM = (
 _NIGHT = (
     r"(?:(?:at|during the|in the|into the) )?(?:night|nighttime)"
     r"(?: (?:scene|shot|version|setting))?"
-    r"|(?:a |an )?(?:night|nighttime|late-night) (?:scene|shot|version|setting)|(?:at )?midnight"
-    r"|after dark|late at night|(?:in )?the middle of the night|a night"
+    r"|(?:a |an )?(?:night|nighttime|late-night) (?:scene|shot|version|setting)"
+    r"|after (?:dark|sundown|sunset|nightfall)|late at night|(?:in )?the middle of the night|a night"
 )
 _SUNNY = r"(?:(?:bright|sunny|clear|nice|beautiful|warm) )"
 _DAY = (
     rf"(?:(?:during|in) the )?(?:day|daytime)(?: (?:scene|shot|version|setting))?"
     rf"|(?:a |an )?{_SUNNY}*(?:day|daytime) (?:scene|shot|version|setting)|(?:a |an ){_SUNNY}+day"
-    r"|(?:in )?(?:broad )?daylight|(?:at )?(?:midday|noon|high noon)"
+    r"|(?:in )?(?:broad )?daylight"
 )
 _TIME_SHIFT = (
     rf"(?:change|switch|turn|convert|move|shift|transform|flip|set|cut)(?: {_OBJ}| the time"
     r"(?: of (?:the )?day)?| day| night)?(?: over)? (?:to|into)"
 )
-_TIME_SET = (
-    rf"(?:set|place|stage|put|shoot|film|do|render|show|regenerate)(?: {_OBJ})? "
-    r"(?:at|during the|in the)"
-)
+_TIME_SET = rf"(?:set|place|stage|put|shoot|film|do|render|show|regenerate)(?: {_OBJ})?"
 _TIME_VERSION = r"(?:do|give me|try|show me|create|generate|render) (?:a |an |the )?"
 _HAPPEN = r"(?:(?:happen|take place|be|look like it'?s|look like|feel like|set) )?"
+_COULD_IT = rf"(?:(?:can|could|should|would) {_OBJ} (?:be|happen|take place) )"
+_CAMERA = r"(?:the )?camera(?: work| movement| moves)?"
+_SHAKY = r"(?:shaky|jittery|bouncy|wobbly|erratic|frantic|jerky|unsteady|handheld)"
+_SHAKE = r"(?:camera )?(?:shake|shaking|shakiness|jitter|jitters|wobble|wobbling)"
+# "stop the camera shaking" asks for less motion; elsewhere "stop" negates.
+STOP_SHAKING = re.compile(
+    rf"stop {_CAMERA} (?:from )?(?:shaking|moving|wobbling|bouncing|jittering)"
+    rf"(?: (?:so much|around|all over the place|like that))?"
+)
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ TEMPLATES: tuple[Template, ...] = (
             r"(?:the )?"
             rf"(?:overall )?(?:brightness|exposure|light levels?|lights)(?: {_M})?",
             rf"(?:add )?(?:{_M} )?more (?:light|brightness)",
-            rf"turn (?:the )?(?:brightness|exposure|lights?) up(?: {_M})?",
+            rf"(?:turn|crank|dial|bring|pump) (?:the )?(?:brightness|exposure|lights?) up(?: {_M})?",
             rf"(?:(?:it'?s|it is|this is|that'?s|{_OBJ} is) )?(?:{_M} )?"
             r"too (?:dark|dim|underexposed)",
         ),
@@ -122,7 +128,7 @@ TEMPLATES: tuple[Template, ...] = (
             rf"(?:{_M} )?(?:decrease|lower|reduce|turn down|drop|bring down|dial down|tone down) "
             rf"(?:the )?(?:overall )?(?:brightness|exposure|light levels?|lights)(?: {_M})?",
             rf"(?:{_M} )?less (?:light|brightness)",
-            rf"turn (?:the )?(?:brightness|exposure|lights?) down(?: {_M})?",
+            rf"(?:turn|tone|dial|bring) (?:the )?(?:brightness|exposure|lights?) down(?: {_M})?",
             rf"(?:(?:it'?s|it is|this is|that'?s|{_OBJ} is) )?(?:{_M} )?"
             r"too (?:bright|overexposed|washed out)",
         ),
@@ -132,9 +138,9 @@ TEMPLATES: tuple[Template, ...] = (
         "time of day change to night",
         "medium_high",
         (
-            rf"(?:{_MAKE} (?:{_OBJ} )?{_HAPPEN})?(?:{_NIGHT})",
+            rf"(?:{_MAKE} (?:{_OBJ} )?{_HAPPEN}|{_COULD_IT})?(?:{_NIGHT})",
             rf"{_TIME_SHIFT} (?:{_NIGHT})",
-            rf"{_TIME_SET} (?:night|nighttime)",
+            rf"{_TIME_SET} (?:at|during the|in the) (?:night|nighttime)|{_TIME_SET} after dark",
             rf"{_TIME_VERSION}(?:night|nighttime) (?:version|scene|shot|take)(?: of {_OBJ})?",
         ),
     ),
@@ -143,9 +149,9 @@ TEMPLATES: tuple[Template, ...] = (
         "time of day change to day",
         "medium_high",
         (
-            rf"(?:{_MAKE} (?:{_OBJ} )?{_HAPPEN})?(?:{_DAY})",
+            rf"(?:{_MAKE} (?:{_OBJ} )?{_HAPPEN}|{_COULD_IT})?(?:{_DAY})",
             rf"{_TIME_SHIFT} (?:{_DAY})",
-            rf"{_TIME_SET} (?:day|daytime)",
+            rf"{_TIME_SET} (?:at|during the|in the) (?:day|daytime)|{_TIME_SET} (?:in )?(?:broad )?daylight",
             rf"{_TIME_VERSION}(?:day|daytime|daylight) (?:version|scene|shot|take)(?: of {_OBJ})?",
         ),
     ),
@@ -163,7 +169,9 @@ TEMPLATES: tuple[Template, ...] = (
             r"|dial up|turn up) "
             rf"(?:the )?(?:amount of )?{_MOTION}(?: {_M})?",
             _comparative(r"more (?:dynamic|kinetic)|less (?:static|still)"),
-            r"(?:make |have |let )?the camera (?:move|moving) more|move the camera more",
+            r"(?:make |have |let |get )?the camera (?:move|moving)(?: more| around)?|move the camera more",
+            rf"(?:{_MAKE} {_CAMERA} )?(?:{_M} )?more (?:dynamic|kinetic|energetic|lively)"
+            rf"(?: {_CAMERA})?",
         ),
     ),
     Template(
@@ -178,7 +186,14 @@ TEMPLATES: tuple[Template, ...] = (
             rf"|limit|turn down) (?:the )?(?:amount of )?{_MOTION}(?: {_M})?",
             _comparative(rf"(?:{_CALM})(?: and (?:{_M} )?(?:{_CALM}))?"),
             rf"(?:stabili[sz]e|steady) (?:{_OBJ}|the camera)",
-            r"(?:keep|hold) the camera (?:still|steady|static)|lock off the camera",
+            r"(?:keep|hold) the camera (?:still|steady|static|steadier|stiller|more (?:steady|stable))"
+            r"|lock off the camera",
+            rf"(?:(?:with|i want|we need|need|i'd like) )?(?:{_M} )?less (?:{_SHAKE}|{_SHAKY} {_CAMERA})"
+            rf"(?: {_M})?",
+            rf"(?:{_M} )?(?:reduce|decrease|lower|cut down|tone down|minimi[sz]e) (?:the )?{_SHAKE}",
+            rf"(?:calm|settle|slow) (?:down )?(?:{_CAMERA}|{_OBJ})(?: down)?",
+            rf"(?:a |an )?(?:{_M} )?(?:steadier|calmer|stiller|smoother|more stable) {_CAMERA}",
+            STOP_SHAKING.pattern,
         ),
     ),
 )
@@ -200,7 +215,7 @@ def template_text(instruction: str) -> str:
 def find_template(instruction: str) -> Template | None:
     """The one template whose grammar the whole instruction matches, else None."""
     text = template_text(instruction)
-    if not text or NEGATION_RE.search(text):
+    if not text or (NEGATION_RE.search(text) and not STOP_SHAKING.fullmatch(text)):
         return None
     found = [t for t in TEMPLATES if t.fullmatches(text)]
     return found[0] if len(found) == 1 else None
