@@ -4,7 +4,8 @@ One call per attempt (`max_retries=0`): Temporal owns retries, so a 429's Retry-
 becomes the activity's next retry delay instead of a hidden SDK back-off. A reply
 that is not the expected JSON is not an error: the policy's text fallback reads it
 (temperature 0.7). With no OpenAI key, the offline planner answers, and the
-suggestion says so (planner=offline).
+suggestion says so (planner=offline). The LLM's prompt then gets the offline planner's
+checks (reply_checks.py): removed things gone, no contradicting time or weather words.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from activities.errors import from_openai_error, non_retryable, redact, retryabl
 from activities.planner.llm_prompt import LLMPromptReply, build_messages
 from activities.planner.llm_text_reply import parse_llm_text_reply
 from activities.planner.offline_planner import offline_suggestion
+from activities.planner.reply_checks import checked_suggestion
 from workflows.error_types import CONTENT_FILTERED, PROVIDER_UNAVAILABLE
 from workflows.models import PlannerKind
 from workflows.step_models import PromptRequest, PromptSuggestion
@@ -57,7 +59,7 @@ class PromptActivities:
         if self._client is None:
             suggestion = offline_suggestion(req.instruction, req.context.prompt)
         else:
-            suggestion = await self._ask_llm(req)
+            suggestion = checked_suggestion(req, await self._ask_llm(req))
         activity.logger.info(
             "suggest_prompt model=%s planner=%s temperature=%.2f parsed_as_json=%s",
             self._model if suggestion.planner == PlannerKind.LLM else "-",

@@ -47,7 +47,8 @@ from workflows.decisions.scene_words import (
 _LIGHT_PHRASE_RE = re.compile(rf"\b(?:{alternation(*LIGHT_HEADS)})\b", re.IGNORECASE)
 
 
-def _weather(prompt: str, change: Change) -> str:
+def contradictions_of(prompt: str, change: Change, weave_in: bool = True) -> str:
+    """Weather: fair-weather words give way (sunny, dry, clear sky); the weather is added."""
     kind = change.detail
     adjective = WEATHER[kind][1]
     if kind == "wind":
@@ -75,7 +76,7 @@ def _weather(prompt: str, change: Change) -> str:
                 (r"\b(?:summer|spring|autumn)\b", "winter"),
             ]
         prompt = drop_phrases(apply_rules(prompt, tuple(rules)), SUN_RE)
-    return weave(prompt, change.new)
+    return weave(prompt, change.new) if weave_in else tidy(prompt)
 
 
 def _restyle(prompt: str, change: Change) -> str:
@@ -169,7 +170,7 @@ def apply_change(prompt: str, change: Change, how: str = "normal") -> str:
     if kind == "swap":
         return replace_thing(prompt, change.old, change.new) or weave(prompt, change.new)
     handlers = {
-        "weather": _weather,
+        "weather": contradictions_of,
         "style": _restyle,
         "lighting": _relight,
         "camera": _recamera,

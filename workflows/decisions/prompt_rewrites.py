@@ -204,6 +204,14 @@ def drop_contradictions(prompt: str, target: str) -> str:
     return tidy(prompt)
 
 
+def resolve_time(prompt: str, target: str) -> str:
+    """Another planner's prompt made consistent with `target` (nighttime, daytime, dusk...):
+    the old time-of-day words replaced, nothing appended when the prompt already says it."""
+    if target in ("nighttime", "daytime"):
+        return drop_contradictions(apply_rules(prompt, _RULES[target]), target)
+    return retime(prompt, target)
+
+
 _ANY_TIME = (
     r"\b(?:in|during) the (?:early |late )?(?:afternoon|morning|evening|day|daytime|night)\b"
     r"|\b(?:at|during) (?:the )?(?:sunset|sunrise|dawn|dusk|noon|midday|night|midnight|twilight"
