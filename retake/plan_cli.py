@@ -20,6 +20,17 @@ from workflows.models import DEFAULT_VIDEO_MODEL, MAX_INSTRUCTION_CHARS
 from workflows.step_models import Plan
 
 EXIT_BAD_INPUT = 2
+OFFLINE_LIMITS = """\
+what the offline planner can do (docs/planner.md):
+  swap an attribute or thing ("change her dress to red"), remove a thing (and name it
+  in the negative prompt), add weather, people or objects, change the time of day,
+  lighting, camera motion or style, replacing the words they contradict; keep the
+  prompt and name a fix. Each plan's reasoning lists the edits it made.
+what it cannot do:
+  rewrite the scene's story, setting or subject, or understand phrasing outside its
+  vocabulary; such a change is added as a description, in the user's words, and the
+  reasoning says so. Set OPENAI_API_KEY for GPT-4o rewrites.
+"""
 
 
 class BadInput(ValueError):
@@ -30,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="starter.py plan",
         description="Plan clip regenerations offline (templates and rules; no OpenAI call).",
+        epilog=OFFLINE_LIMITS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--offline", action="store_true", help="plan with the offline rules (always)"

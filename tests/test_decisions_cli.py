@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from retake.plan_cli import run
 
 REQUIRED = {
@@ -92,3 +94,20 @@ def test_single_instruction_with_prompt_and_seed() -> None:
 def test_prompt_without_instruction_is_an_error() -> None:
     code, plans, errors = run_cli(["--offline", "--prompt", "A band"])
     assert code == 2 and plans == [] and "instruction" in errors[0]["error"]
+
+
+def test_help_says_what_the_offline_planner_can_and_cannot_do(capsys) -> None:
+    with pytest.raises(SystemExit):
+        run(["--help"], io.StringIO(), io.StringIO())
+    text = capsys.readouterr().out
+    assert "what the offline planner can do" in text and "what it cannot do" in text
+
+
+def test_a_plan_shows_the_rewrite_and_names_its_edits() -> None:
+    prompt = "A woman in a blue dress dances in a ballroom, slow dolly shot"
+    code, plans, _ = run_cli(["--offline"], line("change her dress to red", 5, prompt))
+    assert code == 0
+    assert plans[0]["prompt"].startswith("A woman in a red dress dances in a ballroom")
+    assert "blue" not in plans[0]["prompt"] and "Requested change" not in plans[0]["prompt"]
+    assert "Edits: dress -> red" in plans[0]["reasoning"]
+    assert 0.30 <= plans[0]["temperature"] <= 0.40 and plans[0]["seed_reused"] is True

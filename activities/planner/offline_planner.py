@@ -113,9 +113,11 @@ def _extend(reading: Reading, clause: str) -> bool:
     old = replaced_by(clause)
     if old is not None:
         new = last.new if last.kind in ("swap", "attribute") else new_value(reading.clauses[-1])
-        reading.changes[-1] = (min(band, "low", key=_band_index), BANDS["low"].typical, Change(
-            "swap", new=new, old=old, band="low"
-        ))
+        reading.changes[-1] = (
+            min(band, "low", key=_band_index),
+            BANDS["low"].typical,
+            Change("swap", new=new, old=old, band="low"),
+        )
         return True
     more = continuation(clause)
     if more is not None and last.kind in ("lighting", "style"):
@@ -229,12 +231,43 @@ def offline_suggestion(instruction: str, prompt: str) -> PromptSuggestion:
     text = cased.lower()
     reading = read_instruction(text, prompt)
     band, temperature, why = _decide(text, reading)
+    edits = "" if band == "high" else _edits_said(reading)
     return PromptSuggestion(
         prompt=_rewrite(prompt, reading, band, cased),
         temperature=temperature,
-        reasoning=f"Offline planner: {why}; {band} band.",
+        reasoning=f"Offline planner: {why}; {band} band.{edits}",
         planner=PlannerKind.OFFLINE,
     )
+
+
+_EDIT_WORDS = {
+    "template": "template {detail}",
+    "time": "time of day -> {new}",
+    "remove": "removed {old}",
+    "swap": "{old} -> {new}",
+    "attribute": "{old} -> {new}",
+    "wear": "clothing -> {new}",
+    "weather": "weather: {new}",
+    "add": "added {new}",
+    "style": "style: {new}",
+    "lighting": "lighting: {new}",
+    "camera": "camera: {new}",
+    "action": "{old}: {new}",
+}
+
+
+def _edits_said(reading: Reading) -> str:
+    """What the rules did, and what they could only describe (no rule for its kind)."""
+    done = [
+        _EDIT_WORDS[c.kind].format(**vars(c))
+        for _, _, c in reading.changes
+        if c.kind in _EDIT_WORDS
+    ]
+    described = [c.new for _, _, c in reading.changes if c.kind == "describe"]
+    said = f" Edits: {'; '.join(done)}." if done else ""
+    if described:
+        said += f" Added as description (no rule for it): {'; '.join(described)}."
+    return said
 
 
 _STANDALONE_JOB = UUID(int=0)  # plan_offline has no job: a fixed id keeps it deterministic

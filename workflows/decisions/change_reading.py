@@ -204,10 +204,18 @@ def _swap(clause: str, prompt: str) -> Change | None:
     return None
 
 
+# What a whole clip has rather than one thing in it: changing it is not a precise change.
+_WHOLE_CLIP_ASPECT = re.compile(
+    r"\b(?:it|this|that|everything|mood|look|style|feel|vibe|atmosphere|tones?|colou?rs?|palette"
+    r"|grade|lighting|light|camera|weather|setting|location|season|era|time|background|scene"
+    r"|music|pace|energy|angle|shot)\b"
+)
+
+
 def _unplaced_change(clause: str) -> Change | None:
     """'change the sign text to OPEN' when the prompt names no sign: a precise change, said."""
     match = _CHANGE_TO_RE.match(clause)
-    if match is None or re.search(r"\b(?:it|this|that|everything)\b", match["old"]):
+    if match is None or _WHOLE_CLIP_ASPECT.search(match["old"]):
         return None
     return Change(
         "describe", new=f"{clean_thing(match['old'])} changed to {match['new']}", band="low"
@@ -319,12 +327,27 @@ def _camera(clause: str) -> Change | None:
     return Change("camera", new=phrase)
 
 
-def _addition(clause: str) -> Change | None:
+def _given_attribute(clause: str, phrase: str, prompt: str) -> Change | None:
+    """'give her pink hair' when she has hair: the hair's colour changes, nothing is added."""
+    if not clause.startswith("give "):
+        return None
+    words = _strip_det(phrase).split()
+    for split in range(1, len(words)):
+        thing, new = " ".join(words[split:]), " ".join(words[:split])
+        if attribute_class(new.split()) and locate(prompt, thing) is not None:
+            return Change("attribute", new=new, old=thing)
+    return None
+
+
+def _addition(clause: str, prompt: str) -> Change | None:
     match = _ADD_RE.match(clause)
     if not match:
         return None
     phrase = (match["x"] or match["y"]).strip()
     phrase = _SOME.sub("", _ADD_TAIL.sub("", phrase))
+    given = _given_attribute(clause, phrase, prompt)
+    if given is not None:
+        return given
     if match["place"]:
         return Change("add", new=phrase, detail="people" if PEOPLE_RE.search(phrase) else "")
     if STYLE_RE.search(phrase) and re.search(
@@ -367,7 +390,7 @@ def read_change(clause: str, prompt: str) -> Change:
         or _swap(clause, prompt)
         or _wear(clause)
         or _weather(clause)
-        or _addition(clause)
+        or _addition(clause, prompt)
         or _style(clause)
         or _lighting(clause)
         or _camera(clause)
