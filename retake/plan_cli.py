@@ -25,7 +25,7 @@ what the offline planner can do (docs/planner.md):
   swap an attribute or thing ("change her dress to red"), remove a thing (and name it
   in the negative prompt), add weather, people or objects, change the time of day,
   lighting, camera motion or style, replacing the words they contradict; keep the
-  prompt and name a fix. Each plan's reasoning lists the edits it made.
+  prompt and say a fix positively. Each plan's reasoning lists the edits it made.
 what it cannot do:
   rewrite the scene's story, setting or subject, or understand phrasing outside its
   vocabulary; such a change is added as a description, in the user's words, and the

@@ -91,9 +91,11 @@ def test_compound_applies_the_template_part_and_weaves_in_the_rest() -> None:
     assert "Requested change" not in suggestion.prompt
 
 
-def test_fix_is_listed_as_a_fix() -> None:
+def test_fix_is_said_positively_in_the_prompt() -> None:
     suggestion = offline_suggestion("almost the same, the guitar strings look wrong", PROMPT)
-    assert "Fix: the guitar strings look wrong" in suggestion.prompt
+    assert suggestion.prompt.startswith(PROMPT)
+    assert "intact guitar strings" in suggestion.prompt
+    assert "Fix:" not in suggestion.prompt and "look wrong" not in suggestion.prompt
 
 
 def test_empty_instruction_gets_a_moderate_plan() -> None:

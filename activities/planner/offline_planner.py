@@ -26,6 +26,7 @@ from workflows.decisions.change_reading import (
     replaced_by,
 )
 from workflows.decisions.change_rewrites import apply_change
+from workflows.decisions.negative_prompts import fix_description
 from workflows.decisions.phrases import (
     DIFFERENT_ASPECT_RE,
     FIX_REQUEST_RE,
@@ -38,6 +39,7 @@ from workflows.decisions.phrases import (
     find_unnegated,
     normalise,
 )
+from workflows.decisions.prompt_edits import weave
 from workflows.decisions.temperature import BAND_ORDER, BANDS
 from workflows.decisions.templates import degree, find_template, template_temperature
 from workflows.models import DEFAULT_VIDEO_MODEL, PlannerKind
@@ -209,17 +211,16 @@ def _in_users_case(phrase: str, cased: str) -> str:
 
 
 def _rewrite(prompt: str, reading: Reading, band: str, cased: str) -> str:
-    """Each change in the prompt's own words; fixes named; a redo keeps the scene."""
+    """Each change in the prompt's own words; fixes said positively; a redo keeps the scene."""
     if band == "high":
         return prompt
     rewritten = prompt
     for (_, _, change), clause in zip(reading.changes, reading.clauses, strict=True):
         change = replace(change, new=_in_users_case(change.new, cased))
         rewritten = apply_change(rewritten, change, degree(clause))
+    for fix in reading.fixes:  # the defect itself is in the negative prompt
+        rewritten = weave(rewritten, fix_description(fix))
     sentences = [rewritten]
-    if reading.fixes:
-        fixes = (re.sub(r"^fix(?:ing)?\s+", "", _in_users_case(f, cased)) for f in reading.fixes)
-        sentences.append("Fix: " + "; ".join(fixes))
     if band in ("very_low", "low"):
         sentences.append("Everything else unchanged")
     return ". ".join(s.strip().rstrip(" .") for s in sentences if s.strip())

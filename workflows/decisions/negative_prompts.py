@@ -66,6 +66,31 @@ def negative_addition(instruction: str) -> list[str]:
     return found + removed_things(text)
 
 
+_OBJECTS_THAT_DISTORT = re.compile(
+    r"\b(?:(?:guitar|bass|violin)\s+)?(?:strings|neck|fretboard)\b|\bguitar\b|\binstrument\b"
+    r"|\bwheels?\b|\bmicrophone\b|\bmic\b|\b(?:drum)?sticks\b"
+)
+
+
+def fix_description(fix: str) -> str:
+    """The positive side of a fix, said in the prompt (the defect goes to the negative):
+    'fix the blurry face' -> 'natural-looking face'; 'the flicker' -> 'steady flicker-free light'."""
+    text = normalise(fix)
+    for pattern, said in (
+        (BODY_PART_RE, "natural-looking {}"),
+        (re.compile(_TEXT), "clear legible {}"),
+        (_OBJECTS_THAT_DISTORT, "intact {}"),
+    ):
+        match = pattern.search(text)
+        if match:
+            return said.format(match.group(0))
+    if re.search(r"\bblur", text):
+        return "sharp focus"
+    if re.search(r"\bflicker", text):
+        return "steady flicker-free light"
+    return "clean artifact-free image"
+
+
 def merge_negative_prompts(*parts: str | list[str] | None) -> str | None:
     """Comma-joined union of negative prompts, first spelling kept, no repeats; None if empty."""
     seen: set[str] = set()
