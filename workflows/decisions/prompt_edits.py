@@ -100,12 +100,8 @@ def drop_phrases(prompt: str, pattern: re.Pattern[str]) -> str:
     kept = [parts[0]] + [p for p in parts[1:] if not pattern.search(p.lower())]
     first = kept[0]
     for match in reversed(list(pattern.finditer(first.lower()))):
-        start = match.start()
-        lead = LEAD_RE.search(first[:start])
-        if lead and match.group(0).split()[0] not in ("a", "an", "the"):
-            start = lead.start()
-        elif lead:
-            start = lead.start()
+        lead = LEAD_RE.search(first[: match.start()])  # "under a full moon" goes whole
+        start = lead.start() if lead else match.start()
         first = first[:start] + " " + first[match.end() :]
     kept[0] = first
     return tidy(", ".join(kept))
