@@ -64,3 +64,20 @@ def test_strip_labels_keeps_a_description_and_drops_an_echo() -> None:
 def test_check_rewrite_swaps_an_attribute_the_reply_forgot() -> None:
     prompt, notes = check_rewrite("make her coat red", PARK, PARK)
     assert "red coat" in prompt and "green" not in prompt and notes
+
+
+RAIN = "A girl in a yellow raincoat splashes through puddles on a rainy street, static wide shot"
+
+
+@pytest.mark.parametrize(
+    ("instruction", "present", "absent"),
+    [
+        ("the raincoat should be red", "red raincoat", "yellow"),
+        ("remove the puddles", "splashes on a rainy street", "puddles"),
+        ("swap the saxophone for a clarinet", "a clarinet", "swap"),  # nothing to swap: said
+    ],
+)
+def test_more_phrasings_edit_in_place(instruction: str, present: str, absent: str) -> None:
+    suggestion = offline_suggestion(instruction, RAIN)
+    assert present in suggestion.prompt and absent not in suggestion.prompt
+    assert 0.30 <= suggestion.temperature <= 0.40

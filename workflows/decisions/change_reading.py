@@ -77,6 +77,10 @@ _CHANGE_TO_RE = re.compile(
     r"^(?:change|switch|turn|convert|transform|make|recolou?r|paint|dye)\s+(?P<old>.+?)\s+"
     r"(?:to|into)\s+(?:be\s+)?(?P<new>.+)$"
 )
+_SHOULD_BE_RE = re.compile(
+    r"^(?P<old>(?:the|her|his|their|its)\s+.+?)\s+(?:should|could|must|needs to|has to)\s+"
+    r"(?:be|look|become)\s+(?P<new>.+)$"
+)
 _MAKE_RE = re.compile(r"^(?:make|turn|paint|dye|colou?r|have|get)\s+(?P<rest>.+?)(?:\s+instead)?$")
 _WEAR_RE = re.compile(
     r"^(?:make|have|let|get)\s+.+?\s+wear\s+(?P<new>.+)$"
@@ -188,7 +192,7 @@ def new_value(text: str) -> str:
 
 
 def _swap(clause: str, prompt: str) -> Change | None:
-    for pattern in (_INSTEAD_RE, _REPLACE_RE, _CHANGE_TO_RE):
+    for pattern in (_INSTEAD_RE, _REPLACE_RE, _CHANGE_TO_RE, _SHOULD_BE_RE):
         match = pattern.match(clause)
         if not match:
             continue
@@ -198,9 +202,10 @@ def _swap(clause: str, prompt: str) -> Change | None:
         new = re.sub(r"\s+(?:instead|please)$", "", new)
         if old in ("it", "this", "that", "everything"):
             continue
-        if locate(prompt, old) is None:
-            continue
-        return _as_swap(old, new, clause)
+        if locate(prompt, old) is not None:
+            return _as_swap(old, new, clause)
+        if pattern is _REPLACE_RE:  # nothing to replace: the new thing is what is asked for
+            return Change("describe", new=new, band="low")
     return None
 
 
