@@ -24,6 +24,15 @@ def test_remove_thing_takes_its_words_with_it(thing: str, gone: str, kept: str) 
     assert edited is not None and gone not in edited and kept in edited
 
 
+def test_a_compound_adjective_of_the_thing_goes_too() -> None:
+    street = "A woman walks down a rain-soaked neon street, handheld camera, cinematic, 35mm"
+    assert (
+        remove_thing(street, "rain")
+        == "A woman walks down a neon street, handheld camera, cinematic, 35mm"
+    )
+    assert weave(street, "a crowd").endswith("street, a crowd, handheld camera, cinematic, 35mm")
+
+
 def test_the_subject_is_never_cut_out() -> None:
     assert remove_thing(PARK, "woman") is None
 

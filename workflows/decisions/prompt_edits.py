@@ -81,6 +81,13 @@ def is_camera_segment(segment: str) -> bool:
     )
 
 
+# Finishing words that close a prompt like its camera details ("cinematic, 35mm").
+_FINISH_RE = re.compile(
+    r"(?:cinematic|\d+ ?mm(?: film| lens)?|shallow depth of field|bokeh|\d+k|hdr|film look)",
+    re.IGNORECASE,
+)
+
+
 def weave(prompt: str, phrase: str, at_end: bool = False) -> str:
     """Add a detail before the trailing camera segments (or at the end), once."""
     phrase = phrase.strip(" ,.")
@@ -89,7 +96,7 @@ def weave(prompt: str, phrase: str, at_end: bool = False) -> str:
     parts = segments(prompt)
     at = len(parts)
     if not at_end:
-        while at > 1 and is_camera_segment(parts[at - 1]):
+        while at > 1 and (is_camera_segment(parts[at - 1]) or _FINISH_RE.fullmatch(parts[at - 1])):
             at -= 1
     return tidy(", ".join([*parts[:at], phrase, *parts[at:]]))
 
@@ -194,7 +201,8 @@ def locate(prompt: str, thing: str) -> Phrase | None:
 def _adjective_forms(thing: str) -> list[str]:
     if " " in thing:
         return []
-    return [f"{thing}y", f"{thing}{thing[-1]}y", f"{thing[:-1]}y" if thing.endswith("e") else ""]
+    forms = [f"{thing}y", f"{thing}{thing[-1]}y", f"{thing[:-1]}y" if thing.endswith("e") else ""]
+    return [*forms, rf"{thing}-\w+"]  # "rain-soaked", "smoke-filled"
 
 
 def remove_thing(prompt: str, thing: str) -> str | None:
@@ -206,9 +214,9 @@ def remove_thing(prompt: str, thing: str) -> str | None:
             break  # absent, or the clip's subject: cutting it would leave no sentence
         changed = True
         prompt = _cut(prompt, phrase)
-    forms = [f for f in _adjective_forms(thing.lower()) if f]
+    forms = [f for f in _adjective_forms(re.escape(thing.lower())) if f]
     if forms:
-        pattern = re.compile(rf"\b(?:{'|'.join(map(re.escape, forms))})\s+", re.IGNORECASE)
+        pattern = re.compile(rf"\b(?:{'|'.join(forms)})\s+", re.IGNORECASE)
         prompt, count = pattern.subn("", prompt)
         changed = changed or bool(count)
     return tidy(prompt) if changed else None
