@@ -90,3 +90,9 @@ def test_more_phrasings_edit_in_place(instruction: str, present: str, absent: st
     suggestion = offline_suggestion(instruction, RAIN)
     assert present in suggestion.prompt and absent not in suggestion.prompt
     assert 0.30 <= suggestion.temperature <= 0.40
+
+
+def test_snow_replaces_rain_words_and_rain_melts_snow() -> None:
+    wet = "A woman walks down a rain-soaked neon street, handheld camera"
+    assert "snowy neon street" in offline_suggestion("make it snow", wet).prompt
+    assert "rainy park" in offline_suggestion("add rain", PARK).prompt

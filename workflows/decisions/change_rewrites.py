@@ -66,12 +66,13 @@ def contradictions_of(prompt: str, change: Change, weave_in: bool = True) -> str
     else:
         prompt = re.sub(FAIR_SKY_RE.pattern, f"{adjective} ", prompt, flags=re.IGNORECASE)
         rules: list[tuple[str, str]] = [(r"\bsunny\b", adjective)]
-        if kind in WET:
-            rules.append((r"\bdry\b", "wet"))
+        if kind in WET:  # rain wets what was dry, and melts what was snowy
+            rules += [(r"\bdry\b", "wet"), (r"\bsnow(?:y|-covered)\b", "rainy")]
         else:
             rules.append((r"\bdry\s+", ""))
         if kind in COLD:
             rules += [
+                (r"\brain(?:y|-soaked|-slicked)\b", "snowy"),
                 (r"\b(?:warm|hot|balmy)\b", "cold"),
                 (r"\b(?:summer|spring|autumn)\b", "winter"),
             ]
