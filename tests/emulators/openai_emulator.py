@@ -3,11 +3,16 @@
 These machines have no internet, and the real client must still be exercised: this
 server speaks enough of the API for `openai.AsyncOpenAI` (Structured Outputs
 included), checks the bearer key, records the last request body, counts what it
-answered, and injects faults: scripted ones (an HTTP status with an optional
-Retry-After, a delay, a malformed-JSON or plain-text reply, a refusal, a content
-filter stop, a body that is not JSON) and random ones at a seeded rate, for
-reliability runs. It runs on its own thread and event loop, so blocking test code
-cannot stall it, and is driven over HTTP (/_emulator/...), so a test can drive one
+answered, and injects faults: scripted ones and random ones at a seeded rate, for
+reliability runs. Errors carry OpenAI's body ({"error": {"message", "type", "param",
+"code"}}) and headers: 429 insufficient_quota (no retry hint), 429 rate_limit_exceeded
+(retry-after, retry-after-ms, or an HTTP-date Retry-After), 404 model_not_found (also
+for models retired with `retire_models`), 401 invalid_api_key, any other status.
+Unusable replies: a malformed-JSON or plain-text reply, a refusal (message.refusal),
+a content-filter stop, finish_reason "length" with truncated content, unparseable
+content, a NaN or "NaN" temperature, a body that is not JSON. README.md in this folder
+lists each with its source. It runs on its own thread and event loop, so blocking test
+code cannot stall it, and is driven over HTTP (/_emulator/...), so a test can drive one
 living in another process:
 
     python -m tests.emulators.openai_emulator --port 8099 --api-key sk-test-...
@@ -17,10 +22,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import email.utils
 import json
 import random
 import re
 import threading
+import time
 import urllib.request
 from collections import Counter, deque
 from typing import Any, Literal
@@ -32,8 +39,14 @@ from tests.emulators.threaded_app import ThreadedApp
 
 DEFAULT_API_KEY = "sk-emulator-0123456"
 ReplyFault = Literal[
-    "malformed_json", "plain_text", "refusal", "content_filter", "broken_body"
+    "malformed_json", "plain_text", "refusal", "content_filter", "broken_body",
+    "length", "unparseable", "nan_temperature", "nan_string_temperature",
 ]
+# Named API errors, with the status, body and headers OpenAI sends for each
+# (https://platform.openai.com/docs/guides/error-codes ; README.md in this folder).
+ApiError = Literal["insufficient_quota", "rate_limit_exceeded", "model_not_found",
+                   "invalid_api_key"]
+API_DOCS = "https://platform.openai.com/docs/guides/error-codes/api-errors"
 RANDOM_FAULT_STATUSES = (429, 500, 502, 503)
 FAULT_REPLY_PROMPT = "A city street at night, neon reflections on wet asphalt"  # in non-JSON replies
 
@@ -42,7 +55,10 @@ class Fault(BaseModel):
     """One scripted misbehaviour, applied to the next chat-completions request."""
 
     status: int | None = None  # answer with this HTTP error status
-    retry_after: float | None = None  # sent as Retry-After with the status
+    retry_after: float | None = None  # sent as Retry-After (seconds) with the status
+    retry_after_ms: float | None = None  # sent as retry-after-ms (OpenAI's own header)
+    retry_after_date: bool = False  # send Retry-After as an HTTP-date instead of seconds
+    error: ApiError | None = None  # a named OpenAI error (status/body/headers as OpenAI sends)
     delay: float = Field(default=0.0, ge=0.0)  # seconds to wait before answering
     reply: ReplyFault | None = None  # a 200 whose content is not what was asked for
 
@@ -65,6 +81,7 @@ class _State:
 
     def __init__(self, api_key: str, seed: int) -> None:
         self.api_key = api_key
+        self.retired_models: set[str] = set()
         self.lock = threading.Lock()
         self.reset(seed)
 
@@ -77,6 +94,7 @@ class _State:
             self.last_request: dict[str, Any] | None = None
             self.rate = 0.0
             self.rng = random.Random(seed)
+            self.retired_models = set()
 
     def next_fault(self) -> Fault | None:
         with self.lock:
@@ -84,7 +102,10 @@ class _State:
                 return self.faults.popleft()
             if self.rate and self.rng.random() < self.rate:
                 status = self.rng.choice(RANDOM_FAULT_STATUSES)
-                return Fault(status=status, retry_after=1.0 if status == 429 else None)
+                if status == 429:
+                    return Fault(status=429, error="rate_limit_exceeded", retry_after=1.0,
+                                 retry_after_ms=1000)
+                return Fault(status=status)
             return None
 
     def count(self, outcome: str) -> None:
@@ -92,10 +113,54 @@ class _State:
             self.counters[outcome] += 1
 
 
-def _error(status: int, message: str, code: str, headers: dict[str, str] | None = None):
-    kind = "server_error" if status >= 500 else "invalid_request_error"
-    body = {"error": {"message": message, "type": kind, "code": code}}
+def _error(status: int, message: str, code: str | None, headers: dict[str, str] | None = None,
+           kind: str | None = None):
+    kind = kind or ("server_error" if status >= 500 else "invalid_request_error")
+    body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
     return web.json_response(body, status=status, headers=headers)
+
+
+def _mask(key: str) -> str:
+    return f"{key[:6]}{'*' * 6}{key[-4:]}" if len(key) > 10 else "*" * len(key)
+
+
+def _retry_headers(fault: Fault) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if fault.retry_after is not None:
+        if fault.retry_after_date:
+            when = time.time() + fault.retry_after
+            headers["Retry-After"] = email.utils.formatdate(when, usegmt=True)
+        else:
+            headers["Retry-After"] = f"{fault.retry_after:g}"
+    if fault.retry_after_ms is not None:
+        headers["retry-after-ms"] = f"{fault.retry_after_ms:g}"
+    return headers
+
+
+def api_error(fault: Fault, model: str) -> web.Response:
+    """A named OpenAI error with the status, body and headers the real API sends."""
+    if fault.error == "insufficient_quota":  # billing/credits exhausted: no retry hint at all
+        return _error(429, "You exceeded your current quota, please check your plan and "
+                      f"billing details. For more information on this error, read the docs: "
+                      f"{API_DOCS}.", "insufficient_quota", kind="insufficient_quota")
+    if fault.error == "rate_limit_exceeded":
+        wait = fault.retry_after_ms / 1000 if fault.retry_after_ms is not None else (
+            fault.retry_after if fault.retry_after is not None else 1.0)
+        headers = {"x-ratelimit-limit-requests": "500", "x-ratelimit-remaining-requests": "0",
+                   "x-ratelimit-reset-requests": f"{wait:g}s", **_retry_headers(fault)}
+        return _error(429, f"Rate limit reached for {model} in organization org-emulator on "
+                      f"requests per min (RPM): Limit 500, Used 500, Requested 1. Please try "
+                      f"again in {wait:g}s. Visit https://platform.openai.com/account/rate-limits "
+                      "to learn more.", "rate_limit_exceeded", headers, kind="requests")
+    if fault.error == "model_not_found":
+        return _model_not_found(model)
+    return _error(401, "Incorrect API key provided: sk-emu******3456. You can find your API "
+                  "key at https://platform.openai.com/account/api-keys.", "invalid_api_key")
+
+
+def _model_not_found(model: str) -> web.Response:
+    return _error(404, f"The model `{model}` does not exist or you do not have access to it.",
+                  "model_not_found")
 
 
 def _section(text: str, label: str) -> str | None:
@@ -162,6 +227,16 @@ def _fault_reply(kind: ReplyFault, body: dict[str, Any], n: int) -> web.Response
         return _completion(body, n, None, refusal="I'm sorry, I can't help with that request.")
     if kind == "content_filter":
         return _completion(body, n, None, finish_reason="content_filter")
+    if kind == "length":  # max_tokens reached: the JSON is cut off mid-string
+        full = json.dumps(default_reply(body["messages"]))
+        return _completion(body, n, full[: max(len(full) // 2, 1)], finish_reason="length")
+    if kind == "unparseable":  # neither JSON nor a prompt in prose
+        return _completion(body, n, "¯\\_(ツ)_/¯ <<no answer>>")
+    if kind in ("nan_temperature", "nan_string_temperature"):
+        reply = default_reply(body["messages"])
+        text = json.dumps({**reply, "temperature": "__NAN__"})
+        nan = "NaN" if kind == "nan_temperature" else '"NaN"'
+        return _completion(body, n, text.replace('"__NAN__"', nan))
     return web.Response(text="<html>502 Bad Gateway</html>", content_type="application/json")
 
 
@@ -175,8 +250,11 @@ def build_app(state: _State) -> web.Application:
         provided = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if provided != state.api_key:
             state.count("unauthorized")
-            # Echoes the key in full (the real API masks it): the harsher case for redaction.
-            return _error(401, f"Incorrect API key provided: {provided}.", "invalid_api_key")
+            # Echoes the key in full (the real API masks it, see _mask): the harsher case
+            # for redaction.
+            return _error(401, f"Incorrect API key provided: {provided}. You can find your "
+                          "API key at https://platform.openai.com/account/api-keys.",
+                          "invalid_api_key")
         try:
             body = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -187,13 +265,25 @@ def build_app(state: _State) -> web.Application:
         if not isinstance(body.get("model"), str) or not body.get("messages"):
             state.count("bad_request")
             return _error(400, "'model' and 'messages' are required properties.", "missing")
+        with state.lock:
+            retired = body["model"] in state.retired_models
+        if retired:
+            state.count("model_not_found")
+            return _model_not_found(body["model"])
         fault = state.next_fault()
         if fault and fault.delay:
             await asyncio.sleep(fault.delay)
+        if fault and fault.error:
+            state.count(fault.error)
+            return api_error(fault, body["model"])
+        if fault and fault.status == 429:  # a plain 429 is a rate limit, as OpenAI sends it
+            state.count("status_429")
+            return api_error(fault.model_copy(update={"error": "rate_limit_exceeded"}),
+                             body["model"])
         if fault and fault.status:
             state.count(f"status_{fault.status}")
-            headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after else None
-            return _error(fault.status, f"Emulated HTTP {fault.status}.", "emulated", headers)
+            return _error(fault.status, f"Emulated HTTP {fault.status}.", "emulated",
+                          _retry_headers(fault) or None)
         if fault and fault.reply:
             state.count(fault.reply)
             return _fault_reply(fault.reply, body, n)
@@ -228,6 +318,12 @@ def build_app(state: _State) -> web.Application:
             state.replies.append(reply)
         return web.json_response({"queued": len(state.replies)})
 
+    async def post_models(request: web.Request) -> web.Response:
+        payload = await request.json()
+        with state.lock:
+            state.retired_models = set(payload.get("retired") or [])
+            return web.json_response({"retired": sorted(state.retired_models)})
+
     async def post_reset(request: web.Request) -> web.Response:
         payload = await request.json() if request.can_read_body else {}
         state.reset(int(payload.get("seed", 0)))
@@ -239,6 +335,7 @@ def build_app(state: _State) -> web.Application:
     app.router.add_get("/_emulator/last_request", get_last_request)
     app.router.add_post("/_emulator/faults", post_faults)
     app.router.add_post("/_emulator/reply", post_reply)
+    app.router.add_post("/_emulator/models", post_models)
     app.router.add_post("/_emulator/reset", post_reset)
     return app
 
@@ -308,9 +405,25 @@ class EmulatorControl:
         retry_after: float | None = None,
         delay: float = 0.0,
         reply: ReplyFault | None = None,
+        *,
+        error: ApiError | None = None,
+        retry_after_ms: float | None = None,
+        retry_after_date: bool = False,
     ) -> None:
-        fault = Fault(status=status, retry_after=retry_after, delay=delay, reply=reply)
+        fault = Fault(status=status, retry_after=retry_after, delay=delay, reply=reply,
+                      error=error, retry_after_ms=retry_after_ms,
+                      retry_after_date=retry_after_date)
         self._call("POST", "faults", {"faults": [fault.model_dump()]})
+
+    def push_error(self, error: ApiError, retry_after: float | None = None,
+                   retry_after_ms: float | None = None, retry_after_date: bool = False) -> None:
+        """The next request answers a named OpenAI error (body and headers as OpenAI sends)."""
+        self.push_fault(error=error, retry_after=retry_after, retry_after_ms=retry_after_ms,
+                        retry_after_date=retry_after_date)
+
+    def retire_models(self, *models: str) -> None:
+        """Requests for these models answer 404 model_not_found (until reset)."""
+        self._call("POST", "models", {"retired": list(models)})
 
     def set_fault_rate(self, rate: float, seed: int | None = None) -> None:
         self._call("POST", "faults", {"rate": rate, "seed": seed})
