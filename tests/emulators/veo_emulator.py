@@ -203,12 +203,14 @@ class VeoEmulatorState:
             return None
 
     def reject(self, status: int, body: dict[str, Any], model: str | None, rule: str | None,
-               headers: dict[str, str] | None = None) -> web.Response:
+               headers: dict[str, str] | None = None,
+               rules: list[str] | None = None) -> web.Response:
         """Answer an error before anything is paid, and remember it."""
         with self.lock:
             self.counters["rejected_requests"] += 1
             self.rejections_by_status[status] += 1
             self.rejected.append({"status": status, "model": model, "rule": rule,
+                                  "rules": rules or [rule],
                                   "message": body["error"]["message"]})
         return web.json_response(body, status=status, headers=headers)
 
@@ -508,7 +510,7 @@ def _submit(state: VeoEmulatorState, prefix: str, model_id: str, body: Any) -> w
         first = problems[0]
         details = [gerr.bad_request(p.field, p.message) for p in problems]
         return state.reject(400, gerr.error_body(400, first.message, details), model_id,
-                            first.rule)
+                            first.rule, rules=[p.rule for p in problems])
     instance, params = body["instances"][0], body.get("parameters") or {}
     prompt = instance.get("prompt")
     with state.lock:
