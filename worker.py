@@ -2,8 +2,8 @@
 
 Configuration is the environment (see README): TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE /
 TEMPORAL_API_KEY / TLS through the SDK's envconfig; DATABASE_URL (else the embedded
-Postgres); OPENAI_API_KEY (else the offline planner); GOOGLE_API_KEY or
-GOOGLE_CLOUD_PROJECT (else the preview video backend). SIGINT/SIGTERM drain and stop.
+Postgres); OPENAI_API_KEY (else the offline planner); GOOGLE_CLOUD_PROJECT with
+Application Default Credentials (else the preview video backend). SIGINT/SIGTERM drain and stop.
 """
 
 from __future__ import annotations

@@ -39,13 +39,16 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o"
     openai_timeout_seconds: float = 60.0
 
-    # Veo on Vertex AI: an API key (express mode) or a project + location.
+    # Veo on Vertex AI: a project + location with Application Default Credentials
+    # (GOOGLE_APPLICATION_CREDENTIALS names a key file; unset: gcloud ADC or the attached
+    # service account). An API key alone (express mode) does not serve Veo: refused at start.
     video_backend: Literal["auto", "veo", "preview"] = Field(
         default="auto", alias="RETAKE_VIDEO_BACKEND"
     )
     google_api_key: SecretStr | None = None
     google_cloud_project: str | None = None
     google_cloud_location: str = "us-central1"
+    google_application_credentials: Path | None = None
     veo_base_url: str | None = None  # an alternative Vertex endpoint (emulators, proxies)
     veo_output_gcs_uri: str | None = None  # storageUri: Veo writes the video to GCS
     veo_timeout_seconds: float = 60.0

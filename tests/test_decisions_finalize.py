@@ -9,10 +9,9 @@ from uuid import UUID
 import pytest
 
 from workflows.decisions import finalize_plan
-from workflows.decisions.costs import PRICE_PER_SECOND_USD, estimate_cost
 from workflows.decisions.negative_prompts import negative_addition
 from workflows.decisions.seeds import VEO_SEED_MAX
-from workflows.decisions.veo_limits import veo_duration
+from workflows.decisions.veo_models import CATALOGUE, estimate_cost, shortest_duration
 from workflows.models import PlannerKind
 from workflows.step_models import ClipContext, PromptSuggestion
 
@@ -44,7 +43,8 @@ def finalize(instruction: str = "make it rain", temperature: float = 0.65, seed:
         context=kw.pop("ctx", context()),
         suggestion=kw.pop("sug", suggestion(temperature)),
         rng=random.Random(seed),
-        video_model=kw.pop("video_model", "veo-3.1-generate-preview"),
+        video_model=kw.pop("video_model", "veo-3.1-generate-001"),
+        aspect_ratio=kw.pop("aspect_ratio", "16:9"),
     )
 
 
@@ -117,11 +117,37 @@ def test_fresh_seed_comes_from_the_rng_passed_in() -> None:
     ],
 )
 def test_duration_maps_to_what_veo_accepts(target: float, seconds: int) -> None:
-    assert veo_duration(target) == seconds
+    assert shortest_duration((4, 6, 8), target) == seconds
 
 
 def test_plan_duration_comes_from_the_clip() -> None:
-    assert finalize(ctx=context(target_duration=5.0)).duration_seconds == 6
+    plan = finalize(ctx=context(target_duration=5.0))
+    assert (plan.duration_seconds, plan.generated_seconds, plan.delivered_seconds) == (6, 6, 5.0)
+
+
+def test_references_force_8_seconds_trimmed_to_the_clip_and_cost_what_is_generated() -> None:
+    plan = finalize(ctx=context(target_duration=4.0, scene_reference_urls=["s1"]))
+    assert plan.reference_image_urls == ["s1"]
+    assert (plan.duration_seconds, plan.generated_seconds, plan.delivered_seconds) == (8, 8, 4.0)
+    assert plan.cost_estimate_usd == Decimal("3.20")  # 8 s at 0.40, not 4 s
+    assert "reference images need 8 s videos" in plan.reasoning.lower()
+
+
+@pytest.mark.parametrize(
+    ("model", "aspect", "why"),
+    [
+        ("veo-3.1-generate-001", "9:16", "only at 16:9, not 9:16"),
+        ("veo-3.1-fast-generate-001", "16:9", "does not take reference images"),
+    ],
+)
+def test_references_the_model_or_aspect_cannot_take_are_dropped_with_the_reason(
+    model: str, aspect: str, why: str
+) -> None:
+    plan = finalize(video_model=model, aspect_ratio=aspect,
+                    ctx=context(target_duration=4.0, scene_reference_urls=["s1"]))
+    assert plan.reference_image_urls == []
+    assert (plan.generated_seconds, plan.delivered_seconds) == (4, 4.0)
+    assert "reference images dropped" in plan.reasoning.lower() and why in plan.reasoning
 
 
 def test_reference_images_scene_first_then_characters_at_most_three() -> None:
@@ -173,25 +199,26 @@ def test_no_negative_prompt_at_all_stays_none() -> None:
 @pytest.mark.parametrize(
     ("model", "seconds", "usd"),
     [
-        ("veo-3.1-generate-preview", 8, "3.20"),
-        ("veo-3.1-fast-generate-preview", 8, "1.20"),
-        ("veo-3.1-generate-preview", 4, "1.60"),
-        ("veo-3.1-fast-generate-preview", 6, "0.90"),
+        ("veo-3.1-generate-001", 8, "3.20"),
+        ("veo-3.1-fast-generate-001", 8, "1.20"),
+        ("veo-3.1-generate-001", 4, "1.60"),
+        ("veo-3.1-fast-generate-001", 6, "0.90"),
     ],
 )
 def test_cost_estimate(model: str, seconds: int, usd: str) -> None:
     assert estimate_cost(model, seconds) == Decimal(usd)
 
 
-def test_unknown_model_is_priced_at_the_highest_rate_and_said_so() -> None:
-    plan = finalize(video_model="veo-9-imaginary")
-    assert plan.cost_estimate_usd == max(PRICE_PER_SECOND_USD.values()) * 8
-    assert "unknown video model 'veo-9-imaginary'" in plan.reasoning.lower()
+def test_every_catalogue_row_cites_its_page_and_prices_what_it_generates() -> None:
+    for model_id, model in CATALOGUE.items():
+        assert model.source.startswith("https://docs.cloud.google.com/")
+        assert estimate_cost(model_id, 8) == (model.price_per_second_usd * 8).quantize(
+            Decimal("0.01"))
 
 
 def test_plan_carries_the_suggestion_and_the_model() -> None:
     plan = finalize(
-        video_model="veo-3.1-fast-generate-preview",
+        video_model="veo-3.1-fast-generate-001",
         sug=suggestion(0.75, template_id="nighttime", planner=PlannerKind.TEMPLATE),
     )
     assert (plan.prompt, plan.template_id, plan.planner) == (
@@ -199,7 +226,7 @@ def test_plan_carries_the_suggestion_and_the_model() -> None:
         "nighttime",
         PlannerKind.TEMPLATE,
     )
-    assert plan.video_model == "veo-3.1-fast-generate-preview"
+    assert plan.video_model == "veo-3.1-fast-generate-001"
     assert plan.cost_estimate_usd == Decimal("1.20")
 
 

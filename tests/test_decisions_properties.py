@@ -113,9 +113,12 @@ def test_any_llm_temperature_is_made_safe(
             prompt="q", temperature=temperature, reasoning="r", planner=PlannerKind.LLM
         ),
         rng=random.Random(0),
-        video_model="veo-3.1-generate-preview",
+        video_model="veo-3.1-generate-001",
     )
     assert 0.0 <= plan.temperature <= 1.0
     assert plan.seed_reused == (plan.temperature < 0.5 and original_seed is not None)
     assert len(plan.reference_image_urls) <= 3
     assert len(set(plan.reference_image_urls)) == len(plan.reference_image_urls)
+    # Veo's rules hold for any clip: references force 8 s; never deliver more than generated.
+    assert not plan.reference_image_urls or plan.generated_seconds == 8
+    assert 0 < plan.delivered_seconds <= plan.generated_seconds == plan.duration_seconds

@@ -11,7 +11,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.video.backend import VideoBackend
 from activities.video.preview_backend import PreviewVideoBackend
-from workflows.error_types import PROVIDER_NOT_FOUND
+from workflows.error_types import PROVIDER_BAD_REQUEST, PROVIDER_NOT_FOUND
 from workflows.step_models import GenerationRequest, GenerationState
 
 
@@ -20,7 +20,7 @@ def request(seed: int = 42, regeneration_id: str = "wf-1/run-1/0", **changes) ->
         regeneration_id=regeneration_id,
         job_id=UUID("550e8400-e29b-41d4-a716-446655440000"),
         clip_index=3,
-        model="veo-3.1-generate-preview",
+        model="veo-3.1-generate-001",
         prompt="Maya on the rooftop at night, neon signs reflecting on wet concrete",
         seed=seed,
         duration_seconds=8,
@@ -49,7 +49,7 @@ async def test_submit_check_fetch_gives_a_playable_mp4(tmp_path: Path):
 
     data = await backend.fetch_video(operation)
     frames = frames_of(data, tmp_path, "clip.mp4")
-    assert len(frames) == 36  # 8 s asked, capped to 3 s at 12 fps
+    assert len(frames) == 96  # 8 s asked and rendered, at 12 fps
     assert frames[0].shape == (180, 320, 3)
     assert (frames[0] != frames[-1]).any()  # it moves
 
@@ -90,3 +90,23 @@ def test_duration_shorter_than_the_cap_is_honoured(tmp_path: Path):
     frames = frames_of(backend.render(request().model_copy(update={"duration_seconds": 1})),
                        tmp_path, "short.mp4")
     assert len(frames) == 12
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"model": "veo-3.1-generate-preview"}, "retired"),
+        ({"duration_seconds": 5}, "durationSeconds 5"),
+        ({"duration_seconds": 4, "reference_image_urls": ["gs://b/a.png"]}, "reference images need"),
+        ({"aspect_ratio": "9:16", "reference_image_urls": ["gs://b/a.png"]}, "aspectRatio in"),
+        ({"model": "veo-3.1-fast-generate-001", "reference_image_urls": ["gs://b/a.png"]},
+         "at most 0 reference"),
+    ],
+)
+async def test_preview_refuses_what_the_catalogue_refuses(tmp_path: Path, changes, words):
+    backend = PreviewVideoBackend(tmp_path)
+    with pytest.raises(ApplicationError) as info:
+        await backend.submit(request().model_copy(update=changes))
+    assert info.value.type == PROVIDER_BAD_REQUEST and info.value.non_retryable
+    assert words in info.value.message
+    assert not list(tmp_path.iterdir())  # nothing spooled

@@ -1,6 +1,8 @@
-"""Video activities with the real google-genai client against the Vertex Veo emulator.
+"""Video activities with the real google-genai client against the strict Vertex Veo emulator.
 
-Every call crosses real HTTP to tests/emulators/veo_emulator.py; the submission ledger
+Every call crosses real HTTP to tests/emulators/veo_emulator.py in project mode: a
+service-account key file, google-auth's real JWT-bearer exchange at the emulator's
+token endpoint (static tokens refused), project/location paths. The submission ledger
 is the real one on a real Postgres.
 """
 
@@ -9,25 +11,26 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import json
 import logging
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
-import google.oauth2.credentials
 import imageio.v2 as imageio
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.config import Settings
-from activities.video.preview_backend import PreviewVideoBackend
-from activities.video.store import LocalVideoStore, video_key
-from activities.video.submission_ledger import SubmissionLedger
-from activities.video.veo_backend import VertexVeoBackend
+from activities.video.reference_images import gcs_uri_of
+from activities.video.store import video_key
 from activities.video.video_activities import VideoActivities
-from tests.emulators.veo_emulator import VeoEmulator, tiny_mp4
+from tests.emulators.media import probe, video_mp4
+from tests.emulators.veo_emulator import VeoEmulator
 from workflows.error_types import (
     GENERATION_PENDING,
     INVALID_INPUT,
@@ -44,15 +47,19 @@ from workflows.step_models import (
     WaitRequest,
 )
 
-MODEL = "veo-3.1-generate-preview"
+MODEL = "veo-3.1-generate-001"
 
 
 def veo_settings(emulator: VeoEmulator, tmp_path: Path, **overrides) -> Settings:
+    """Project mode with a service-account key file, as docs/operations.md configures it."""
+    emulator.configure(static_token=False)  # only tokens from the real OAuth exchange
     values = dict(
         RETAKE_VIDEO_BACKEND="veo",
         RETAKE_DATA_DIR=tmp_path,
-        google_api_key=SecretStr(emulator.api_key),
-        google_cloud_project=None,
+        google_api_key=None,
+        google_cloud_project=emulator.project,
+        google_cloud_location=emulator.location,
+        google_application_credentials=emulator.write_service_account_key(tmp_path / "sa.json"),
         veo_base_url=emulator.base_url,
         veo_output_gcs_uri=None,
         veo_timeout_seconds=5.0,
@@ -104,13 +111,12 @@ async def submit_and_wait(video: VideoActivities, req: GenerationRequest):
 async def test_submit_sends_the_plan_as_veo_expects_it(video, fresh_veo_emulator, sample_job_id):
     req = generation(
         sample_job_id,
-        duration_seconds=6,
-        aspect_ratio="9:16",
+        duration_seconds=8,  # references: Veo generates 8 s only
         enhance_prompt=False,  # a precise change
         reference_image_urls=[
             fresh_veo_emulator.asset_url("maya.png"),  # http(s): downloaded, sent inline
             "gs://retake-refs/scene_rooftop.jpg",
-            "https://storage.googleapis.com/retake-refs/char_band.png",
+            "https://storage.googleapis.com/retake-refs/char%20band%2B1.png",  # decoded
         ],
     )
     submission = await ActivityEnvironment().run(video.submit_generation, req)
@@ -118,22 +124,74 @@ async def test_submit_sends_the_plan_as_veo_expects_it(video, fresh_veo_emulator
     assert submission.backend == "veo" and not submission.resubmission_avoided
     [sent] = fresh_veo_emulator.submissions()
     assert submission.operation_name == sent["operation_name"]
+    assert submission.operation_name.startswith(
+        f"projects/{fresh_veo_emulator.project}/locations/{fresh_veo_emulator.location}/")
     assert sent["model"] == MODEL
     instance, params = sent["instances"][0], sent["parameters"]
     assert instance["prompt"] == req.prompt
     assert params["negativePrompt"] == "blurry, text overlays"
     assert params["seed"] == 424242
-    assert params["durationSeconds"] == 6
-    assert params["aspectRatio"] == "9:16"
+    assert params["durationSeconds"] == 8
+    assert params["generateAudio"] is True  # required for Veo 3 models
+    assert params["aspectRatio"] == "16:9"
     assert params["enhancePrompt"] is False
     assert "storageUri" not in params
     refs = instance["referenceImages"]
-    assert [r["referenceType"] for r in refs] == ["ASSET"] * 3
+    assert [r["referenceType"] for r in refs] == ["asset"] * 3
     assert base64.b64decode(refs[0]["image"]["bytesBase64Encoded"]).startswith(b"\x89PNG")
     assert refs[0]["image"]["mimeType"] == "image/png"
     assert refs[1]["image"] == {"gcsUri": "gs://retake-refs/scene_rooftop.jpg",
                                 "mimeType": "image/jpeg"}
-    assert refs[2]["image"]["gcsUri"] == "gs://retake-refs/char_band.png"
+    assert refs[2]["image"] == {"gcsUri": "gs://retake-refs/char band+1.png",
+                                "mimeType": "image/png"}
+    counters = fresh_veo_emulator.counters()
+    assert counters["tokens_issued"] == 1 and counters["static_token_uses"] == 0
+
+
+@pytest.mark.parametrize(("asset", "sent_mime", "magic"), [
+    ("ref.webp", "image/png", b"\x89PNG"),  # converted with Pillow
+    ("ref.gif", "image/png", b"\x89PNG"),
+    ("ref.jpg", "image/jpeg", b"\xff\xd8"),  # JPEG and PNG are sent as they are
+])
+async def test_references_are_sent_as_jpeg_or_png_only(
+    video, fresh_veo_emulator, sample_job_id, asset, sent_mime, magic
+):
+    url = fresh_veo_emulator.asset_url(asset)
+    await ActivityEnvironment().run(video.submit_generation,
+                                    generation(sample_job_id, reference_image_urls=[url]))
+    [ref] = fresh_veo_emulator.submissions()[0]["instances"][0]["referenceImages"]
+    assert ref["image"]["mimeType"] == sent_mime
+    assert base64.b64decode(ref["image"]["bytesBase64Encoded"]).startswith(magic)
+
+
+async def test_a_signed_url_is_downloaded_and_sent_inline(video, fresh_veo_emulator, sample_job_id):
+    signed = fresh_veo_emulator.asset_url("scene.png") + (
+        "?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Signature=abc123")
+    await ActivityEnvironment().run(video.submit_generation,
+                                    generation(sample_job_id, reference_image_urls=[signed]))
+    [ref] = fresh_veo_emulator.submissions()[0]["instances"][0]["referenceImages"]
+    assert "gcsUri" not in ref["image"] and ref["image"]["bytesBase64Encoded"]
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("gs://b/o.png", "gs://b/o.png"),
+    ("https://storage.googleapis.com/b/dir/a%20b%2Bc.png", "gs://b/dir/a b+c.png"),
+    ("https://storage.cloud.google.com/b/%E2%9C%93.jpg", "gs://b/\u2713.jpg"),
+    ("https://b.storage.googleapis.com/dir/x%2Fy.png", "gs://b/dir/x/y.png"),
+    # A signed URL: the signature grants access, so it is downloaded, never rewritten.
+    ("https://storage.googleapis.com/b/o.png?X-Goog-Signature=abc", None),
+    ("https://example.com/b/o.png", None),
+])
+def test_cloud_storage_urls_become_decoded_gs_uris(url, expected):
+    assert gcs_uri_of(url) == expected
+
+
+async def test_the_fast_model_is_sent_no_references(video, fresh_veo_emulator, sample_job_id):
+    req = generation(sample_job_id, model="veo-3.1-fast-generate-001", duration_seconds=4,
+                     reference_image_urls=["gs://refs/a.png"])  # the plan drops them too
+    await ActivityEnvironment().run(video.submit_generation, req)
+    [sent] = fresh_veo_emulator.submissions()
+    assert "referenceImages" not in sent["instances"][0]
 
 
 async def test_enhance_prompt_stays_on_for_broad_changes(video, fresh_veo_emulator, sample_job_id):
@@ -308,7 +366,7 @@ async def test_bad_request_is_non_retryable(video, fresh_veo_emulator, sample_jo
         await ActivityEnvironment().run(video.submit_generation,
                                         generation(sample_job_id, duration_seconds=5))
     assert info.value.type == PROVIDER_BAD_REQUEST and info.value.non_retryable
-    assert "durationSeconds must be 4, 6 or 8" in info.value.message
+    assert "durationSeconds 5" in info.value.message
     assert fresh_veo_emulator.counters()["submissions_accepted"] == 0
 
 
@@ -328,18 +386,45 @@ async def test_unknown_operation_is_non_retryable_not_found(video, fresh_veo_emu
     assert info.value.type == PROVIDER_NOT_FOUND and info.value.non_retryable
 
 
-async def test_wrong_api_key_is_a_non_retryable_auth_failure(
+async def test_an_api_key_alone_is_refused_at_start_not_at_the_first_paid_call(
+    fresh_veo_emulator, tmp_path, db_pool
+):
+    settings = veo_settings(fresh_veo_emulator, tmp_path, google_cloud_project=None,
+                            google_application_credentials=None,
+                            google_api_key=SecretStr(fresh_veo_emulator.api_key))
+    with pytest.raises(ValueError) as info:
+        VideoActivities.from_settings(settings, db_pool)
+    assert "express mode" in str(info.value) and "GOOGLE_CLOUD_PROJECT" in str(info.value)
+    assert fresh_veo_emulator.api_key not in str(info.value)
+    assert fresh_veo_emulator.counters()["requests"] == 0
+
+
+async def test_missing_credentials_are_refused_at_start(fresh_veo_emulator, tmp_path, db_pool):
+    settings = veo_settings(fresh_veo_emulator, tmp_path,
+                            google_application_credentials=tmp_path / "missing.json")
+    with pytest.raises(ValueError) as info:
+        VideoActivities.from_settings(settings, db_pool)
+    assert "GOOGLE_APPLICATION_CREDENTIALS" in str(info.value)
+
+
+async def test_a_key_the_token_endpoint_refuses_is_a_non_retryable_auth_failure(
     fresh_veo_emulator, sample_job_id, tmp_path, db_pool
 ):
-    wrong = "AIzaWrongKey-000000000000000"
-    settings = veo_settings(fresh_veo_emulator, tmp_path, google_api_key=SecretStr(wrong))
+    settings = veo_settings(fresh_veo_emulator, tmp_path)
+    key = json.loads(settings.google_application_credentials.read_text())
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key["private_key"] = other.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()).decode()  # signed by a key Google does not know
+    settings.google_application_credentials.write_text(json.dumps(key))
     video = VideoActivities.from_settings(settings, db_pool)
     try:
         with pytest.raises(ApplicationError) as info:
             await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
         assert info.value.type == PROVIDER_AUTH and info.value.non_retryable
-        assert "HTTP 403" in info.value.message
-        assert fresh_veo_emulator.counters()["auth_failures"] == 1
+        assert "GOOGLE_APPLICATION_CREDENTIALS" in info.value.message
+        counters = fresh_veo_emulator.counters()
+        assert counters["token_failures"] >= 1 and counters["submit_requests"] == 0
     finally:
         await video.aclose()
 
@@ -354,30 +439,34 @@ async def test_missing_credential_401_is_a_non_retryable_auth_failure(
     assert info.value.type == PROVIDER_AUTH and info.value.non_retryable
 
 
-async def test_project_mode_uses_project_paths_and_a_bearer_token(
-    fresh_veo_emulator, sample_job_id, tmp_path, db_pool
+async def test_adc_environment_drives_project_mode_through_the_real_token_exchange(
+    fresh_veo_emulator, sample_job_id, tmp_path, db_pool, monkeypatch
 ):
-    settings = veo_settings(fresh_veo_emulator, tmp_path, google_api_key=None,
-                            google_cloud_project="retake-prod", google_cloud_location="europe-west4")
-    ledger, store = SubmissionLedger(db_pool), LocalVideoStore(tmp_path / "videos")
-    preview = PreviewVideoBackend(tmp_path / "spool")
-    for token, expected in ((fresh_veo_emulator.access_token, None), ("ya29.expired", PROVIDER_AUTH)):
-        credentials = google.oauth2.credentials.Credentials(token=token)
-        backend = VertexVeoBackend.from_settings(settings, credentials=credentials)
-        video = VideoActivities(backend, store, ledger, preview=preview)
-        try:
-            if expected is None:
-                _, status = await submit_and_wait(video, generation(sample_job_id))
-                assert status.state == GenerationState.SUCCEEDED
-                assert status.operation_name.startswith(
-                    "projects/retake-prod/locations/europe-west4/publishers/google/models/")
-            else:
-                with pytest.raises(ApplicationError) as info:
-                    await ActivityEnvironment().run(video.submit_generation,
-                                                    generation(sample_job_id))
-                assert info.value.type == expected and info.value.non_retryable
-        finally:
-            await video.aclose()
+    """GOOGLE_APPLICATION_CREDENTIALS / GOOGLE_CLOUD_PROJECT / GOOGLE_CLOUD_LOCATION from the
+    environment, as on a real worker; VEO_BASE_URL still points at the endpoint."""
+    fresh_veo_emulator.configure(static_token=False)
+    key = fresh_veo_emulator.write_service_account_key(tmp_path / "adc.json")
+    for name, value in {**fresh_veo_emulator.adc_env(key),
+                        "VEO_BASE_URL": fresh_veo_emulator.base_url,
+                        "RETAKE_VIDEO_BACKEND": "veo", "RETAKE_DATA_DIR": str(tmp_path)}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
+    video = VideoActivities.from_settings(Settings(), db_pool)
+    try:
+        _, status = await submit_and_wait(video, generation(sample_job_id))
+        assert status.state == GenerationState.SUCCEEDED
+        assert status.operation_name.startswith(
+            f"projects/{fresh_veo_emulator.project}/locations/{fresh_veo_emulator.location}/"
+            "publishers/google/models/")
+        fresh_veo_emulator.expire_tokens()  # revoked server-side: a 401, not retried
+        with pytest.raises(ApplicationError) as info:
+            await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+        assert info.value.type == PROVIDER_AUTH and info.value.non_retryable
+    finally:
+        await video.aclose()
+    counters = fresh_veo_emulator.counters()
+    assert counters["tokens_issued"] == 1 and counters["static_token_uses"] == 0
+    assert counters["submissions_accepted"] == 1
 
 
 async def test_no_api_key_in_any_result_error_or_log(
@@ -430,15 +519,37 @@ async def test_store_fetches_the_bytes_and_writes_them_once(
     stored = await ActivityEnvironment().run(video.store_generated_video, store_req)
 
     path = tmp_path / "videos" / video_key(sample_job_id, 3, req.regeneration_id)
-    assert path.read_bytes() == tiny_mp4()
+    generated = video_mp4(8, "16:9", True)  # what the emulator returned, kept whole
+    assert path.read_bytes() == generated
     assert stored.url == path.resolve().as_uri()
-    assert stored.sha256 == hashlib.sha256(tiny_mp4()).hexdigest()
-    assert stored.size_bytes == len(tiny_mp4())
+    assert stored.sha256 == hashlib.sha256(generated).hexdigest()
+    assert stored.size_bytes == len(generated)
+    assert stored.trimmed_to_seconds is None
 
     polls_before = fresh_veo_emulator.counters()["polls"]
     again = await env_at_attempt(2).run(video.store_generated_video, store_req)
     assert again == stored
     assert fresh_veo_emulator.counters()["polls"] == polls_before  # already stored: no refetch
+
+
+async def test_store_trims_to_the_delivered_length_keeping_the_audio(
+    video, fresh_veo_emulator, sample_job_id, tmp_path
+):
+    req = generation(sample_job_id, reference_image_urls=["gs://refs/a.png"])  # 8 s generated
+    submission, status = await submit_and_wait(video, req)
+    store_req = StoreVideoRequest(
+        operation_name=submission.operation_name, backend="veo", job_id=sample_job_id,
+        clip_index=3, regeneration_id=req.regeneration_id, delivered_seconds=4.0)
+    stored = await ActivityEnvironment().run(video.store_generated_video, store_req)
+
+    data = (tmp_path / "videos" / video_key(sample_job_id, 3, req.regeneration_id)).read_bytes()
+    measured = probe(data)
+    assert abs(measured["duration"] - 4.0) <= 1 / 8  # within one frame (the emulator: 8 fps)
+    assert measured["video"] and measured["audio"]
+    assert probe(video_mp4(8, "16:9", True))["duration"] == 8.0  # it was cut, not made short
+    assert stored.trimmed_to_seconds == 4.0 and stored.sha256 == hashlib.sha256(data).hexdigest()
+    again = await env_at_attempt(2).run(video.store_generated_video, store_req)
+    assert again == stored  # a retried store finds the same trimmed file
 
 
 async def test_store_of_an_unfinished_operation_is_a_typed_failure(

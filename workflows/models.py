@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-DEFAULT_VIDEO_MODEL = "veo-3.1-generate-preview"
+DEFAULT_VIDEO_MODEL = "veo-3.1-generate-001"  # decisions/veo_models.py lists what serves
 MAX_INSTRUCTION_CHARS = 2000
 
 BackendName = Literal["veo", "preview"]  # which video backend made a clip
@@ -93,7 +93,9 @@ class PlanSummary(BaseModel):
     seed_reused: bool
     template_id: str | None = None
     planner: PlannerKind
-    cost_estimate_usd: Decimal
+    cost_estimate_usd: Decimal  # of the generated seconds: what Veo bills
+    generated_seconds: int = 8  # what Veo generates (8 whenever reference images are sent)
+    delivered_seconds: float = 8.0  # the clip's length: the stored video is trimmed to it
 
 
 class RegenerateClipResult(PlanSummary):

@@ -67,6 +67,9 @@ FILTERED_RETRIES = 1  # one retry with a sanitised prompt, then give up
 # Patch: the workflow sets its own search attributes and refuses a non-conventional id
 # (issue 19). Runs recorded before it replay without either.
 OWNS_CONVENTIONS_PATCH = "owns-conventions"
+# Validation against the Veo model catalogue (retired ids refused); histories recorded
+# before it replay with the old prefix check.
+VEO_CATALOGUE_PATCH = "veo-model-catalogue"
 
 # Never retried: a retry cannot fix these.
 _NON_RETRYABLE = [
@@ -161,7 +164,7 @@ class RegenerateClipWorkflow:
         if workflow.patched(OWNS_CONVENTIONS_PATCH):
             self._set_search_attributes(inp)
             workflow_id = workflow.info().workflow_id
-        validate(inp, workflow_id=workflow_id)
+        validate(inp, workflow_id=workflow_id, catalogue=workflow.patched(VEO_CATALOGUE_PATCH))
 
         context = await self._load_context(inp)
         plan = await self._plan(inp, context)
@@ -170,7 +173,7 @@ class RegenerateClipWorkflow:
             return self._result(inp, plan, status="planned")
 
         submission, status, plan, filtered_retries = await self._generate(inp, plan)
-        stored = await self._store(inp, submission, status)
+        stored = await self._store(inp, plan, submission, status)
         version = await self._persist(inp, plan, stored)
         self._set_stage("completed", f"version {version} of clip {inp.clip_index} is current")
         return self._result(
@@ -207,6 +210,7 @@ class RegenerateClipWorkflow:
             rng=workflow.random(),
             video_model=inp.options.video_model,
             ask_planner=self._ask_planner,
+            aspect_ratio=inp.options.aspect_ratio,
         )
         if plan.template_id:
             self._set_stage("planning", f"template '{plan.template_id}' applies")
@@ -321,7 +325,8 @@ class RegenerateClipWorkflow:
         return status
 
     async def _store(
-        self, inp: RegenerateClipInput, submission: Submission, status: GenerationStatus
+        self, inp: RegenerateClipInput, plan: Plan, submission: Submission,
+        status: GenerationStatus,
     ) -> StoredVideo:
         self._set_stage("storing", "fetching and storing the new video")
         started = workflow.now()
@@ -334,6 +339,10 @@ class RegenerateClipWorkflow:
                 clip_index=inp.clip_index,
                 regeneration_id=self._regeneration_id(),
                 video_gcs_uri=status.video_gcs_uri,
+                delivered_seconds=(
+                    plan.delivered_seconds
+                    if plan.delivered_seconds < plan.generated_seconds else None
+                ),
             ),
             summary="store video",
             timeout=timedelta(minutes=5),

@@ -67,8 +67,8 @@ class PromptSuggestion(BaseModel):
 class Plan(PlanSummary):
     """The decision, final: what will be sent to Veo and why."""
 
-    duration_seconds: int  # 4, 6 or 8: what Veo 3.1 accepts
-    reference_image_urls: list[str] = Field(default_factory=list)  # at most MAX_REFERENCE_IMAGES
+    duration_seconds: int  # = generated_seconds: what is sent to Veo (4, 6 or 8)
+    reference_image_urls: list[str] = Field(default_factory=list)  # what the model accepts
     enhance_prompt: bool = True  # off for precise changes (temperature < 0.5)
     video_model: str = DEFAULT_VIDEO_MODEL
 
@@ -87,6 +87,7 @@ class GenerationRequest(BaseModel):
     aspect_ratio: str = "16:9"
     reference_image_urls: list[str] = Field(default_factory=list)
     enhance_prompt: bool = True
+    generate_audio: bool = True  # Veo 3 models must be told (generateAudio); clips have sound
 
 
 class Submission(BaseModel):
@@ -132,6 +133,7 @@ class StoreVideoRequest(BaseModel):
     clip_index: int
     regeneration_id: str
     video_gcs_uri: str | None = None
+    delivered_seconds: float | None = None  # trim the stored video to this; None: keep all
 
 
 class StoredVideo(BaseModel):
@@ -139,6 +141,7 @@ class StoredVideo(BaseModel):
     sha256: str | None = None
     size_bytes: int | None = None
     backend: BackendName
+    trimmed_to_seconds: float | None = None  # set when the generated video was cut
 
 
 class PersistRequest(BaseModel):

@@ -14,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 from workflows.conventions import workflow_id_for
 from workflows.decisions import CONVERSATION_WINDOW
+from workflows.decisions.veo_models import model_problem
 from workflows.error_types import INVALID_INPUT
 from workflows.models import MAX_INSTRUCTION_CHARS, RegenerateClipInput
 
@@ -45,8 +46,14 @@ def workflow_id_problem(inp: RegenerateClipInput, workflow_id: str) -> str | Non
     )
 
 
-def problems(inp: RegenerateClipInput, *, workflow_id: str | None = None) -> list[str]:
-    """Every problem with the input (and the run's id, when given), worded for the sender."""
+def problems(
+    inp: RegenerateClipInput, *, workflow_id: str | None = None, catalogue: bool = True
+) -> list[str]:
+    """Every problem with the input (and the run's id, when given), worded for the sender.
+
+    `catalogue=False` keeps the old model check (a `veo-` prefix) for histories recorded
+    before the Veo model catalogue existed (the workflow passes `workflow.patched(...)`).
+    """
     found: list[str] = []
     id_problem = workflow_id_problem(inp, workflow_id) if workflow_id is not None else None
     if id_problem:
@@ -77,17 +84,19 @@ def problems(inp: RegenerateClipInput, *, workflow_id: str | None = None) -> lis
     lo, hi = DEADLINE_RANGE
     if not lo <= opts.deadline_seconds <= hi:
         found.append(f"options.deadline_seconds must be within {lo:.0f}-{hi:.0f}")
-    if not opts.video_model.startswith("veo-"):
-        found.append(
-            f"options.video_model {opts.video_model!r} is not a Veo model "
-            "(e.g. 'veo-3.1-generate-preview')"
-        )
+    if catalogue:
+        if problem := model_problem(opts.video_model):
+            found.append(problem)
+    elif not opts.video_model.startswith("veo-"):
+        found.append(f"options.video_model {opts.video_model!r} is not a Veo model")
     return found
 
 
-def validate(inp: RegenerateClipInput, *, workflow_id: str | None = None) -> None:
+def validate(
+    inp: RegenerateClipInput, *, workflow_id: str | None = None, catalogue: bool = True
+) -> None:
     """Raise one non-retryable error listing every problem, or return."""
-    found = problems(inp, workflow_id=workflow_id)
+    found = problems(inp, workflow_id=workflow_id, catalogue=catalogue)
     if found:
         raise ApplicationError(
             "Invalid regeneration request: " + "; ".join(found) + ".",

@@ -6,6 +6,12 @@ returns `preview/<regeneration_id>`; `check` reports success once `ready_after_s
 have passed since submission; `fetch_video` renders a real, playable MP4 with
 imageio-ffmpeg: a seed-coloured moving background, the prompt, and a banner saying
 "PREVIEW — not Veo". The same request always renders the same bytes.
+
+It follows the same model catalogue as Veo (workflows/decisions/veo_models.py): a
+request Vertex AI would refuse (a retired model, a duration or aspect ratio the model
+does not take, references at other than 8 s) is refused here too, and the video is
+rendered at the generated length, so the store step trims it to the delivered length
+exactly as it does a Veo video.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from activities.errors import non_retryable
 from activities.video.store import safe_name, write_atomically
-from workflows.error_types import PROVIDER_NOT_FOUND
+from workflows.decisions.veo_models import request_problems
+from workflows.error_types import PROVIDER_BAD_REQUEST, PROVIDER_NOT_FOUND
 from workflows.step_models import GenerationRequest, GenerationState, GenerationStatus
 
 OPERATION_PREFIX = "preview/"
@@ -42,7 +49,7 @@ class PreviewVideoBackend:
         width: int = 320,
         height: int = 180,
         fps: int = 12,
-        max_seconds: float = 3.0,
+        max_seconds: float | None = None,  # None: the full generated length
         ready_after_seconds: float = 0.0,
     ) -> None:
         self.spool_dir = Path(spool_dir)
@@ -51,6 +58,12 @@ class PreviewVideoBackend:
         self.ready_after_seconds = ready_after_seconds
 
     async def submit(self, req: GenerationRequest) -> str:
+        problems = request_problems(req.model, req.duration_seconds, req.aspect_ratio,
+                                    len(req.reference_image_urls))
+        if problems:
+            raise non_retryable(
+                "The preview backend refuses what Veo would refuse: " + "; ".join(problems)
+                + ".", PROVIDER_BAD_REQUEST)
         spool = self._spool_path(req.regeneration_id)
         record = {"submitted_at": time.time(), "request": req.model_dump(mode="json")}
         if not spool.exists():  # a resubmission keeps the first submission time
@@ -76,7 +89,7 @@ class PreviewVideoBackend:
 
     def render(self, req: GenerationRequest) -> bytes:
         """The MP4 for one request: deterministic for its prompt, seed and duration."""
-        seconds = max(1.0, min(float(req.duration_seconds), self.max_seconds))
+        seconds = max(1.0, min(float(req.duration_seconds), self.max_seconds or 3600.0))
         frame_count = int(round(seconds * self.fps))
         overlay = self._text_overlay(req)
         rng = random.Random(req.seed)

@@ -1,45 +1,98 @@
 """Veo 3.1 on Vertex AI through google-genai's async client (`client.aio`).
 
-In google-genai 3.x `generate_videos` works only in Vertex mode: an API key (express
-mode) or a project + location with Google credentials. A submission is one POST
-`...:predictLongRunning`; a status check is one POST `...:fetchPredictOperation`
-(`client.aio.operations.get` on an operation rebuilt from its name, so a check needs
-nothing but the name the ledger stored).
+Project mode only: GOOGLE_CLOUD_PROJECT + GOOGLE_CLOUD_LOCATION with Google credentials
+(Application Default Credentials: GOOGLE_APPLICATION_CREDENTIALS, gcloud's ADC file, or
+the attached service account). Vertex AI express mode (an API key without a project)
+documents generateContent-style methods only, not Veo's predictLongRunning, so a
+worker with only GOOGLE_API_KEY refuses to start (`veo_setup_problem`) rather than
+fail at the first paid call. A submission is one POST `...:predictLongRunning`; a
+status check is one POST `...:fetchPredictOperation` (`client.aio.operations.get` on
+an operation rebuilt from its name, so a check needs nothing but the name the ledger
+stored).
 
 Choices:
+- Project and location are passed to `genai.Client` explicitly: with a custom
+  base_url (VEO_BASE_URL) and project/location only in the environment, google-genai
+  3.6 switches to "API gateway" mode and posts to the bare base URL.
+- Credentials are loaded once at start (`google.auth.default`, or the key file named
+  by GOOGLE_APPLICATION_CREDENTIALS), so missing credentials stop the worker at start.
 - The SDK's own retries are off (no HttpRetryOptions) and it is handed an httpx
   client, so it does not switch to aiohttp with its hidden sleep-and-retry on
   connection errors: Temporal's retry policy is the one place retries happen.
-- Reference images: Veo reads images inline or from Cloud Storage, never from an
-  http(s) URL. gs:// URIs (and storage.googleapis.com URLs, rewritten to gs://) are
-  passed as references; any other http(s) URL is downloaded here (size-capped, short
-  timeout) and sent inline. One that cannot be downloaded is skipped with a warning:
-  references steer consistency, and losing one should not fail a paid regeneration.
-  At most three are sent (Veo 3.1's limit for asset references).
+- Every request carries what the model's catalogue row requires: durationSeconds,
+  generateAudio (required for Veo 3 models), references as JPEG/PNG asset images
+  (activities/video/reference_images.py), at most the model's limit.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import mimetypes
-from urllib.parse import urlsplit
+from pathlib import Path
 
+import google.auth
+import google.oauth2.credentials
 import httpx2 as httpx
 from google import genai
 from google.auth import exceptions as google_auth_errors
 from google.genai import types
+from google.oauth2 import service_account
 from temporalio.exceptions import ApplicationError
 
 from activities.config import Settings
 from activities.errors import from_genai_error, non_retryable, redact, retryable
-from workflows.decisions.veo_limits import MAX_REFERENCE_IMAGES
+from activities.video.reference_images import ReferenceImageLoader
+from workflows.decisions.veo_models import model_for
 from workflows.error_types import GENERATION_FAILED, PROVIDER_AUTH, PROVIDER_UNAVAILABLE
 from workflows.step_models import GenerationRequest, GenerationState, GenerationStatus
 
 log = logging.getLogger(__name__)
 
-MAX_REFERENCE_BYTES = 10 * 1024 * 1024
-_GCS_HTTP_HOSTS = ("storage.googleapis.com", "storage.cloud.google.com")
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+
+
+def veo_setup_problem(settings: Settings) -> str | None:
+    """Why this worker cannot submit to Veo, said at start; None when it can."""
+    if settings.google_cloud_project:
+        return None
+    if settings.google_api_key:
+        return (
+            "GOOGLE_API_KEY alone (Vertex AI express mode) cannot run Veo: Google's express "
+            "mode serves generateContent-style methods, not predictLongRunning. Set "
+            "GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION with Application Default "
+            "Credentials (GOOGLE_APPLICATION_CREDENTIALS=<service-account key file>, or "
+            "`gcloud auth application-default login`), or unset RETAKE_VIDEO_BACKEND=veo "
+            "for the preview backend."
+        )
+    return (
+        "RETAKE_VIDEO_BACKEND=veo needs GOOGLE_CLOUD_PROJECT (and GOOGLE_CLOUD_LOCATION) with "
+        "Application Default Credentials; unset it for the preview backend."
+    )
+
+
+def load_credentials(settings: Settings):
+    """Application Default Credentials, or the key file GOOGLE_APPLICATION_CREDENTIALS
+    names; a ValueError that says what to set when there are none."""
+    path = settings.google_application_credentials
+    try:
+        kind = json.loads(Path(path).read_text()).get("type") if path else None
+        if kind == "service_account":
+            return service_account.Credentials.from_service_account_file(
+                str(path), scopes=[CLOUD_PLATFORM_SCOPE])
+        if kind == "authorized_user":
+            return google.oauth2.credentials.Credentials.from_authorized_user_file(
+                str(path), scopes=[CLOUD_PLATFORM_SCOPE])
+        # Anything else (workload identity federation, gcloud's ADC file, the metadata
+        # server): google-auth's own search, which reads GOOGLE_APPLICATION_CREDENTIALS.
+        credentials, _ = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
+    except (google_auth_errors.GoogleAuthError, OSError, ValueError) as exc:
+        raise ValueError(
+            f"No usable Google credentials for Veo on Vertex AI ({type(exc).__name__}: {exc}). "
+            "Set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, run "
+            "`gcloud auth application-default login`, or run on Google Cloud with an "
+            "attached service account."
+        ) from None
+    return credentials
 
 
 class VertexVeoBackend:
@@ -58,12 +111,19 @@ class VertexVeoBackend:
         self._http = http_client  # used by the SDK, and for downloading references
         self._output_gcs_uri = output_gcs_uri
         self._secrets = list(secrets or [])
-        self._reference_timeout = reference_timeout_seconds
+        self._references = ReferenceImageLoader(http_client,
+                                                timeout_seconds=reference_timeout_seconds)
 
     @classmethod
     def from_settings(cls, settings: Settings, credentials=None) -> VertexVeoBackend:
-        """Express mode when GOOGLE_API_KEY is set, else project + location + credentials
-        (Application Default Credentials unless `credentials` is given)."""
+        """Project + location + credentials (Application Default Credentials unless
+        `credentials` is given); a ValueError when Veo cannot be used as configured."""
+        if problem := veo_setup_problem(settings):
+            raise ValueError(problem)
+        if settings.google_api_key:
+            log.warning("GOOGLE_API_KEY is ignored for Veo: project mode with Google "
+                        "credentials is used (express mode does not serve Veo).")
+        credentials = credentials or load_credentials(settings)
         http_client = httpx.AsyncClient(
             timeout=settings.veo_timeout_seconds,
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
@@ -73,17 +133,13 @@ class VertexVeoBackend:
             timeout=int(settings.veo_timeout_seconds * 1000),
             httpx_async_client=http_client,
         )
-        api_key = settings.google_api_key.get_secret_value() if settings.google_api_key else None
-        if api_key:
-            client = genai.Client(vertexai=True, api_key=api_key, http_options=http_options)
-        else:
-            client = genai.Client(
-                vertexai=True,
-                project=settings.google_cloud_project,
-                location=settings.google_cloud_location,
-                credentials=credentials,
-                http_options=http_options,
-            )
+        client = genai.Client(
+            vertexai=True,
+            project=settings.google_cloud_project,
+            location=settings.google_cloud_location,
+            credentials=credentials,
+            http_options=http_options,
+        )
         return cls(
             client,
             http_client=http_client,
@@ -92,10 +148,14 @@ class VertexVeoBackend:
         )
 
     async def submit(self, req: GenerationRequest) -> str:
-        references = await self._reference_images(req.reference_image_urls)
+        model = model_for(req.model)
+        images = await self._references.images(req.reference_image_urls,
+                                                model.max_reference_images)
+        references = [_asset_reference(image) for image in images]
         config = types.GenerateVideosConfig(
             number_of_videos=1,
             duration_seconds=req.duration_seconds,
+            generate_audio=req.generate_audio if model.audio else None,
             seed=req.seed,
             aspect_ratio=req.aspect_ratio,
             negative_prompt=req.negative_prompt or None,
@@ -173,44 +233,21 @@ class VertexVeoBackend:
         ):
             return non_retryable(
                 f"Google credentials for Vertex AI are missing or were refused "
-                f"({type(exc).__name__}). Set GOOGLE_API_KEY, or GOOGLE_APPLICATION_CREDENTIALS "
-                "for the project the worker uses.",
+                f"({type(exc).__name__}). Set GOOGLE_APPLICATION_CREDENTIALS to a key file of a "
+                "service account with Vertex AI access in GOOGLE_CLOUD_PROJECT.",
                 PROVIDER_AUTH,
             )
         return from_genai_error(exc, self._secrets)
 
-    async def _reference_images(self, urls: list[str]) -> list[types.VideoGenerationReferenceImage]:
-        images = []
-        for url in urls:
-            if len(images) == MAX_REFERENCE_IMAGES:
-                break
-            image = await self._reference_image(url)
-            if image is not None:
-                images.append(types.VideoGenerationReferenceImage(image=image, reference_type="asset"))
-        return images
 
-    async def _reference_image(self, url: str) -> types.Image | None:
-        mime_type = mimetypes.guess_type(urlsplit(url).path)[0] or "image/png"
-        parts = urlsplit(url)
-        if parts.scheme == "gs":
-            return types.Image(gcs_uri=url, mime_type=mime_type)
-        if parts.scheme == "https" and parts.hostname in _GCS_HTTP_HOSTS:
-            return types.Image(gcs_uri=f"gs://{parts.path.lstrip('/')}", mime_type=mime_type)
-        if parts.scheme not in ("http", "https"):
-            log.warning("Skipping reference image with unsupported scheme: %s", redact(url))
-            return None
-        try:
-            response = await self._http.get(url, timeout=self._reference_timeout,
-                                            follow_redirects=True)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            log.warning("Skipping reference image %s: %s", redact(url), type(exc).__name__)
-            return None
-        content_type = response.headers.get("content-type", "").split(";")[0].strip()
-        if not content_type.startswith("image/") or len(response.content) > MAX_REFERENCE_BYTES:
-            log.warning("Skipping reference image %s: not an image under 10 MB", redact(url))
-            return None
-        return types.Image(image_bytes=response.content, mime_type=content_type)
+def _asset_reference(image: types.Image) -> types.VideoGenerationReferenceImage:
+    """An asset reference with referenceType "asset", as Vertex's REST reference writes it.
+
+    google-genai 3.6 validates the field into its enum and sends "ASSET"; the documented
+    value is lowercase, so it is set without the enum (model_construct skips validation).
+    """
+    return types.VideoGenerationReferenceImage.model_construct(image=image,
+                                                               reference_type="asset")
 
 
 def _first_video(response: types.GenerateVideosResponse | None) -> types.Video | None:

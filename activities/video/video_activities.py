@@ -7,12 +7,14 @@ video store and the submission ledger. The workflow calls:
 - `wait_for_generation`: one status check per attempt; "still running" is a retryable
   GenerationPending error, so the workflow's retry policy is the poll interval
   (Temporal's infrequent-polling pattern: no worker slot held, no history growth).
-- `store_generated_video`: fetches and stores the bytes in the same activity, so video
-  bytes never travel through workflow history.
+- `store_generated_video`: fetches, trims to the clip's delivered length (Veo generates
+  8 s with reference images) and stores the bytes in the same activity, so video bytes
+  never travel through workflow history.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import asyncpg
@@ -26,8 +28,9 @@ from activities.video.backend import VideoBackend
 from activities.video.preview_backend import PreviewVideoBackend
 from activities.video.store import LocalVideoStore, VideoStore, remote_video, video_key
 from activities.video.submission_ledger import SubmissionLedger
+from activities.video.trim import TrimError, trim_mp4
 from activities.video.veo_backend import VertexVeoBackend
-from workflows.error_types import GENERATION_PENDING, INVALID_INPUT
+from workflows.error_types import GENERATION_FAILED, GENERATION_PENDING, INVALID_INPUT
 from workflows.models import BackendName
 from workflows.step_models import (
     GenerationRequest,
@@ -58,12 +61,7 @@ class VideoActivities:
     def from_settings(cls, settings: Settings, pool: asyncpg.Pool) -> VideoActivities:
         preview = PreviewVideoBackend(preview_spool_dir(settings))
         backend: VideoBackend = preview
-        if settings.uses_veo:
-            if not (settings.google_api_key or settings.google_cloud_project):
-                raise ValueError(
-                    "RETAKE_VIDEO_BACKEND=veo needs GOOGLE_API_KEY (Vertex express mode) or "
-                    "GOOGLE_CLOUD_PROJECT with Google credentials; unset it for the preview backend."
-                )
+        if settings.uses_veo:  # refuses to start when Veo cannot be used as configured
             backend = VertexVeoBackend.from_settings(settings)
         store = LocalVideoStore(settings.videos_dir, settings.video_public_base_url)
         return cls(backend, store, SubmissionLedger(pool), preview=preview)
@@ -110,8 +108,17 @@ class VideoActivities:
 
     @activity.defn
     async def store_generated_video(self, req: StoreVideoRequest) -> StoredVideo:
-        """Fetch the finished video and store it under its deterministic key (idempotent)."""
+        """Fetch the finished video, cut it to `delivered_seconds` when set, and store it
+        under its deterministic key (idempotent: the cut is deterministic too).
+
+        A video Veo wrote to Cloud Storage is recorded as is, uncut (this worker has no
+        Cloud Storage client); the log says so.
+        """
         if req.video_gcs_uri:
+            if req.delivered_seconds is not None:
+                activity.logger.warning(
+                    "store_generated_video: %s is in Cloud Storage and is recorded uncut; "
+                    "the clip's length is %.3g s", req.video_gcs_uri, req.delivered_seconds)
             return remote_video(req.video_gcs_uri, req.backend)
         key = video_key(req.job_id, req.clip_index, req.regeneration_id)
         stored = await self._store.find(key, req.backend)  # a previous attempt finished
@@ -120,9 +127,11 @@ class VideoActivities:
                 video = await self._backend_for(req.backend).fetch_video(req.operation_name)
                 if isinstance(video, str):
                     return remote_video(video, req.backend)
+                if req.delivered_seconds is not None:
+                    video = await asyncio.to_thread(_trimmed, video, req.delivered_seconds)
                 stored = await self._store.put(key, video, req.backend)
         activity.logger.info("store_generated_video key=%s size=%s", key, stored.size_bytes)
-        return stored
+        return stored.model_copy(update={"trimmed_to_seconds": req.delivered_seconds})
 
     async def aclose(self) -> None:
         await self._backend.aclose()
@@ -134,9 +143,17 @@ class VideoActivities:
             return self._preview
         raise non_retryable(
             "This operation was submitted to Veo, but this worker has no Veo credentials "
-            "configured. Run it on a worker with GOOGLE_API_KEY or GOOGLE_CLOUD_PROJECT set.",
+            "configured. Run it on a worker with GOOGLE_CLOUD_PROJECT and Google credentials.",
             INVALID_INPUT,
         )
+
+
+def _trimmed(video: bytes, seconds: float) -> bytes:
+    try:
+        return trim_mp4(video, seconds)
+    except TrimError as exc:
+        raise non_retryable(f"{exc}. The generated video could not be cut to the clip's "
+                            "length; regenerate the clip.", GENERATION_FAILED) from None
 
 
 def preview_spool_dir(settings: Settings) -> Path:

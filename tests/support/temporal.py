@@ -7,6 +7,7 @@ configuration instead). Workers run in-process on a task queue per test.
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -47,13 +48,20 @@ def retake_settings(tmp_path, *, openai=None, veo=None, **extra) -> Settings:
         "RETAKE_DATA_DIR": str(tmp_path / "data"),
         "openai_api_key": None,
         "google_api_key": None,
+        "google_cloud_project": None,
+        "google_application_credentials": None,
         "RETAKE_VIDEO_BACKEND": "preview",
     }
     if openai is not None:
         values.update(openai_api_key=openai.api_key, openai_base_url=openai.base_url)
-    if veo is not None:
+    if veo is not None:  # project mode, credentials through google-auth's real exchange
+        key = veo.write_service_account_key(Path(tmp_path) / "veo-service-account.json")
         values.update(
-            google_api_key=veo.api_key, veo_base_url=veo.base_url, RETAKE_VIDEO_BACKEND="veo"
+            google_cloud_project=veo.project,
+            google_cloud_location=veo.location,
+            google_application_credentials=key,
+            veo_base_url=veo.base_url,
+            RETAKE_VIDEO_BACKEND="veo",
         )
     values.update(extra)
     return Settings(**values)

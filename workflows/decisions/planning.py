@@ -4,8 +4,9 @@
 planner call differs (a local activity in the workflow, the offline rules elsewhere).
 `finalize_plan` applies the policy whatever the planner said: clamp into [0, 1], lower
 "almost exactly the same" requests into very_low, reuse or draw the seed, switch Veo's
-prompt enhancer off for precise changes, pick duration and reference images, merge the
-negative prompt and estimate the cost. No I/O, no clock, no global randomness: safe
+prompt enhancer off for precise changes, decide generated and delivered seconds and the
+reference images under the model's rules (veo_limits.py, veo_models.py), merge the
+negative prompt and estimate the cost of what is generated. No I/O, no clock, no global randomness: safe
 inside the workflow and the same on replay.
 """
 
@@ -14,12 +15,12 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable
 
-from workflows.decisions.costs import estimate_cost, is_known_model, price_per_second
 from workflows.decisions.negative_prompts import merge_negative_prompts, negative_addition
 from workflows.decisions.seeds import choose_seed
 from workflows.decisions.temperature import SEED_REUSE_BELOW, clamp_temperature, refine_for_sameness
 from workflows.decisions.templates import match_template
-from workflows.decisions.veo_limits import pick_reference_images, veo_duration
+from workflows.decisions.veo_limits import generation_shape
+from workflows.decisions.veo_models import estimate_cost, model_for
 from workflows.models import ChatMessage
 from workflows.step_models import ClipContext, Plan, PromptRequest, PromptSuggestion
 
@@ -35,6 +36,7 @@ def finalize_plan(
     suggestion: PromptSuggestion,
     rng: random.Random,
     video_model: str,
+    aspect_ratio: str = "16:9",
 ) -> Plan:
     """The policy's guarantees applied to a planner's suggestion; `rng` draws fresh seeds."""
     notes: list[str] = []
@@ -44,12 +46,14 @@ def finalize_plan(
     notes.append(note)
     seed, seed_reused, seed_note = choose_seed(temperature, context.original_seed, rng)
     notes.append(seed_note)
-    duration = veo_duration(context.target_duration)
-    if not is_known_model(video_model):
-        notes.append(
-            f"unknown video model {video_model!r}: cost estimated at the highest known price "
-            f"({price_per_second(video_model)} USD/s)"
-        )
+    shape = generation_shape(
+        model_for(video_model),
+        aspect_ratio,
+        context.target_duration,
+        context.scene_reference_urls,
+        context.character_reference_urls,
+    )
+    notes.append(shape.note)
     prompt = suggestion.prompt.strip() or context.prompt
     if prompt != suggestion.prompt.strip():
         notes.append("planner returned an empty prompt; kept the original")
@@ -67,13 +71,13 @@ def finalize_plan(
         seed_reused=seed_reused,
         template_id=suggestion.template_id,
         planner=suggestion.planner,
-        duration_seconds=duration,
-        reference_image_urls=pick_reference_images(
-            context.scene_reference_urls, context.character_reference_urls
-        ),
+        duration_seconds=shape.generated_seconds,
+        generated_seconds=shape.generated_seconds,
+        delivered_seconds=shape.delivered_seconds,
+        reference_image_urls=shape.reference_image_urls,
         enhance_prompt=temperature >= SEED_REUSE_BELOW,
         video_model=video_model,
-        cost_estimate_usd=estimate_cost(video_model, duration),
+        cost_estimate_usd=estimate_cost(video_model, shape.generated_seconds),
     )
 
 
@@ -85,6 +89,7 @@ async def plan_clip(
     rng: random.Random,
     video_model: str,
     ask_planner: AskPlanner,
+    aspect_ratio: str = "16:9",
 ) -> Plan:
     """A template when one fits, else the planner's suggestion; then finalize_plan."""
     suggestion = match_template(instruction, context.prompt)
@@ -102,4 +107,5 @@ async def plan_clip(
         suggestion=suggestion,
         rng=rng,
         video_model=video_model,
+        aspect_ratio=aspect_ratio,
     )

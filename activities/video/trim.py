@@ -1,0 +1,46 @@
+"""Cut a generated MP4 to the clip's length: ffmpeg from imageio-ffmpeg, audio kept.
+
+Veo generates 4, 6 or 8 seconds (8 whenever reference images are used); the clip
+slot may be shorter, so the store step keeps the first `seconds` of the video.
+Video is re-encoded (H.264) so the cut lands on a frame, not on the previous
+keyframe, and the audio track (AAC) is cut with it: the result is within one frame
+of `seconds`. Deterministic (-bitexact, one thread) so a retried store writes the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+import imageio_ffmpeg
+
+TRIM_TIMEOUT_SECONDS = 120
+
+
+class TrimError(RuntimeError):
+    """ffmpeg could not read or cut the video."""
+
+
+def trim_mp4(data: bytes, seconds: float) -> bytes:
+    """The first `seconds` of an MP4 (video and audio), as MP4 bytes."""
+    with tempfile.TemporaryDirectory(prefix="retake-trim-") as tmp:
+        source, target = Path(tmp) / "in.mp4", Path(tmp) / "out.mp4"
+        source.write_bytes(data)
+        command = [
+            imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin", "-y",
+            "-i", str(source), "-t", f"{seconds:.3f}",
+            "-map", "0:v:0", "-map", "0:a?",
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-threads", "1", "-bitexact", "-map_metadata", "-1",
+            "-movflags", "+faststart", str(target),
+        ]
+        try:
+            subprocess.run(command, check=True, capture_output=True,
+                           timeout=TRIM_TIMEOUT_SECONDS)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            stderr = getattr(exc, "stderr", b"") or b""
+            raise TrimError(f"ffmpeg could not trim the video to {seconds:g} s: "
+                            f"{stderr.decode(errors='replace')[-300:]}") from None
+        return target.read_bytes()
