@@ -21,6 +21,7 @@ from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import ApplicationError, CancelledError, WorkflowAlreadyStartedError
 
 from retake.client import pending_polls, start_regeneration
+from tests.emulators.media import probe
 from tests.support.temporal import retake_settings
 from workflows import error_types
 from workflows.models import (
@@ -87,8 +88,19 @@ async def clip_entries(db_pool, job_id: UUID) -> list[dict]:
 @pytest.fixture
 def veo(veo_emulator):
     veo_emulator.reset()
-    veo_emulator.configure(job_seconds=0.3)
+    veo_emulator.configure(job_seconds=0.3, static_token=False)  # real OAuth tokens only
     return veo_emulator
+
+
+async def serve_references_from(veo, db_pool, job_id: UUID) -> None:
+    """Point the sample job's reference images at the emulator (the sample's own host,
+    storage.example.com, is unreachable), so they really reach Veo."""
+    await db_pool.execute(
+        "UPDATE job_stages SET metadata = replace(metadata::text, $2, $3)::jsonb"
+        " WHERE job_id = $1",
+        job_id, f"https://storage.example.com/jobs/{job_id}/refs/",
+        veo.asset_url(""),
+    )
 
 
 @pytest.fixture
@@ -182,6 +194,49 @@ async def test_dry_run_plans_without_generating_or_saving(
     assert await versions(db_pool, sample_job_id, 0) == []
 
 
+async def test_clip_with_references_and_a_4s_slot_is_generated_at_8s_and_stored_at_4s(
+    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, db_pool, veo
+):
+    """Issue 11: the sample job's clip 3 (4 s, scene references) through the strict
+    emulator in project mode with ADC; the stored MP4 is measured."""
+    await serve_references_from(veo, db_pool, sample_job_id)
+    async with run_worker(retake_settings(tmp_path, veo=veo)):
+        result = await run(temporal_client, task_queue,
+                           request(sample_job_id, 3, "make it nighttime"), "references_trimmed")
+
+    assert (result.generated_seconds, result.delivered_seconds) == (8, 4.0)
+    assert result.cost_estimate_usd == Decimal("3.20")  # what is generated is what is billed
+    [paid] = veo.paid_submissions()
+    assert paid["model"] == "veo-3.1-generate-001" and paid["duration_seconds"] == 8
+    assert paid["reference_images"] >= 1
+    measured = probe(Path(result.video_url.removeprefix("file://")).read_bytes())
+    assert abs(measured["duration"] - 4.0) <= 1 / 8  # within one frame (emulator: 8 fps)
+    assert measured["video"] and measured["audio"]
+    counters = veo.counters()
+    assert counters["static_token_uses"] == 0 and counters["tokens_issued"] >= 1
+    assert counters["rejected_requests"] == 0
+
+
+async def test_dry_run_shows_generated_and_delivered_seconds_and_their_cost(
+    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, db_pool, veo
+):
+    async with run_worker(retake_settings(tmp_path, veo=veo)):
+        result = await run(temporal_client, task_queue,
+                           request(sample_job_id, 3, "make it nighttime", dry_run=True),
+                           "dry_run_references")
+        vertical = await run(temporal_client, task_queue,
+                             request(sample_job_id, 3, "make it nighttime", dry_run=True,
+                                     aspect_ratio="9:16"), "dry_run_vertical")
+    assert (result.generated_seconds, result.delivered_seconds) == (8, 4.0)
+    assert result.cost_estimate_usd == Decimal("3.20")
+    assert "8 s" in result.reasoning
+    # 9:16 takes no references: they are dropped, and 4 s is generated (and paid) instead.
+    assert (vertical.generated_seconds, vertical.delivered_seconds) == (4, 4.0)
+    assert vertical.cost_estimate_usd == Decimal("1.60")
+    assert "reference images dropped" in vertical.reasoning.lower()
+    assert veo.counters()["submit_requests"] == 0
+
+
 async def test_precise_change_reuses_the_stored_seed_and_missing_seed_gets_a_fresh_one(
     temporal_client, task_queue, run_worker, tmp_path, sample_job_id, db_pool, veo, llm
 ):
@@ -248,6 +303,8 @@ async def test_content_filter_twice_fails_and_persists_nothing(
         (0, "make it\x00 brighter", {}, error_types.INVALID_INPUT),
         (0, "make it brighter", {"poll_interval_seconds": 0}, error_types.INVALID_INPUT),
         (0, "make it brighter", {"video_model": "sora-2"}, error_types.INVALID_INPUT),
+        (0, "make it brighter", {"video_model": "veo-3.1-generate-preview"},
+         error_types.INVALID_INPUT),
         (99, "make it brighter", {}, error_types.CLIP_NOT_FOUND),
     ],
 )
@@ -270,6 +327,8 @@ async def test_bad_input_fails_fast_with_a_typed_error(
         markers = {e.marker_recorded_event_attributes.marker_name for e in history.events}
         assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in kinds
         assert "core_local_activity" not in markers  # no local activity either
+    if options.get("video_model") == "veo-3.1-generate-preview":
+        assert "retired" in cause.message and "'veo-3.1-generate-001'" in cause.message
     assert await versions(db_pool, sample_job_id, min(max(clip, 0), 2**31 - 1)) == []
 
 
