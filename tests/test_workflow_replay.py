@@ -1,9 +1,11 @@
 """Replay recorded histories against today's workflow code: any non-determinism fails.
 
 The histories in tests/histories/ were recorded by tests/record_histories.py from the
-end-to-end scenarios (template, LLM, offline, dry run, seed reuse, filtered, cancelled...)
-and from tests/test_any_client.py (started by the CLI / a default-converter client, and
-a refused workflow id). Histories recorded before a patch replay its old path.
+end-to-end scenarios (template, LLM, offline, dry run, seed reuse, filtered, cancelled,
+references generated at 8 s and trimmed...) and from tests/test_any_client.py (started by
+the CLI / a default-converter client, and a refused workflow id). Histories recorded
+before a patch replay its old path (those without the `veo-model-catalogue` marker: the
+old model check).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ EXPECTED = {"template", "llm", "offline", "dry_run", "seed_reused", "filtered_on
             "filtered_twice", "cancelled",
             # the 'owns-conventions' patch: other clients, and a refused workflow id
             "cli_plain_json", "plain_client", "refused_workflow_id",
-            "template_step_budget_timer"}  # the patched local-step budget timer (issue 15)
+            "template_step_budget_timer",  # the patched local-step budget timer (issue 15)
+            # the 'veo-model-catalogue' patch: references force 8 s, cut to the slot
+            "references_trimmed", "dry_run_references"}
 
 
 def test_every_path_has_a_recorded_history():
