@@ -27,7 +27,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     regen.add_argument("instruction")
     regen.add_argument("--dry-run", action="store_true", help="show the plan and cost only")
     regen.add_argument("--json", action="store_true", help="print the result as JSON")
-    regen.add_argument("--model", default=None, help="Veo model (default veo-3.1-generate-preview)")
+    regen.add_argument("--model", default=None, help="Veo model (default veo-3.1-generate-001; also veo-3.1-fast-generate-001)")
     regen.add_argument("--poll-interval", type=float, default=None, help="seconds between status checks")
 
     status = sub.add_parser("status", help="show a regeneration's progress or result")

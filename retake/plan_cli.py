@@ -16,6 +16,7 @@ import sys
 from typing import IO
 
 from activities.planner.offline_planner import plan_offline
+from workflows.decisions.veo_models import CATALOGUE
 from workflows.models import DEFAULT_VIDEO_MODEL, MAX_INSTRUCTION_CHARS
 from workflows.step_models import Plan
 
@@ -53,7 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, help="the clip's original seed (with --prompt)")
     parser.add_argument("--duration", type=float, default=8.0, help="target clip length in seconds")
     parser.add_argument(
-        "--model", default=DEFAULT_VIDEO_MODEL, help="video model, for the cost estimate"
+        "--model", default=DEFAULT_VIDEO_MODEL, choices=sorted(CATALOGUE),
+        help="Veo model (workflows/decisions/veo_models.py), for the cost estimate",
     )
     parser.add_argument("instruction", nargs="?", help="the user's instruction (with --prompt)")
     return parser

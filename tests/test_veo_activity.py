@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-import json
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -19,8 +18,6 @@ from uuid import UUID, uuid4
 
 import imageio.v2 as imageio
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
@@ -31,6 +28,7 @@ from activities.video.store import video_key
 from activities.video.video_activities import VideoActivities
 from tests.emulators.media import probe, video_mp4
 from tests.emulators.veo_emulator import VeoEmulator
+from tests.support.credentials import write_unknown_service_account_key
 from workflows.error_types import (
     GENERATION_PENDING,
     INVALID_INPUT,
@@ -410,13 +408,8 @@ async def test_missing_credentials_are_refused_at_start(fresh_veo_emulator, tmp_
 async def test_a_key_the_token_endpoint_refuses_is_a_non_retryable_auth_failure(
     fresh_veo_emulator, sample_job_id, tmp_path, db_pool
 ):
-    settings = veo_settings(fresh_veo_emulator, tmp_path)
-    key = json.loads(settings.google_application_credentials.read_text())
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    key["private_key"] = other.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()).decode()  # signed by a key Google does not know
-    settings.google_application_credentials.write_text(json.dumps(key))
+    unknown = write_unknown_service_account_key(fresh_veo_emulator, tmp_path / "unknown.json")
+    settings = veo_settings(fresh_veo_emulator, tmp_path, google_application_credentials=unknown)
     video = VideoActivities.from_settings(settings, db_pool)
     try:
         with pytest.raises(ApplicationError) as info:

@@ -29,6 +29,7 @@ from tests.reliability.helpers import (
     versions,
 )
 from tests.reliability.leaks import history_text, leaks
+from tests.support.credentials import write_unknown_service_account_key
 from workflows import error_types
 
 SEED = int(os.environ.get("RETAKE_RELIABILITY_SEED", "20"))
@@ -102,13 +103,13 @@ async def failure_of(handle) -> ApplicationError:
 
 
 async def test_auth_failures_and_bad_requests_fail_fast_typed_and_unpaid(
-    temporal_client, db_pool, spawn_worker, figures
+    temporal_client, db_pool, spawn_worker, figures, tmp_path
 ):
     """Four refusals, each on emulators of its own: one request each, no retry, no write."""
     job = await load_sample_job(db_pool, job_id=uuid4())
     cases = {  # clip: (what, LLM instruction?, worker keys wrong?, fault to inject, expected type)
         0: ("OpenAI 401 (wrong key)", True, True, None, error_types.PROVIDER_AUTH),
-        1: ("Vertex 403 (wrong key)", False, True, None, error_types.PROVIDER_AUTH),
+        1: ("Vertex refuses the credentials", False, True, None, error_types.PROVIDER_AUTH),
         2: ("OpenAI 400", True, False, "openai", error_types.PROVIDER_BAD_REQUEST),
         3: ("Vertex 400", False, False, "veo", error_types.PROVIDER_BAD_REQUEST),
     }
@@ -122,7 +123,9 @@ async def test_auth_failures_and_bad_requests_fail_fast_typed_and_unpaid(
                 llm.push_fault(status=400)
             if fault == "veo":
                 veo.push_fault(status=400, target="submit", message="durationSeconds is invalid.")
-            keys = {"OPENAI_API_KEY": WRONG_OPENAI_KEY, "GOOGLE_API_KEY": WRONG_GOOGLE_KEY} if wrong else {}
+            keys = {"OPENAI_API_KEY": WRONG_OPENAI_KEY, "GOOGLE_API_KEY": WRONG_GOOGLE_KEY,
+                    "GOOGLE_APPLICATION_CREDENTIALS": str(write_unknown_service_account_key(
+                        veo, tmp_path / f"unknown-{clip}.json"))} if wrong else {}
             workers.append(spawn_worker(f"refusal-{clip}", queue=f"refusal-{clip}-{uuid4().hex[:6]}",
                                         openai=llm, veo=veo, **keys))
         await asyncio.gather(*(w.start() for w in workers))
@@ -150,6 +153,10 @@ async def test_auth_failures_and_bad_requests_fail_fast_typed_and_unpaid(
         if uses_llm:
             assert llm_counts["total"] == 1, (what, llm_counts)  # no retry storm
             assert veo_counts["submit_requests"] == 0, what
+        elif clip == 1:  # the token exchange refused the key: Vertex never saw a request
+            assert veo_counts["token_failures"] == 1 and veo_counts["submit_requests"] == 0, (
+                what, veo_counts)
+            assert submit_attempts[clip] == 1, what
         else:
             assert veo_counts["submit_requests"] == 1 and submit_attempts[clip] == 1, (what, veo_counts)
         assert veo_counts["submissions_accepted"] == 0, what
@@ -159,7 +166,7 @@ async def test_auth_failures_and_bad_requests_fail_fast_typed_and_unpaid(
         e[0].api_key for e in emulators.values()]
     assert leaks(secrets, texts) == []
     figures.add(
-        "auth failures and 400s (OpenAI 401, Vertex 403, OpenAI 400, Vertex 400)",
+        "auth failures and 400s (OpenAI 401, refused Google key, OpenAI 400, Vertex 400)",
         runs=len(cases), completions=len(cases), submissions=0, versions=0,
         notes="each a non-retryable typed error after exactly 1 provider request; "
               "the emulator echoed the wrong OpenAI key, and it appears nowhere",
@@ -174,7 +181,9 @@ async def test_a_vertex_refusal_reaches_the_caller_as_a_typed_application_error(
     from tests.support.temporal import retake_settings
 
     veo_emulator.reset()
-    settings = retake_settings(tmp_path, veo=veo_emulator, google_api_key=WRONG_GOOGLE_KEY)
+    veo_emulator.configure(static_token=False)
+    unknown = write_unknown_service_account_key(veo_emulator, tmp_path / "unknown.json")
+    settings = retake_settings(tmp_path, veo=veo_emulator, google_application_credentials=unknown)
     async with run_worker(settings):
         handle = await start_regeneration(
             temporal_client, request(sample_job_id, 1), task_queue=task_queue)

@@ -52,6 +52,7 @@ def worker_env(
     if openai is not None:
         env.update(OPENAI_API_KEY=openai.api_key, OPENAI_BASE_URL=openai.base_url)
     if veo is not None:  # project mode with ADC: a service-account key file, real token exchange
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
         key = veo.write_service_account_key(Path(data_dir) / "veo-service-account.json")
         env.update(veo.adc_env(key), VEO_BASE_URL=veo.base_url, RETAKE_VIDEO_BACKEND="veo")
     env.update(extra)
