@@ -60,7 +60,8 @@ async def direct(acts: RetakeActivities, inp: RegenerateClipInput) -> int:
     plan = await decisions.plan_clip(
         inp.instruction, context, conversation=inp.conversation, rng=random.Random(),
         video_model=inp.options.video_model,
-        ask_planner=lambda request: env.run(acts.prompt.suggest_prompt, request))
+        ask_planner=lambda request: env.run(acts.prompt.suggest_prompt, request),
+        aspect_ratio=inp.options.aspect_ratio)
     regeneration_id = f"direct-{uuid.uuid4()}"
     submission = await env.run(acts.video.submit_generation, GenerationRequest(
         regeneration_id=f"{regeneration_id}/0", job_id=inp.job_id, clip_index=inp.clip_index,
@@ -72,7 +73,9 @@ async def direct(acts: RetakeActivities, inp: RegenerateClipInput) -> int:
     stored = await env.run(acts.video.store_generated_video, StoreVideoRequest(
         operation_name=submission.operation_name, backend=submission.backend, job_id=inp.job_id,
         clip_index=inp.clip_index, regeneration_id=regeneration_id,
-        video_gcs_uri=status.video_gcs_uri))
+        video_gcs_uri=status.video_gcs_uri,
+        delivered_seconds=plan.delivered_seconds
+        if plan.delivered_seconds < plan.generated_seconds else None))
     persisted = await env.run(acts.job_store.persist_clip_version, PersistRequest(
         job_id=inp.job_id, clip_index=inp.clip_index, regeneration_id=regeneration_id,
         video_url=stored.url, prompt=plan.prompt, negative_prompt=plan.negative_prompt,
@@ -105,7 +108,7 @@ async def measure(runs: int) -> dict:
     try:
         async with bench_stack() as stack:
             control = llm.control()
-            settings = stack.settings(veo_url=veo.base_url, veo_key=veo.api_key,
+            settings = stack.settings(veo=veo,
                                       openai_api_key=control.api_key,
                                       openai_base_url=control.base_url)
             acts = RetakeActivities.from_settings(settings, stack.pool)

@@ -21,9 +21,11 @@ import math
 import statistics
 import time
 import uuid
+from pathlib import Path
 
 from google import genai
 from google.genai import types
+from google.oauth2 import service_account
 from stack import bench_stack, sample_with_local_references
 
 from activities.job_store.sample_data import load_sample_job
@@ -37,14 +39,18 @@ LOOP_SECONDS = 10.0  # the common blocking loop
 LONG_JOB_SECONDS = 360.0
 
 
-def blocking_loop(base_url: str, api_key: str) -> tuple[int, float]:
+def blocking_loop(veo: VeoEmulator, key_file: Path) -> tuple[int, float]:
     """The common approach, verbatim: submit, then sleep 10 s and check until done."""
-    client = genai.Client(vertexai=True, api_key=api_key,
-                          http_options=types.HttpOptions(base_url=base_url))
+    credentials = service_account.Credentials.from_service_account_file(
+        str(key_file), scopes=["https://www.googleapis.com/auth/cloud-platform"])
+    client = genai.Client(vertexai=True, project=veo.project, location=veo.location,
+                          credentials=credentials,
+                          http_options=types.HttpOptions(base_url=veo.base_url))
     started = time.monotonic()
     operation = client.models.generate_videos(
         model=DEFAULT_VIDEO_MODEL,
-        source=types.GenerateVideosSource(prompt="A city street at night, neon reflections"))
+        source=types.GenerateVideosSource(prompt="A city street at night, neon reflections"),
+        config=types.GenerateVideosConfig(duration_seconds=8, generate_audio=True))
     checks = 0
     while not operation.done:
         time.sleep(LOOP_SECONDS)
@@ -57,7 +63,8 @@ async def measure(runs: int, job_seconds: float) -> dict:
     ours, theirs = VeoEmulator(job_seconds=job_seconds).start(), VeoEmulator(job_seconds=job_seconds).start()
     try:
         async with bench_stack() as stack:
-            settings = stack.settings(veo_url=ours.base_url, veo_key=ours.api_key)
+            settings = stack.settings(veo=ours)
+            their_key = theirs.write_service_account_key(stack.tmp / "their-key.json")
             sample = sample_with_local_references(stack.tmp, ours.base_url)
             job_id = await load_sample_job(stack.pool, sample, job_id=uuid.uuid4())
             queue = f"bench-polling-{uuid.uuid4().hex[:6]}"
@@ -73,7 +80,7 @@ async def measure(runs: int, job_seconds: float) -> dict:
             async with build_worker(stack.client, settings, acts, task_queue=queue):
                 results, loops = await asyncio.gather(
                     asyncio.gather(*(retake(c) for c in range(runs))),
-                    asyncio.gather(*(asyncio.to_thread(blocking_loop, theirs.base_url, theirs.api_key)
+                    asyncio.gather(*(asyncio.to_thread(blocking_loop, theirs, their_key)
                                      for _ in range(runs))),
                 )
         return dict(

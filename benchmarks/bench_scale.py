@@ -41,7 +41,7 @@ from temporalio.client import Client, WorkflowHandle
 
 from activities.job_store.sample_data import load_sample_job
 from retake.client import start_regeneration
-from tests.emulators.veo_emulator import DEFAULT_API_KEY
+from tests.emulators.veo_emulator import DEFAULT_LOCATION, DEFAULT_PROJECT
 from workflows.models import RegenerateClipInput, RegenerateOptions
 
 POLL_SECONDS = 15.0
@@ -107,12 +107,20 @@ async def sample(proc: psutil.Process, metrics_url: str, samples: Samples, stop:
             pass
 
 
+def adc_env(stack, veo_url: str) -> dict[str, str]:
+    """Project mode with ADC: a service-account key file from the emulator process."""
+    key = stack.tmp / "veo-service-account.json"
+    key.write_text(json.dumps(http_json(f"{veo_url}/_emulator/service_account", {})))
+    return {"GOOGLE_APPLICATION_CREDENTIALS": str(key), "GOOGLE_CLOUD_PROJECT": DEFAULT_PROJECT,
+            "GOOGLE_CLOUD_LOCATION": DEFAULT_LOCATION}
+
+
 def start_worker(stack, veo_url: str, queue: str, metrics_port: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "TEMPORAL_ADDRESS": stack.temporal_address,
         "DATABASE_URL": stack.dsn,
-        "GOOGLE_API_KEY": DEFAULT_API_KEY,
+        **adc_env(stack, veo_url),
         "VEO_BASE_URL": veo_url,
         "RETAKE_VIDEO_BACKEND": "veo",
         "RETAKE_TASK_QUEUE": queue,

@@ -53,8 +53,12 @@ class Stack:
     def temporal_address(self) -> str:
         return self.env.client.service_client.config.target_host
 
-    def settings(self, *, veo_url: str | None = None, veo_key: str | None = None, **extra) -> Settings:
-        """Worker settings: the emulated Veo when given (else preview), offline planner."""
+    def settings(self, *, veo=None, **extra) -> Settings:
+        """Worker settings: the emulated Veo when given (else preview), offline planner.
+
+        Veo runs in project mode with a service-account key file from the emulator, as
+        docs/operations.md configures real Veo.
+        """
         values: dict = {
             "database_url": self.dsn,
             "RETAKE_VIDEO_STORE_DIR": str(self.tmp / "videos"),
@@ -63,8 +67,11 @@ class Stack:
             "google_api_key": None,
             "RETAKE_VIDEO_BACKEND": "preview",
         }
-        if veo_url:
-            values.update(google_api_key=veo_key, veo_base_url=veo_url, RETAKE_VIDEO_BACKEND="veo")
+        if veo is not None:
+            key = veo.write_service_account_key(self.tmp / "veo-service-account.json")
+            values.update(google_cloud_project=veo.project, google_cloud_location=veo.location,
+                          google_application_credentials=key, veo_base_url=veo.base_url,
+                          RETAKE_VIDEO_BACKEND="veo")
         values.update(extra)
         return Settings(**values)
 
