@@ -38,7 +38,13 @@ async def main() -> None:
     install_metrics(settings)
     pool = await create_pool(await resolve_database_url(settings))
     client = await connect()
-    worker = build_worker(client, settings, RetakeActivities.from_settings(settings, pool))
+    try:  # a provider that cannot be used as configured stops the worker here, not later
+        activities = RetakeActivities.from_settings(settings, pool)
+    except ValueError as exc:
+        log.error("cannot start: %s", exc)
+        await pool.close()
+        raise SystemExit(2) from None
+    worker = build_worker(client, settings, activities)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

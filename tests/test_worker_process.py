@@ -50,3 +50,32 @@ async def test_worker_starts_from_env_serves_metrics_and_drains_on_sigterm(
     assert code == 0, text
     assert "offline planner" in text and "preview, not Veo" in text  # says what it runs on
     assert "stopping: finishing in-flight tasks" in text
+
+
+async def test_a_worker_with_only_a_google_api_key_refuses_to_start_and_says_why(
+    temporal_client, postgres_dsn, tmp_path, fresh_veo_emulator
+):
+    """Vertex AI express mode does not serve Veo: said at start, before any paid call."""
+    log = tmp_path / "worker.log"
+    ours = ("RETAKE_", "OPENAI_", "GOOGLE_", "VEO_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    env.update(
+        TEMPORAL_ADDRESS=temporal_client.service_client.config.target_host,
+        DATABASE_URL=postgres_dsn,
+        RETAKE_TASK_QUEUE="retake-express-mode-test",
+        RETAKE_DATA_DIR=str(tmp_path),
+        OPENAI_API_KEY="",
+        GOOGLE_API_KEY=fresh_veo_emulator.api_key,
+        VEO_BASE_URL=fresh_veo_emulator.base_url,
+    )
+    with log.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "worker.py", cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+        code = await asyncio.wait_for(proc.wait(), timeout=60)
+    text = log.read_text()
+    assert code == 2, text
+    assert "cannot start" in text and "express mode" in text and "GOOGLE_CLOUD_PROJECT" in text
+    assert "worker on task queue" not in text
+    assert fresh_veo_emulator.api_key not in text
+    assert fresh_veo_emulator.counters()["requests"] == 0

@@ -175,6 +175,11 @@ async def test_offline_planner_and_preview_backend_without_keys(
     assert result.planner == PlannerKind.OFFLINE
     assert result.temperature >= 0.8
     assert result.video_backend == "preview"
+    # The preview follows Veo's catalogue: clip 4 has references, so 8 s is rendered and
+    # the stored video is cut to the clip's 6 s (within one frame at the preview's 12 fps).
+    assert (result.generated_seconds, result.delivered_seconds) == (8, 6.0)
+    measured = probe(Path(result.video_url.removeprefix("file://")).read_bytes())
+    assert abs(measured["duration"] - 6.0) <= 1 / 12 and measured["video"]
     assert (await versions(db_pool, sample_job_id, 4))[-1]["video_url"] == result.video_url
 
 
