@@ -26,7 +26,7 @@ from google.genai import types
 from PIL import Image, UnidentifiedImageError
 
 from activities.errors import redact
-from workflows.decisions.veo_models import MAX_REFERENCE_BYTES
+from workflows.decisions.veo_models import MAX_REFERENCE_BYTES, REFERENCE_MIME_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,9 @@ def as_jpeg_or_png(data: bytes) -> tuple[bytes, str] | None:
     """The image as JPEG or PNG bytes with its mimeType; others converted to PNG."""
     try:
         with Image.open(io.BytesIO(data)) as image:
-            if image.format in _MIME_BY_FORMAT:
-                return data, _MIME_BY_FORMAT[image.format]
+            mime_type = _MIME_BY_FORMAT.get(image.format or "")
+            if mime_type in REFERENCE_MIME_TYPES:
+                return data, mime_type
             image.seek(0)  # an animated image: its first frame
             out = io.BytesIO()
             mode = "RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB"

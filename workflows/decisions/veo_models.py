@@ -11,8 +11,9 @@ estimates, the Veo backend and the preview backend agree. Each row cites its pag
          https://docs.cloud.google.com/vertex-ai/generative-ai/docs/video/use-reference-images-to-guide-video-generation
   [INST] Image.mimeType image/jpeg or image/png:
          https://docs.cloud.google.com/vertex-ai/generative-ai/docs/reference/rest/Shared.Types/VideoGenerationModelInstance
-  [REF]  Veo API reference (durationSeconds required, generateAudio required for Veo 3,
-         seed uint32): https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/veo-video-generation
+  [REF]  Veo API reference (durationSeconds required, generateAudio required for Veo 3;
+         the seed range lives in seeds.py):
+         https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/veo-video-generation
   [PRICE] Vertex AI pricing, Veo video with audio, USD per second:
          https://cloud.google.com/vertex-ai/generative-ai/pricing
 
@@ -26,7 +27,6 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-SEED_MAX = 4_294_967_295  # [REF] seed is a uint32
 REFERENCE_MIME_TYPES = ("image/jpeg", "image/png")  # [INST]
 MAX_REFERENCE_BYTES = 10 * 1024 * 1024  # our cap on one downloaded reference image
 CENT = Decimal("0.01")
