@@ -32,7 +32,7 @@ def install_metrics(settings: Settings) -> None:
         )
 
 
-async def main() -> None:
+async def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
     install_metrics(settings)
@@ -43,7 +43,8 @@ async def main() -> None:
     except ValueError as exc:
         log.error("cannot start: %s", exc)
         await pool.close()
-        raise SystemExit(2) from None
+        stop_embedded()
+        return 2
     worker = build_worker(client, settings, activities)
 
     stop = asyncio.Event()
@@ -57,10 +58,10 @@ async def main() -> None:
         log.info("stopping: finishing in-flight tasks")
     await pool.close()
     stop_embedded()
+    return 0
 
 
 if __name__ == "__main__":
     from retake.process import exit_without_teardown
 
-    asyncio.run(main())
-    exit_without_teardown(0)
+    exit_without_teardown(asyncio.run(main()))

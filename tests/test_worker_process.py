@@ -57,9 +57,7 @@ async def test_a_worker_with_only_a_google_api_key_refuses_to_start_and_says_why
 ):
     """Vertex AI express mode does not serve Veo: said at start, before any paid call."""
     log = tmp_path / "worker.log"
-    ours = ("RETAKE_", "OPENAI_", "GOOGLE_", "VEO_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
-    env.update(
+    env = scrubbed_env(
         TEMPORAL_ADDRESS=temporal_client.service_client.config.target_host,
         DATABASE_URL=postgres_dsn,
         RETAKE_TASK_QUEUE="retake-express-mode-test",
