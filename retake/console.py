@@ -54,7 +54,9 @@ def render(result: RegenerateClipResult, *, as_json: bool = False) -> str:
         f"  negative:     {result.negative_prompt or '-'}",
         f"  temperature:  {result.temperature:.2f}  seed: {result.seed} ({seed_note})",
         f"  reasoning:    {result.reasoning}",
-        f"  cost (est.):  ${result.cost_estimate_usd}",
+        f"  length:       {result.generated_seconds} s generated, "
+        f"{result.delivered_seconds:g} s delivered",
+        f"  cost (est.):  ${result.cost_estimate_usd} (the generated seconds)",
     ]
     if result.video_url:
         backend = "preview, not Veo" if result.video_backend == "preview" else "Veo"

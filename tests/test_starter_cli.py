@@ -82,6 +82,7 @@ async def test_regenerate_dry_run_then_real_run_then_status(
                                        "--poll-interval", "0.2", env=env)
         assert code == 0, err
         assert "completed" in out and "version:      2" in out and "preview, not Veo" in out
+        assert "8 s generated, 8 s delivered" in out  # clip 2: an 8 s slot, with references
 
         code, out, err = await starter("status", f"regenerate-{job}-2", "--json", env=env)
         assert code == 0, err
