@@ -3,8 +3,9 @@ prompt after Veo's content filter. No I/O, no clock, no global randomness.
 
 The modules behind it, one rule each: templates.py (the six templates), temperature.py
 (bands, clamping, sameness), seeds.py (reuse or draw), negative_prompts.py,
-prompt_rewrites.py (wording changes), sanitise.py (after a filter), veo_limits.py
-(durations, reference images), costs.py, and phrases.py (the words they listen for).
+prompt_rewrites.py (wording changes), sanitise.py (after a filter), veo_models.py (the Veo
+model catalogue: limits, prices, sources), veo_limits.py (generated and delivered seconds,
+reference images), and phrases.py (the words they listen for).
 """
 
 from workflows.decisions.planning import CONVERSATION_WINDOW, AskPlanner, finalize_plan, plan_clip
