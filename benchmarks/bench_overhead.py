@@ -67,15 +67,15 @@ async def direct(acts: RetakeActivities, inp: RegenerateClipInput) -> int:
         regeneration_id=f"{regeneration_id}/0", job_id=inp.job_id, clip_index=inp.clip_index,
         model=plan.video_model, prompt=plan.prompt, negative_prompt=plan.negative_prompt,
         seed=plan.seed, duration_seconds=plan.duration_seconds,
-        reference_image_urls=plan.reference_image_urls, enhance_prompt=plan.enhance_prompt))
+        reference_image_urls=plan.reference_image_urls, enhance_prompt=plan.enhance_prompt,
+        delivered_seconds=plan.cut_to_seconds()))
     status = await env.run(acts.video.wait_for_generation, WaitRequest(
         operation_name=submission.operation_name, backend=submission.backend))
     stored = await env.run(acts.video.store_generated_video, StoreVideoRequest(
         operation_name=submission.operation_name, backend=submission.backend, job_id=inp.job_id,
         clip_index=inp.clip_index, regeneration_id=regeneration_id,
         video_gcs_uri=status.video_gcs_uri,
-        delivered_seconds=plan.delivered_seconds
-        if plan.delivered_seconds < plan.generated_seconds else None))
+        delivered_seconds=plan.cut_to_seconds()))
     persisted = await env.run(acts.job_store.persist_clip_version, PersistRequest(
         job_id=inp.job_id, clip_index=inp.clip_index, regeneration_id=regeneration_id,
         video_url=stored.url, prompt=plan.prompt, negative_prompt=plan.negative_prompt,

@@ -286,6 +286,29 @@ async def test_done_with_gcs_uri_is_stored_as_is(
         await video.aclose()
 
 
+async def test_a_video_to_be_cut_comes_back_inline_even_with_gcs_output(
+    fresh_veo_emulator, sample_job_id, tmp_path, db_pool
+):
+    """VEO_OUTPUT_GCS_URI is for whole-length videos: one the worker must cut to the
+    clip's length is not written to Cloud Storage, so what is stored is the cut one."""
+    settings = veo_settings(fresh_veo_emulator, tmp_path, veo_output_gcs_uri="gs://retake-out/v")
+    video = VideoActivities.from_settings(settings, db_pool)
+    try:
+        req = generation(sample_job_id, reference_image_urls=["gs://refs/a.png"],
+                         delivered_seconds=4.0)
+        submission, status = await submit_and_wait(video, req)
+        assert "storageUri" not in fresh_veo_emulator.submissions()[0]["parameters"]
+        assert status.state == GenerationState.SUCCEEDED and status.video_gcs_uri is None
+        stored = await ActivityEnvironment().run(video.store_generated_video, StoreVideoRequest(
+            operation_name=submission.operation_name, backend="veo", job_id=sample_job_id,
+            clip_index=3, regeneration_id=req.regeneration_id, delivered_seconds=4.0))
+        assert stored.url.startswith("file://") and stored.trimmed_to_seconds == 4.0
+        measured = probe(Path(stored.url.removeprefix("file://")).read_bytes())
+        assert abs(measured["duration"] - 4.0) <= 1 / 8 and measured["audio"]
+    finally:
+        await video.aclose()
+
+
 async def test_failed_operation_is_returned_with_its_code_and_message(
     video, fresh_veo_emulator, sample_job_id
 ):

@@ -277,6 +277,7 @@ class RegenerateClipWorkflow:
                 aspect_ratio=inp.options.aspect_ratio,
                 reference_image_urls=plan.reference_image_urls,
                 enhance_prompt=plan.enhance_prompt,
+                delivered_seconds=plan.cut_to_seconds(),
             ),
             start_to_close_timeout=timedelta(seconds=120),
             heartbeat_timeout=_HEARTBEAT,
@@ -339,10 +340,7 @@ class RegenerateClipWorkflow:
                 clip_index=inp.clip_index,
                 regeneration_id=self._regeneration_id(),
                 video_gcs_uri=status.video_gcs_uri,
-                delivered_seconds=(
-                    plan.delivered_seconds
-                    if plan.delivered_seconds < plan.generated_seconds else None
-                ),
+                delivered_seconds=plan.cut_to_seconds(),
             ),
             summary="store video",
             timeout=timedelta(minutes=5),

@@ -72,6 +72,10 @@ class Plan(PlanSummary):
     enhance_prompt: bool = True  # off for precise changes (temperature < 0.5)
     video_model: str = DEFAULT_VIDEO_MODEL
 
+    def cut_to_seconds(self) -> float | None:
+        """The length the stored video is cut to, or None when it is kept whole."""
+        return self.delivered_seconds if self.delivered_seconds < self.generated_seconds else None
+
 
 class GenerationRequest(BaseModel):
     """One paid video generation; regeneration_id makes submission idempotent."""
@@ -88,6 +92,9 @@ class GenerationRequest(BaseModel):
     reference_image_urls: list[str] = Field(default_factory=list)
     enhance_prompt: bool = True
     generate_audio: bool = True  # Veo 3 models must be told (generateAudio); clips have sound
+    # Set when the video will be cut to this length: it must come back to the worker, so it
+    # is not written to VEO_OUTPUT_GCS_URI (the worker has no Cloud Storage client).
+    delivered_seconds: float | None = None
 
 
 class Submission(BaseModel):

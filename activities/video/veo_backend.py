@@ -160,7 +160,8 @@ class VertexVeoBackend:
             aspect_ratio=req.aspect_ratio,
             negative_prompt=req.negative_prompt or None,
             enhance_prompt=req.enhance_prompt,
-            output_gcs_uri=self._output_gcs_uri,
+            # A video to be cut comes back inline: the worker cuts and stores it.
+            output_gcs_uri=self._output_gcs_uri if req.delivered_seconds is None else None,
             reference_images=references or None,
         )
         try:

@@ -111,11 +111,11 @@ class VideoActivities:
         """Fetch the finished video, cut it to `delivered_seconds` when set, and store it
         under its deterministic key (idempotent: the cut is deterministic too).
 
-        A video Veo wrote to Cloud Storage is recorded as is, uncut (this worker has no
-        Cloud Storage client); the log says so.
+        A video Veo wrote to Cloud Storage is recorded as is: one to be cut is never sent
+        there (GenerationRequest.delivered_seconds), so this is a whole-length video.
         """
         if req.video_gcs_uri:
-            if req.delivered_seconds is not None:
+            if req.delivered_seconds is not None:  # submitted before that rule: said, not hidden
                 activity.logger.warning(
                     "store_generated_video: %s is in Cloud Storage and is recorded uncut; "
                     "the clip's length is %.3g s", req.video_gcs_uri, req.delivered_seconds)
