@@ -220,6 +220,8 @@ async def test_clip_with_references_and_a_4s_slot_is_generated_at_8s_and_stored_
     counters = veo.counters()
     assert counters["static_token_uses"] == 0 and counters["tokens_issued"] >= 1
     assert counters["rejected_requests"] == 0
+    entry = (await clip_entries(db_pool, sample_job_id))[3]
+    assert entry["actual_duration"] == 4.0  # what was saved is what was stored: the cut clip
 
 
 async def test_dry_run_shows_generated_and_delivered_seconds_and_their_cost(

@@ -364,9 +364,9 @@ class RegenerateClipWorkflow:
                 seed=plan.seed,
                 temperature=plan.temperature,
                 # Data fidelity (issue 15): the entry describes the new clip. From the plan for
-                # now; branch money-safety switches these to the submitted request's echo, and
-                # veo-contract's plan.delivered_seconds will replace duration_seconds.
-                duration_seconds=float(plan.duration_seconds),
+                # now; branch money-safety switches these to the submitted request's echo.
+                # The length is the stored video's: cut to the clip, or whole as generated.
+                duration_seconds=stored.trimmed_to_seconds or float(plan.generated_seconds),
                 cost_usd=plan.cost_estimate_usd,
                 generation_seconds=self._timings.generate,
             ),
