@@ -3,7 +3,9 @@
 Configuration is the environment (see README): TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE /
 TEMPORAL_API_KEY / TLS through the SDK's envconfig; DATABASE_URL (else the embedded
 Postgres); OPENAI_API_KEY (else the offline planner); GOOGLE_CLOUD_PROJECT with
-Application Default Credentials (else the preview video backend). SIGINT/SIGTERM drain and stop.
+Application Default Credentials (else the preview video backend). RETAKE_DEPLOYMENT_NAME and
+RETAKE_BUILD_ID to join a worker deployment as a pinned build (else unversioned;
+docs/operations.md). SIGINT/SIGTERM drain and stop.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from activities.postgres.embedded import resolve_database_url, stop_embedded
 from activities.postgres.pool import create_pool
 from retake.client import connect
 from retake.wiring import RetakeActivities, build_worker, describe_backends
+from retake.worker_version import describe_version
 
 log = logging.getLogger("retake.worker")
 
@@ -52,7 +55,12 @@ async def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
-    log.info("worker on task queue %r; %s", settings.task_queue, describe_backends(settings))
+    log.info(
+        "worker on task queue %r (%s); %s",
+        settings.task_queue,
+        describe_version(worker.config().get("deployment_config")),
+        describe_backends(settings),
+    )
     async with worker:
         await stop.wait()
         log.info("stopping: finishing in-flight tasks")

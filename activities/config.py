@@ -32,6 +32,9 @@ class Settings(BaseSettings):
         default=100, alias="RETAKE_MAX_CONCURRENT_WORKFLOW_TASKS"
     )
     metrics_address: str | None = Field(default=None, alias="RETAKE_METRICS_ADDRESS")
+    # Worker Deployment Versioning (retake/worker_version.py): both unset = unversioned.
+    deployment_name: str | None = Field(default=None, alias="RETAKE_DEPLOYMENT_NAME")
+    build_id: str | None = Field(default=None, alias="RETAKE_BUILD_ID")  # default: from the code
 
     # OpenAI: with no key, the offline planner answers (and says so).
     openai_api_key: SecretStr | None = None

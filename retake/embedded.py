@@ -45,8 +45,12 @@ async def start_dev_server(
     ui_port: int | None = None,
     state_file: Path | None = None,
     ui: bool = True,
+    dynamic_config: dict[str, str] | None = None,
 ) -> WorkflowEnvironment:
-    """Start the dev server; its state survives restarts when `state_file` is given."""
+    """Start the dev server; its state survives restarts when `state_file` is given.
+
+    `dynamic_config` sets server dynamic-config values (`--dynamic-config-value k=v`).
+    """
     if state_file is not None:
         state_file.parent.mkdir(parents=True, exist_ok=True)
     return await WorkflowEnvironment.start_local(
@@ -61,4 +65,9 @@ async def start_dev_server(
         dev_server_database_filename=str(state_file) if state_file else None,
         dev_server_log_level="error",
         dev_server_startup_timeout=timedelta(seconds=60),
+        dev_server_extra_args=[
+            arg
+            for key, value in (dynamic_config or {}).items()
+            for arg in ("--dynamic-config-value", f"{key}={value}")
+        ],
     )

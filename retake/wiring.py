@@ -17,6 +17,7 @@ from activities.config import Settings
 from activities.job_store.job_store_activities import JobStoreActivities
 from activities.planner.prompt_activities import PromptActivities
 from activities.video.video_activities import VideoActivities
+from retake.worker_version import deployment_config
 from workflows.regenerate_clip import RegenerateClipWorkflow
 
 
@@ -55,7 +56,8 @@ def build_worker(
     task_queue: str | None = None,
     **overrides,
 ) -> Worker:
-    """A worker for RegenerateClipWorkflow; concurrency limits come from settings."""
+    """A worker for RegenerateClipWorkflow; concurrency limits and the deployment version
+    (None: unversioned) come from settings."""
     options = dict(
         task_queue=task_queue or settings.task_queue,
         workflows=[RegenerateClipWorkflow],
@@ -64,6 +66,9 @@ def build_worker(
         max_concurrent_local_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
     )
+    versioning = deployment_config(settings)
+    if versioning is not None:
+        options["deployment_config"] = versioning
     options.update(overrides)
     return Worker(client, **options)
 

@@ -244,3 +244,17 @@ async def test_a_deeply_nested_clip_is_invalid_metadata(db_pool: asyncpg.Pool, s
     error = await persist_error(db_pool, request(sample_job_id, 0, "deep"))
     assert error.type == error_types.INVALID_METADATA and "nested too deeply" in error.message
     assert await versions(db_pool, sample_job_id, 0) == []
+
+
+async def test_each_version_records_the_policy_version_that_planned_it(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    await persist(db_pool, request(sample_job_id, 1, "regen-policy", policy_version=7))
+    await persist(db_pool, request(sample_job_id, 1, "regen-older"))  # a request without one
+    rows = await db_pool.fetch(
+        "SELECT version_number, policy_version FROM clip_versions"
+        " WHERE job_id = $1 AND clip_index = 1 ORDER BY version_number",
+        sample_job_id,
+    )
+    # Version 1 is the pipeline's original clip: no Retake policy planned it.
+    assert [tuple(r) for r in rows] == [(1, None), (2, 7), (3, None)]

@@ -69,6 +69,7 @@ class Progress(BaseModel):
     detail: str = ""
     elapsed_seconds: float = 0.0
     polls: int = 0
+    policy_version: int | None = None  # set once planned: the rules that made the plan
 
 
 class Timings(BaseModel):
@@ -96,6 +97,8 @@ class PlanSummary(BaseModel):
     cost_estimate_usd: Decimal  # of the generated seconds: what Veo bills
     generated_seconds: int = 8  # what Veo generates (8 whenever reference images are sent)
     delivered_seconds: float = 8.0  # the clip's length: the stored video is trimmed to it
+    # workflows/decisions/policy_version.py: which rules made this plan (None: older runs).
+    policy_version: int | None = None
 
 
 class RegenerateClipResult(PlanSummary):

@@ -30,7 +30,7 @@ import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, VersioningBehavior
 from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
 
 with workflow.unsafe.imports_passed_through():
@@ -131,7 +131,10 @@ async def _local_step(
     raise step_timed_out(name, f"time (its {budget.total_seconds():.0f} s budget)")
 
 
-@workflow.defn
+# PINNED: on a versioned deployment a run finishes on the worker build that started it,
+# so a policy change never alters a plan in flight (docs/operations.md). Workers without
+# a deployment (the embedded default, the demo, the tests) ignore it.
+@workflow.defn(versioning_behavior=VersioningBehavior.PINNED)
 class RegenerateClipWorkflow:
     def __init__(self) -> None:
         self._progress = Progress(stage="starting")
@@ -212,6 +215,7 @@ class RegenerateClipWorkflow:
             ask_planner=self._ask_planner,
             aspect_ratio=inp.options.aspect_ratio,
         )
+        self._progress.policy_version = plan.policy_version
         if plan.template_id:
             self._set_stage("planning", f"template '{plan.template_id}' applies")
         self._timings.plan = self._since(started)
@@ -369,6 +373,7 @@ class RegenerateClipWorkflow:
                 duration_seconds=stored.trimmed_to_seconds or float(plan.generated_seconds),
                 cost_usd=plan.cost_estimate_usd,
                 generation_seconds=self._timings.generate,
+                policy_version=plan.policy_version,
             ),
             summary="persist version",
             timeout=timedelta(seconds=30),

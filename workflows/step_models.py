@@ -168,6 +168,7 @@ class PersistRequest(BaseModel):
     duration_seconds: float | None = None  # the delivered length
     cost_usd: Decimal | None = None  # this generation's cost
     generation_seconds: float | None = None  # submit to finished, in workflow time
+    policy_version: int | None = None  # the rules that made the plan (clip_versions.policy_version)
 
 
 class PersistResult(BaseModel):

@@ -279,7 +279,7 @@ class JobStoreActivities:
         await conn.execute(
             sql.INSERT_VERSION, req.job_id, req.clip_index, latest + 1, req.video_url, req.prompt,
             req.negative_prompt, req.user_instruction, req.seed, req.temperature, req.regeneration_id,
-            req.duration_seconds, req.cost_usd,
+            req.duration_seconds, req.cost_usd, req.policy_version,
         )
         await conn.execute(
             sql.PATCH_CLIP_ENTRY, stage_id, where["position"], entry_changes(where["clip"], req)
@@ -297,4 +297,5 @@ class JobStoreActivities:
             clip.prompt or _text(prompt.get("prompt")),
             clip.negative_prompt or _text(prompt.get("negative_prompt")),
             None, stored_seed(clip), clip.temperature, None, clip.actual_duration, clip.cost,
+            None,
         )

@@ -97,8 +97,8 @@ WHERE s.id = $1
 INSERT_VERSION = """
 INSERT INTO clip_versions (job_id, clip_index, version_number, video_url, prompt, negative_prompt,
                            user_instruction, generation_seed, temperature, is_current, regeneration_id,
-                           duration_seconds, cost_usd)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10, $11, $12)
+                           duration_seconds, cost_usd, policy_version)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10, $11, $12, $13)
 """
 
 RETIRE_CURRENT = """

@@ -175,6 +175,12 @@ class VeoEmulatorState:
         with self.lock:
             self.faults.append(fault)
 
+    def finish_jobs(self) -> None:
+        """Every accepted job is done at its next poll: ends jobs held by a long job_seconds."""
+        with self.lock:
+            for job in self.jobs.values():
+                job.job_seconds = 0.0
+
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
             return {
@@ -290,6 +296,9 @@ class VeoEmulator:
 
     def reset(self) -> None:
         self.state.reset()
+
+    def finish_jobs(self) -> None:
+        self.state.finish_jobs()
 
     # -- what happened ----------------------------------------------------------------
     def counters(self) -> dict[str, Any]:

@@ -65,6 +65,7 @@ class WorkerProcess:
 
     env: dict[str, str]
     log_path: Path
+    program: tuple[str, ...] = ("worker.py",)  # what `python` runs, from the project root
     kills: int = 0
     starts: int = 0
     _proc: subprocess.Popen | None = field(default=None, repr=False)
@@ -90,7 +91,7 @@ class WorkerProcess:
             log.write(f"--- worker start {self.starts} ---\n".encode())
             log.flush()
             self._proc = subprocess.Popen(
-                [sys.executable, "worker.py"], cwd=ROOT, env=self.env,
+                [sys.executable, *self.program], cwd=ROOT, env=self.env,
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
         if wait_ready:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable
 
+from workflows.decisions import policy_version
 from workflows.decisions.negative_prompts import merge_negative_prompts, negative_addition
 from workflows.decisions.seeds import choose_seed
 from workflows.decisions.temperature import SEED_REUSE_BELOW, clamp_temperature, refine_for_sameness
@@ -78,6 +79,7 @@ def finalize_plan(
         enhance_prompt=temperature >= SEED_REUSE_BELOW,
         video_model=video_model,
         cost_estimate_usd=estimate_cost(video_model, shape.generated_seconds),
+        policy_version=policy_version.POLICY_VERSION,
     )
 
 

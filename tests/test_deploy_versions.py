@@ -1,0 +1,179 @@
+"""Safe deploys: a run finishes on the worker build that started it (docs/operations.md).
+
+Two real worker programs join one worker deployment on a dev server of their own:
+build v1 runs today's policy (A), build v2 runs policy B (tests/support/policy_b_worker.py:
+the 'brighter' template moved from 0.65 to 0.45, so it reuses the stored seed, and
+POLICY_VERSION bumped). The deployment is driven with the same `temporal worker deployment`
+commands the runbook gives. A run in flight on v1 when v2 becomes current completes on
+v1 with policy A's plan; new runs get policy B; v1 then drains, stops and is deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import pytest
+from temporalio.api.enums.v1 import VersioningBehavior
+
+from retake.client import get_progress, start_regeneration
+from retake.embedded import start_dev_server, temporal_cli_path
+from retake.worker_version import code_build_id
+from tests.support.worker_process import WorkerProcess, worker_env
+from workflows.decisions import POLICY_VERSION
+from workflows.models import RegenerateClipInput, RegenerateOptions
+
+# Drainage is re-checked every second instead of every few minutes, and a stopped
+# worker's pollers are forgotten after 2 s, so a version can be retired within the test.
+FAST_DRAINAGE = {
+    "matching.wv.VersionDrainageStatusRefreshInterval": '"1s"',
+    "matching.wv.VersionDrainageStatusVisibilityGracePeriod": '"1s"',
+    "matching.PollerHistoryTTL": '"2s"',
+}
+FAST = RegenerateOptions(poll_interval_seconds=0.2, deadline_seconds=300)
+
+
+@pytest.fixture(scope="module")
+async def deploy_server():
+    env = await start_dev_server(ui=False, dynamic_config=FAST_DRAINAGE)
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+class DeploymentCli:
+    """`temporal worker deployment ...` against one server, as an operator types it."""
+
+    def __init__(self, address: str, deployment: str) -> None:
+        self.address, self.deployment = address, deployment
+
+    async def run(self, *args: str) -> str:
+        proc = await asyncio.create_subprocess_exec(
+            temporal_cli_path(), "worker", "deployment", *args,
+            "--address", self.address, "--namespace", "default",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"temporal worker deployment {' '.join(args)}: {err.decode()}")
+        return out.decode()
+
+    async def set_current(self, build_id: str) -> None:
+        """set-current-version, retried until the build's workers have registered it."""
+        async with asyncio.timeout(30):
+            while True:
+                try:
+                    await self.run("set-current-version", "--deployment-name", self.deployment,
+                                   "--build-id", build_id, "--yes")
+                    return
+                except RuntimeError:
+                    await asyncio.sleep(0.3)
+
+    async def describe_version(self, build_id: str) -> dict:
+        return json.loads(await self.run("describe-version", "--deployment-name", self.deployment,
+                                         "--build-id", build_id, "--output", "json"))
+
+    async def wait_drainage(self, build_id: str, status: str) -> dict:
+        async with asyncio.timeout(30):
+            while True:
+                described = await self.describe_version(build_id)
+                if described["drainageInfo"]["drainageStatus"] == status:
+                    return described
+                await asyncio.sleep(0.3)
+
+
+async def saved_version(db_pool, job_id, clip: int) -> dict:
+    row = await db_pool.fetchrow(
+        "SELECT temperature, generation_seed, policy_version FROM clip_versions"
+        " WHERE job_id = $1 AND clip_index = $2 AND is_current",
+        job_id, clip,
+    )
+    return dict(row)
+
+
+async def wait_for_stage(handle, stage: str):
+    async with asyncio.timeout(60):
+        while (progress := await get_progress(handle)).stage != stage:
+            await asyncio.sleep(0.1)
+    return progress
+
+
+async def test_in_flight_run_finishes_on_its_build_while_new_runs_use_the_new_one(
+    deploy_server, postgres_dsn, db_pool, sample_job_id, fresh_veo_emulator, tmp_path
+):
+    client, veo = deploy_server.client, fresh_veo_emulator
+    address = client.service_client.config.target_host
+    deployment, task_queue = f"retake-{uuid.uuid4().hex[:8]}", "retake-deploy-test"
+    cli = DeploymentCli(address, deployment)
+    v1_build, v2_build = code_build_id(), f"{code_build_id()}-policy-b"
+
+    def worker(name: str, **extra: str) -> WorkerProcess:
+        env = worker_env(temporal_address=address, database_url=postgres_dsn,
+                         task_queue=task_queue, data_dir=tmp_path / name, veo=veo,
+                         RETAKE_DEPLOYMENT_NAME=deployment, **extra)
+        return WorkerProcess(env=env, log_path=tmp_path / f"{name}.log")
+
+    def brighter(clip: int) -> RegenerateClipInput:
+        return RegenerateClipInput(job_id=sample_job_id, clip_index=clip,
+                                   instruction="make it brighter", options=FAST)
+
+    v1 = worker("v1")  # no RETAKE_BUILD_ID: the build id derived from the code
+    v2 = worker("v2", RETAKE_BUILD_ID=v2_build)
+    v2.program = ("tests/support/policy_b_worker.py",)
+    try:
+        await v1.start()
+        assert f"build '{v1_build}'" in v1.log_text()
+        await cli.set_current(v1_build)
+
+        # A run on v1 waits on Veo: the job is held until the test lets it finish.
+        veo.configure(job_seconds=3600)
+        in_flight = await start_regeneration(client, brighter(0), task_queue=task_queue)
+        assert (await wait_for_stage(in_flight, "waiting")).policy_version == POLICY_VERSION
+
+        await v2.start()
+        await cli.set_current(v2_build)
+        assert (await cli.wait_drainage(v1_build, "draining"))["drainageInfo"]
+
+        # New runs go to v2 and plan with policy B.
+        veo.configure(job_seconds=0)
+        new = await (await start_regeneration(client, brighter(1), task_queue=task_queue)).result()
+        assert new.policy_version == POLICY_VERSION + 1
+        assert new.temperature == 0.45 and new.seed_reused and new.seed == 1007
+        assert (await saved_version(db_pool, sample_job_id, 1)) == {
+            "temperature": 0.45, "generation_seed": 1007, "policy_version": POLICY_VERSION + 1}
+
+        # The in-flight run completes on v1, with the plan policy A made.
+        veo.finish_jobs()
+        old = await in_flight.result()
+        assert old.policy_version == POLICY_VERSION
+        assert old.temperature == 0.65 and not old.seed_reused and old.seed != 1000
+        assert (await saved_version(db_pool, sample_job_id, 0)) == {
+            "temperature": 0.65, "generation_seed": old.seed, "policy_version": POLICY_VERSION}
+        versioning = (await in_flight.describe()).raw_description.workflow_execution_info
+        assert versioning.versioning_info.behavior == VersioningBehavior.VERSIONING_BEHAVIOR_PINNED
+        assert versioning.versioning_info.deployment_version.build_id == v1_build
+        submitted = {s["parameters"]["seed"]: s["parameters"] for s in veo.submissions()}
+        assert submitted[old.seed].get("enhancePrompt") is not False  # policy A: enhancer on
+        assert submitted[1007].get("enhancePrompt") is False  # policy B: precise change
+
+        # v1 drains, stops and is deleted; v2 keeps serving.
+        await cli.wait_drainage(v1_build, "drained")
+        v1.stop()
+        async with asyncio.timeout(30):
+            while True:
+                try:
+                    await cli.run("delete-version", "--deployment-name", deployment,
+                                  "--build-id", v1_build)
+                    break
+                except RuntimeError as err:
+                    assert "active pollers" in str(err), err
+                    await asyncio.sleep(0.5)
+        described = json.loads(await cli.run("describe", "--name", deployment, "--output", "json"))
+        assert [v["BuildID"] for v in described["versionSummaries"]] == [v2_build]
+        after = await (await start_regeneration(client, brighter(2), task_queue=task_queue)).result()
+        assert after.policy_version == POLICY_VERSION + 1
+    finally:
+        v1.stop()
+        v2.stop()
