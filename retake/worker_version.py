@@ -1,8 +1,8 @@
 """Which worker build this is, for Temporal's Worker Deployment Versioning.
 
 With RETAKE_DEPLOYMENT_NAME set, a worker joins that worker deployment as one version
-(build), and RegenerateClipWorkflow, being PINNED, finishes every run on the build that
-started it: a new policy reaches new runs only once its build is made current
+(build) whose workflows are PINNED: RegenerateClipWorkflow finishes every run on the
+build that started it: a new policy reaches new runs only once its build is made current
 (docs/operations.md, "Deploying a new version"). RETAKE_BUILD_ID names the build; by
 default it is derived from the code that decides what a run does: the package version
 and a short hash of workflows/ (the workflow, its models and the policy in
@@ -17,7 +17,7 @@ import hashlib
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from temporalio.common import WorkerDeploymentVersion
+from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
 from temporalio.worker import WorkerDeploymentConfig
 
 from activities.config import Settings
@@ -66,6 +66,9 @@ def deployment_config(settings: Settings) -> WorkerDeploymentConfig | None:
             build_id=settings.build_id or code_build_id(),
         ),
         use_worker_versioning=True,
+        # PINNED here, not on @workflow.defn: the server refuses a versioning behavior
+        # from an unversioned worker, and the embedded default and the tests run those.
+        default_versioning_behavior=VersioningBehavior.PINNED,
     )
 
 

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from temporalio.common import VersioningBehavior
 
 from activities.config import Settings
 from retake.worker_version import (
@@ -28,6 +29,7 @@ def test_no_deployment_settings_mean_an_unversioned_worker():
 def test_a_deployment_name_joins_that_deployment_with_the_code_build_id():
     config = deployment_config(settings(RETAKE_DEPLOYMENT_NAME="retake"))
     assert config.use_worker_versioning
+    assert config.default_versioning_behavior == VersioningBehavior.PINNED
     assert config.version.deployment_name == "retake"
     assert config.version.build_id == code_build_id()
     assert code_build_id().startswith(f"{package_version()}-")

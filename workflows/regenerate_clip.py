@@ -30,7 +30,7 @@ import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, VersioningBehavior
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
 
 with workflow.unsafe.imports_passed_through():
@@ -131,10 +131,7 @@ async def _local_step(
     raise step_timed_out(name, f"time (its {budget.total_seconds():.0f} s budget)")
 
 
-# PINNED: on a versioned deployment a run finishes on the worker build that started it,
-# so a policy change never alters a plan in flight (docs/operations.md). Workers without
-# a deployment (the embedded default, the demo, the tests) ignore it.
-@workflow.defn(versioning_behavior=VersioningBehavior.PINNED)
+@workflow.defn
 class RegenerateClipWorkflow:
     def __init__(self) -> None:
         self._progress = Progress(stage="starting")

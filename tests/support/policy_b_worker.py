@@ -22,11 +22,16 @@ from workflows.decisions import policy_version, templates  # noqa: E402
 POLICY_B_BAND = "medium_low"
 
 
-def apply_policy_b() -> None:
-    templates.TEMPLATES = tuple(
+def policy_b_templates() -> tuple[templates.Template, ...]:
+    """Today's templates with 'brighter' in policy B's band."""
+    return tuple(
         dataclasses.replace(t, band=POLICY_B_BAND) if t.id == "brighter" else t
         for t in templates.TEMPLATES
     )
+
+
+def apply_policy_b() -> None:
+    templates.TEMPLATES = policy_b_templates()
     policy_version.POLICY_VERSION += 1
 
 

@@ -1,0 +1,54 @@
+"""Plan-drift guard: today's policy must plan every recorded run exactly as it was planned.
+
+Replay tests catch a changed sequence of commands; they cannot see a changed plan (a
+template's temperature, a seed that flips from fresh to reused). This replays each
+recorded history with today's code, captures what it would submit and return, and
+compares it with the history (tests/support/plan_drift.py). A failure says what to do:
+bump POLICY_VERSION and re-record (`python tests/record_histories.py`), or guard the
+change with `workflow.patched`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.plan_drift import plan_drift
+from tests.support.policy_b_worker import policy_b_templates
+from workflows.decisions import POLICY_VERSION, policy_version, templates
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+DRY_RUN = Path(__file__).parent / "histories" / "dry_run.json"  # "make it brighter", clip 0
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+async def test_todays_policy_plans_each_recorded_run_as_recorded(path: Path):
+    assert await plan_drift(path.stem, path.read_text()) is None
+
+
+async def test_a_policy_change_without_a_version_bump_fails_and_says_what_to_do(monkeypatch):
+    # Policy B moves 'brighter' from 0.65 to 0.45: no replay error, but a different plan.
+    monkeypatch.setattr(templates, "TEMPLATES", policy_b_templates())
+    report = await plan_drift("dry_run", DRY_RUN.read_text())
+    assert "result temperature: 0.65 -> 0.45" in report
+    assert "result seed_reused: False -> True" in report
+    assert "bump POLICY_VERSION" in report and "workflow.patched" in report
+
+
+async def test_a_bumped_policy_version_asks_to_re_record(monkeypatch):
+    monkeypatch.setattr(templates, "TEMPLATES", policy_b_templates())
+    monkeypatch.setattr(policy_version, "POLICY_VERSION", POLICY_VERSION + 1)
+    report = await plan_drift("dry_run", DRY_RUN.read_text())
+    assert f"result policy_version: {POLICY_VERSION} -> {POLICY_VERSION + 1}" in report
+    assert "re-record them with\n`python tests/record_histories.py`" in report
+
+
+async def test_a_template_that_stops_matching_is_reported_with_what_to_do(monkeypatch):
+    # Without the nighttime template the run would ask the planner: a different command.
+    monkeypatch.setattr(
+        templates, "TEMPLATES", tuple(t for t in templates.TEMPLATES if t.id != "nighttime")
+    )
+    path = Path(__file__).parent / "histories" / "template.json"  # "make it nighttime"
+    report = await plan_drift("template", path.read_text())
+    assert "cannot replay this run" in report and "bump POLICY_VERSION" in report
