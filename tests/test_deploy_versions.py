@@ -5,7 +5,8 @@ build v1 runs today's policy (A), build v2 runs policy B (tests/support/policy_b
 the 'brighter' template moved from 0.65 to 0.45, so it reuses the stored seed, and
 POLICY_VERSION bumped). The deployment is driven with the same `temporal worker deployment`
 commands the runbook gives. A run in flight on v1 when v2 becomes current completes on
-v1 with policy A's plan; new runs get policy B; v1 then drains, stops and is deleted.
+v1 with policy A's plan; new runs get policy B; a rollback sends new runs back to v1;
+v1 then drains, stops and is deleted.
 """
 
 from __future__ import annotations
@@ -49,15 +50,15 @@ class DeploymentCli:
     def __init__(self, address: str, deployment: str) -> None:
         self.address, self.deployment = address, deployment
 
-    async def run(self, *args: str) -> str:
+    async def run(self, *args: str, command: tuple[str, ...] = ("worker", "deployment")) -> str:
         proc = await asyncio.create_subprocess_exec(
-            temporal_cli_path(), "worker", "deployment", *args,
+            temporal_cli_path(), *command, *args,
             "--address", self.address, "--namespace", "default",
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         out, err = await proc.communicate()
         if proc.returncode != 0:
-            raise RuntimeError(f"temporal worker deployment {' '.join(args)}: {err.decode()}")
+            raise RuntimeError(f"temporal {' '.join(command + args)}: {err.decode()}")
         return out.decode()
 
     async def set_current(self, build_id: str) -> None:
@@ -74,6 +75,13 @@ class DeploymentCli:
     async def describe_version(self, build_id: str) -> dict:
         return json.loads(await self.run("describe-version", "--deployment-name", self.deployment,
                                          "--build-id", build_id, "--output", "json"))
+
+    async def running_on(self, build_id: str) -> list[str]:
+        """Ids of the open runs pinned to a build (the runbook's visibility query)."""
+        query = (f"TemporalWorkerDeploymentVersion = '{self.deployment}:{build_id}'"
+                 " AND ExecutionStatus = 'Running'")
+        out = await self.run("--query", query, "--output", "json", command=("workflow", "list"))
+        return [run["execution"]["workflowId"] for run in json.loads(out or "[]")]
 
     async def wait_drainage(self, build_id: str, status: str) -> dict:
         async with asyncio.timeout(30):
@@ -123,7 +131,7 @@ async def test_in_flight_run_finishes_on_its_build_while_new_runs_use_the_new_on
     v2 = worker("v2", RETAKE_BUILD_ID=v2_build)
     v2.program = ("tests/support/policy_b_worker.py",)
     try:
-        await v1.start()
+        await asyncio.gather(v1.start(), v2.start())  # v2 polls, but gets nothing until current
         assert f"build '{v1_build}'" in v1.log_text()
         await cli.set_current(v1_build)
 
@@ -132,9 +140,9 @@ async def test_in_flight_run_finishes_on_its_build_while_new_runs_use_the_new_on
         in_flight = await start_regeneration(client, brighter(0), task_queue=task_queue)
         assert (await wait_for_stage(in_flight, "waiting")).policy_version == POLICY_VERSION
 
-        await v2.start()
         await cli.set_current(v2_build)
-        assert (await cli.wait_drainage(v1_build, "draining"))["drainageInfo"]
+        await cli.wait_drainage(v1_build, "draining")
+        assert await cli.running_on(v1_build) == [in_flight.id]
 
         # New runs go to v2 and plan with policy B.
         veo.configure(job_seconds=0)
@@ -143,6 +151,12 @@ async def test_in_flight_run_finishes_on_its_build_while_new_runs_use_the_new_on
         assert new.temperature == 0.45 and new.seed_reused and new.seed == 1007
         assert (await saved_version(db_pool, sample_job_id, 1)) == {
             "temperature": 0.45, "generation_seed": 1007, "policy_version": POLICY_VERSION + 1}
+
+        # Rollback is set-current-version back to v1 (its workers still run); then forward.
+        await cli.set_current(v1_build)
+        rolled_back = await (await start_regeneration(client, brighter(2), task_queue=task_queue)).result()
+        assert (rolled_back.policy_version, rolled_back.temperature) == (POLICY_VERSION, 0.65)
+        await cli.set_current(v2_build)
 
         # The in-flight run completes on v1, with the plan policy A made.
         veo.finish_jobs()
@@ -172,8 +186,8 @@ async def test_in_flight_run_finishes_on_its_build_while_new_runs_use_the_new_on
                     await asyncio.sleep(0.5)
         described = json.loads(await cli.run("describe", "--name", deployment, "--output", "json"))
         assert [v["BuildID"] for v in described["versionSummaries"]] == [v2_build]
-        after = await (await start_regeneration(client, brighter(2), task_queue=task_queue)).result()
-        assert after.policy_version == POLICY_VERSION + 1
+        after = await (await start_regeneration(client, brighter(4), task_queue=task_queue)).result()
+        assert (after.policy_version, after.temperature) == (POLICY_VERSION + 1, 0.45)
     finally:
         v1.stop()
         v2.stop()
