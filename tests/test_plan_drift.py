@@ -14,23 +14,35 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.plan_drift import plan_drift
+from tests.support.histories import HISTORIES_DIR, recorded_history
+from tests.support.plan_drift import plan_drift, recorded_run
 from tests.support.policy_b_worker import policy_b_templates
 from workflows.decisions import POLICY_VERSION, policy_version, templates
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
-DRY_RUN = Path(__file__).parent / "histories" / "dry_run.json"  # "make it brighter", clip 0
+# Recorded with today's code; tests/histories/before_policy_version/ holds older ones,
+# replayed by test_workflow_replay.py but planned by earlier rules.
+RECORDED = sorted(HISTORIES_DIR.glob("*.json"))
+DRY_RUN = HISTORIES_DIR / "dry_run.json"  # "make it brighter", clip 0
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", RECORDED, ids=lambda p: p.stem)
 async def test_todays_policy_plans_each_recorded_run_as_recorded(path: Path):
-    assert await plan_drift(path.stem, path.read_text()) is None
+    assert await plan_drift(path) is None
+
+
+@pytest.mark.parametrize("path", RECORDED, ids=lambda p: p.stem)
+def test_each_recorded_plan_names_its_policy_version(path: Path):
+    run = recorded_run(recorded_history(path))
+    assert not run.planned or run.policy_version == POLICY_VERSION, (
+        f"{path.stem} was recorded with policy version {run.policy_version}, the code is at "
+        f"{POLICY_VERSION}: re-record with `python tests/record_histories.py`."
+    )
 
 
 async def test_a_policy_change_without_a_version_bump_fails_and_says_what_to_do(monkeypatch):
     # Policy B moves 'brighter' from 0.65 to 0.45: no replay error, but a different plan.
     monkeypatch.setattr(templates, "TEMPLATES", policy_b_templates())
-    report = await plan_drift("dry_run", DRY_RUN.read_text())
+    report = await plan_drift(DRY_RUN)
     assert "result temperature: 0.65 -> 0.45" in report
     assert "result seed_reused: False -> True" in report
     assert "bump POLICY_VERSION" in report and "workflow.patched" in report
@@ -39,7 +51,7 @@ async def test_a_policy_change_without_a_version_bump_fails_and_says_what_to_do(
 async def test_a_bumped_policy_version_asks_to_re_record(monkeypatch):
     monkeypatch.setattr(templates, "TEMPLATES", policy_b_templates())
     monkeypatch.setattr(policy_version, "POLICY_VERSION", POLICY_VERSION + 1)
-    report = await plan_drift("dry_run", DRY_RUN.read_text())
+    report = await plan_drift(DRY_RUN)
     assert f"result policy_version: {POLICY_VERSION} -> {POLICY_VERSION + 1}" in report
     assert "re-record them with\n`python tests/record_histories.py`" in report
 
@@ -49,6 +61,5 @@ async def test_a_template_that_stops_matching_is_reported_with_what_to_do(monkey
     monkeypatch.setattr(
         templates, "TEMPLATES", tuple(t for t in templates.TEMPLATES if t.id != "nighttime")
     )
-    path = Path(__file__).parent / "histories" / "template.json"  # "make it nighttime"
-    report = await plan_drift("template", path.read_text())
+    report = await plan_drift(HISTORIES_DIR / "template.json")  # "make it nighttime"
     assert "cannot replay this run" in report and "bump POLICY_VERSION" in report

@@ -10,17 +10,15 @@ old model check).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from tests.support.histories import HISTORIES, recorded_history
 from workflows.regenerate_clip import RegenerateClipWorkflow
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 EXPECTED = {"template", "llm", "offline", "dry_run", "seed_reused", "filtered_once",
             "filtered_twice", "cancelled",
             # the 'owns-conventions' patch: other clients, and a refused workflow id
@@ -32,13 +30,6 @@ EXPECTED = {"template", "llm", "offline", "dry_run", "seed_reused", "filtered_on
 
 def test_every_path_has_a_recorded_history():
     assert EXPECTED <= {p.stem for p in HISTORIES}
-
-
-def recorded_history(path: Path) -> WorkflowHistory:
-    """The history under the workflow id it ran with (the workflow checks its own id)."""
-    events = json.loads(path.read_text())
-    started = events["events"][0]["workflowExecutionStartedEventAttributes"]
-    return WorkflowHistory.from_json(started.get("workflowId", path.stem), events)
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)

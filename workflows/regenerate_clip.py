@@ -279,6 +279,7 @@ class RegenerateClipWorkflow:
                 reference_image_urls=plan.reference_image_urls,
                 enhance_prompt=plan.enhance_prompt,
                 delivered_seconds=plan.cut_to_seconds(),
+                policy_version=plan.policy_version,
             ),
             start_to_close_timeout=timedelta(seconds=120),
             heartbeat_timeout=_HEARTBEAT,

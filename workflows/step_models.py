@@ -95,6 +95,9 @@ class GenerationRequest(BaseModel):
     # Set when the video will be cut to this length: it must come back to the worker, so it
     # is not written to VEO_OUTPUT_GCS_URI (the worker has no Cloud Storage client).
     delivered_seconds: float | None = None
+    # The rules that made the plan (workflows/decisions/policy_version.py); not sent to Veo,
+    # it marks each recorded submission for the plan-drift test.
+    policy_version: int | None = None
 
 
 class Submission(BaseModel):

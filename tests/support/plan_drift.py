@@ -13,6 +13,7 @@ recorded: each submit_generation input, and the plan fields of the result.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from temporalio.client import WorkflowHistory
@@ -27,6 +28,7 @@ from temporalio.worker import (
     WorkflowOutboundInterceptor,
 )
 
+from tests.support.histories import recorded_history
 from workflows.models import RegenerateClipResult
 from workflows.regenerate_clip import RegenerateClipWorkflow
 from workflows.step_models import GenerationRequest
@@ -60,6 +62,17 @@ class PlannedRun:
 
     submissions: list[dict[str, Any]] = field(default_factory=list)
     result: dict[str, Any] | None = None  # None: the run failed or was cancelled
+
+    @property
+    def policy_version(self) -> int | None:
+        """The POLICY_VERSION that planned it (None: recorded before versions, or no plan)."""
+        if self.result is not None:
+            return self.result["policy_version"]
+        return self.submissions[0]["policy_version"] if self.submissions else None
+
+    @property
+    def planned(self) -> bool:
+        return self.result is not None or bool(self.submissions)
 
 
 def _plan_fields(result: Any) -> dict[str, Any]:
@@ -139,9 +152,9 @@ def differences(recorded: PlannedRun, today: PlannedRun) -> list[str]:
     return found
 
 
-async def plan_drift(name: str, history_json: str) -> str | None:
+async def plan_drift(path: Path) -> str | None:
     """None when today's code plans the recorded run exactly as recorded, else what to do."""
-    history = WorkflowHistory.from_json(name, history_json)
+    name, history = path.stem, recorded_history(path)
     recorded = recorded_run(history)
     today, failure = await replayed_run(history)
     if failure:
@@ -149,7 +162,7 @@ async def plan_drift(name: str, history_json: str) -> str | None:
     found = differences(recorded, today)
     if not found:
         return None
-    versions = {run.result["policy_version"] for run in (recorded, today) if run.result}
+    versions = {recorded.policy_version, today.policy_version} - {None}
     what_to_do = RE_RECORD if len(versions) > 1 else WHAT_TO_DO
     return f"{name}: today's policy plans this run differently:\n  " + "\n  ".join(found) + (
         f"\n{what_to_do}")

@@ -1,0 +1,24 @@
+"""Recorded histories, loaded as the replay and drift tests need them.
+
+tests/histories/*.json are recorded by `python tests/record_histories.py` with today's
+code. tests/histories/before_policy_version/ keeps older recordings (made before
+POLICY_VERSION existed, some before patches): replayed so each patch's old path stays
+covered, but their plans were made by earlier rules, so the drift test skips them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from temporalio.client import WorkflowHistory
+
+HISTORIES_DIR = Path(__file__).resolve().parents[1] / "histories"
+HISTORIES = sorted(HISTORIES_DIR.rglob("*.json"))
+
+
+def recorded_history(path: Path) -> WorkflowHistory:
+    """The history under the workflow id it ran with (the workflow checks its own id)."""
+    events = json.loads(path.read_text())
+    started = events["events"][0]["workflowExecutionStartedEventAttributes"]
+    return WorkflowHistory.from_json(started.get("workflowId", path.stem), events)
