@@ -4,8 +4,9 @@ A policy change raises no replay error when the workflow issues the same command
 (a template's temperature moves, the seed flips from fresh to reused), yet a run in
 flight on an unversioned worker would then submit, save and report a plan it never
 made. So for one recorded history this replays today's code over exactly what the run
-saw (its input, every activity result, and its random seed, which the SDK derives from
-the history's first event, so a fresh seed is drawn again as it was), captures what
+saw (its input, every activity result, and its random seed: the SDK's core seeds
+`workflow.random()` with a SipHash-1-3 of the first event's original run id, so a replay
+draws each fresh seed again exactly as the run did), captures what
 today's code would submit to Veo and return, and compares that with what the history
 recorded: each submit_generation input, and the plan fields of the result.
 """
