@@ -6,17 +6,23 @@ the 'brighter' template moved from 0.65 to 0.45, so it reuses the stored seed, a
 POLICY_VERSION bumped). The deployment is driven with the same `temporal worker deployment`
 commands the runbook gives. A run in flight on v1 when v2 becomes current completes on
 v1 with policy A's plan; new runs get policy B; a rollback sends new runs back to v1;
-v1 then drains, stops and is deleted.
+v1 then drains, stops and is deleted. And the first switch: a run in flight on an
+unversioned worker moves to the first build made current.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from uuid import UUID
 
 import pytest
 from temporalio.api.enums.v1 import VersioningBehavior
+from temporalio.client import Client
 
 from retake.client import get_progress, start_regeneration
 from retake.embedded import start_dev_server, temporal_cli_path
@@ -108,24 +114,45 @@ async def wait_for_stage(handle, stage: str):
     return progress
 
 
-async def test_in_flight_run_finishes_on_its_build_while_new_runs_use_the_new_one(
-    deploy_server, postgres_dsn, db_pool, sample_job_id, fresh_veo_emulator, tmp_path
-):
-    client, veo = deploy_server.client, fresh_veo_emulator
+@dataclass
+class Deploy:
+    """One worker deployment on the test's server: its CLI, worker programs and requests."""
+
+    client: Client
+    cli: DeploymentCli
+    env: dict
+    tmp_path: Path
+    job_id: UUID
+    task_queue: str = field(default_factory=lambda: f"retake-deploy-{uuid.uuid4().hex[:8]}")
+
+    def worker(self, name: str, **extra: str) -> WorkerProcess:
+        """A worker.py process on the Veo emulator; `extra` adds environment variables."""
+        env = worker_env(task_queue=self.task_queue, data_dir=self.tmp_path / name, **self.env,
+                         **extra)
+        return WorkerProcess(env=env, log_path=self.tmp_path / f"{name}.log")
+
+    async def start(self, clip: int):
+        inp = RegenerateClipInput(job_id=self.job_id, clip_index=clip,
+                                  instruction="make it brighter", options=FAST)
+        return await start_regeneration(self.client, inp, task_queue=self.task_queue)
+
+
+@pytest.fixture
+def deploy(deploy_server, postgres_dsn, sample_job_id, fresh_veo_emulator, tmp_path) -> Deploy:
+    client = deploy_server.client
     address = client.service_client.config.target_host
-    deployment, task_queue = f"retake-{uuid.uuid4().hex[:8]}", "retake-deploy-test"
-    cli = DeploymentCli(address, deployment)
+    cli = DeploymentCli(address, f"retake-{uuid.uuid4().hex[:8]}")
+    env = dict(temporal_address=address, database_url=postgres_dsn, veo=fresh_veo_emulator)
+    return Deploy(client, cli, env, tmp_path, sample_job_id)
+
+
+async def test_in_flight_run_finishes_on_its_build_while_new_runs_use_the_new_one(
+    deploy, db_pool, sample_job_id, fresh_veo_emulator
+):
+    veo, cli = fresh_veo_emulator, deploy.cli
+    deployment = cli.deployment
     v1_build, v2_build = code_build_id(), f"{code_build_id()}-policy-b"
-
-    def worker(name: str, **extra: str) -> WorkerProcess:
-        env = worker_env(temporal_address=address, database_url=postgres_dsn,
-                         task_queue=task_queue, data_dir=tmp_path / name, veo=veo,
-                         RETAKE_DEPLOYMENT_NAME=deployment, **extra)
-        return WorkerProcess(env=env, log_path=tmp_path / f"{name}.log")
-
-    def brighter(clip: int) -> RegenerateClipInput:
-        return RegenerateClipInput(job_id=sample_job_id, clip_index=clip,
-                                   instruction="make it brighter", options=FAST)
+    worker = functools.partial(deploy.worker, RETAKE_DEPLOYMENT_NAME=deployment)
 
     v1 = worker("v1")  # no RETAKE_BUILD_ID: the build id derived from the code
     v2 = worker("v2", RETAKE_BUILD_ID=v2_build)
@@ -137,7 +164,7 @@ async def test_in_flight_run_finishes_on_its_build_while_new_runs_use_the_new_on
 
         # A run on v1 waits on Veo: the job is held until the test lets it finish.
         veo.configure(job_seconds=3600)
-        in_flight = await start_regeneration(client, brighter(0), task_queue=task_queue)
+        in_flight = await deploy.start(0)
         assert (await wait_for_stage(in_flight, "waiting")).policy_version == POLICY_VERSION
 
         await cli.set_current(v2_build)
@@ -146,7 +173,7 @@ async def test_in_flight_run_finishes_on_its_build_while_new_runs_use_the_new_on
 
         # New runs go to v2 and plan with policy B.
         veo.configure(job_seconds=0)
-        new = await (await start_regeneration(client, brighter(1), task_queue=task_queue)).result()
+        new = await (await deploy.start(1)).result()
         assert new.policy_version == POLICY_VERSION + 1
         assert new.temperature == 0.45 and new.seed_reused and new.seed == 1007
         assert (await saved_version(db_pool, sample_job_id, 1)) == {
@@ -154,7 +181,7 @@ async def test_in_flight_run_finishes_on_its_build_while_new_runs_use_the_new_on
 
         # Rollback is set-current-version back to v1 (its workers still run); then forward.
         await cli.set_current(v1_build)
-        rolled_back = await (await start_regeneration(client, brighter(2), task_queue=task_queue)).result()
+        rolled_back = await (await deploy.start(2)).result()
         assert (rolled_back.policy_version, rolled_back.temperature) == (POLICY_VERSION, 0.65)
         await cli.set_current(v2_build)
 
@@ -186,8 +213,40 @@ async def test_in_flight_run_finishes_on_its_build_while_new_runs_use_the_new_on
                     await asyncio.sleep(0.5)
         described = json.loads(await cli.run("describe", "--name", deployment, "--output", "json"))
         assert [v["BuildID"] for v in described["versionSummaries"]] == [v2_build]
-        after = await (await start_regeneration(client, brighter(4), task_queue=task_queue)).result()
+        after = await (await deploy.start(4)).result()
         assert (after.policy_version, after.temperature) == (POLICY_VERSION + 1, 0.45)
     finally:
         v1.stop()
         v2.stop()
+
+
+async def test_first_switch_moves_unversioned_runs_in_flight_to_the_current_build(
+    deploy, fresh_veo_emulator
+):
+    """The runbook's first switch: runs started unversioned move to the first current build."""
+    veo, cli = fresh_veo_emulator, deploy.cli
+    unversioned = deploy.worker("unversioned")
+    v1 = deploy.worker("v1", RETAKE_DEPLOYMENT_NAME=cli.deployment)
+    try:
+        await asyncio.gather(unversioned.start(), v1.start())
+        assert "(unversioned)" in unversioned.log_text()
+        veo.configure(job_seconds=3600)
+        in_flight = await deploy.start(0)
+        await wait_for_stage(in_flight, "waiting")
+
+        await cli.set_current(code_build_id())
+        query = "TemporalWorkerDeploymentVersion IS NULL AND ExecutionStatus = 'Running'"
+        listed = json.loads(await cli.run("--query", query, "--output", "json",
+                                          command=("workflow", "list")) or "[]")
+        assert in_flight.id in [run["execution"]["workflowId"] for run in listed]
+
+        unversioned.stop()
+        veo.finish_jobs()
+        result = await in_flight.result()
+        assert result.status == "completed" and result.policy_version == POLICY_VERSION
+        info = (await in_flight.describe()).raw_description.workflow_execution_info
+        assert info.versioning_info.behavior == VersioningBehavior.VERSIONING_BEHAVIOR_PINNED
+        assert info.versioning_info.deployment_version.build_id == code_build_id()
+    finally:
+        unversioned.stop()
+        v1.stop()
