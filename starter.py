@@ -2,24 +2,33 @@
 
     python starter.py regenerate JOB_ID CLIP_INDEX "make it nighttime" [--dry-run] [--json]
     python starter.py status WORKFLOW_ID
+    python starter.py plan JOB_ID CLIP_INDEX "make it nighttime"   # confirm first: plan only
+    python starter.py revise JOB_ID CLIP_INDEX "and a bit darker"  # re-plan, nothing paid
+    python starter.py confirm JOB_ID CLIP_INDEX [--revision N]     # pay, follow to the end
+    python starter.py cancel JOB_ID CLIP_INDEX                     # drop it, nothing paid
+    python starter.py batch JOB_ID "make it darker" [--clips 0,2,3]  # several clips, one plan
+    python starter.py confirm JOB_ID batch                             # pay for the batch
+    python starter.py versions JOB_ID CLIP_INDEX [--json]              # every saved version
+    python starter.py revert JOB_ID CLIP_INDEX VERSION                 # make one current again
     python starter.py plan --offline < instructions.jsonl
-    python starter.py demo
+    python starter.py demo [--confirm]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from uuid import UUID
 
-from temporalio.client import WorkflowFailureError
+from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="starter.py", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     regen = sub.add_parser("regenerate", help="start a regeneration and follow it")
     regen.add_argument("job_id", type=UUID)
@@ -34,16 +43,84 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     status.add_argument("workflow_id")
     status.add_argument("--json", action="store_true")
 
-    sub.add_parser("plan", help="plan instructions offline (JSON lines on stdin)", add_help=False)
+    sub.add_parser("plan", add_help=False,
+                   help="plan JOB CLIP TEXT: confirm first (nothing paid until confirm); "
+                        "plan --offline: plan JSON lines on stdin with no services")
+
+    plan = sub.add_parser("plan-online", help="the same as plan JOB CLIP TEXT")
+    _clip_args(plan)
+    plan.add_argument("instruction")
+    plan.add_argument("--expires-in", type=float, default=None,
+                      help="seconds before an unconfirmed plan expires (default 900)")
+    plan.add_argument("--json", action="store_true")
+    plan.add_argument("--poll-interval", type=float, default=None, help="seconds between status checks")
+
+    confirm = sub.add_parser("confirm", help="pay for a planned regeneration and follow it")
+    _clip_args(confirm, or_batch=True)
+    confirm.add_argument("--revision", type=int, default=None,
+                         help="refuse unless this is still the current plan")
+    confirm.add_argument("--json", action="store_true")
+
+    revise = sub.add_parser("revise", help="re-plan with a follow-up instruction (nothing paid)")
+    _clip_args(revise)
+    revise.add_argument("instruction")
+    revise.add_argument("--json", action="store_true")
+
+    cancel = sub.add_parser("cancel", help="drop a planned regeneration (nothing paid)")
+    _clip_args(cancel, or_batch=True)
+
+    batch = sub.add_parser("batch", help="plan several clips at once (one confirmation)")
+    batch.add_argument("job_id", type=UUID)
+    batch.add_argument("instruction", nargs="?", help="one instruction for every listed clip")
+    batch.add_argument("--clips", default="all", help="clip indexes, e.g. 0,2,3 (default: all)")
+    batch.add_argument("--clip", action="append", default=[], metavar="N=TEXT",
+                       help="one instruction for clip N (repeat; instead of INSTRUCTION)")
+    batch.add_argument("--max-concurrent", type=int, default=3, help="clips generated at once")
+    batch.add_argument("--yes", action="store_true", help="no confirmation: plan and run")
+    batch.add_argument("--expires-in", type=float, default=None,
+                       help="seconds before an unconfirmed batch expires (default 900)")
+    batch.add_argument("--poll-interval", type=float, default=None)
+    batch.add_argument("--json", action="store_true")
+
+    versions = sub.add_parser("versions", help="list a clip's saved versions and reverts")
+    _clip_args(versions)
+    versions.add_argument("--json", action="store_true")
+
+    revert = sub.add_parser("revert", help="make a saved version of a clip current again")
+    _clip_args(revert)
+    revert.add_argument("version", type=int)
+    revert.add_argument("--json", action="store_true")
 
     demo = sub.add_parser("demo", help="regenerate a sample clip on the embedded default")
     demo.add_argument("--clip", type=int, default=3)
     demo.add_argument("--instruction", default="make it nighttime")
     demo.add_argument("--poll-interval", type=float, default=1.0)
     demo.add_argument("--keep-running", action="store_true", help="keep the Web UI up afterwards")
+    demo.add_argument("--confirm", action="store_true",
+                      help="two steps: print the plan and its cost, then confirm it")
     demo.add_argument("--port", type=int, default=7233, help="dev server port")
     demo.add_argument("--ui-port", type=int, default=8233, help="Web UI port")
     return parser.parse_args(argv)
+
+
+def _clip_args(parser: argparse.ArgumentParser, *, or_batch: bool = False) -> None:
+    parser.add_argument("job_id", type=UUID)
+    if or_batch:
+        parser.add_argument("clip_index", type=_clip_or_batch, metavar="CLIP_INDEX|batch")
+    else:
+        parser.add_argument("clip_index", type=int)
+
+
+def _clip_or_batch(text: str) -> int | str:
+    return text if text == "batch" else int(text)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 async def print_outcome(handle, *, as_json: bool) -> int:
@@ -60,28 +137,198 @@ async def print_outcome(handle, *, as_json: bool) -> int:
 
 
 async def regenerate(args: argparse.Namespace) -> int:
-    from retake.client import connect, start_regeneration, workflow_id_for
-    from workflows.models import RegenerateClipInput, RegenerateOptions
+    from retake.client import connect, start_regeneration
+    from workflows.models import RegenerateClipInput
 
-    options = RegenerateOptions(dry_run=args.dry_run)
-    if args.model:
-        options.video_model = args.model
-    if args.poll_interval:
-        options.poll_interval_seconds = args.poll_interval
     inp = RegenerateClipInput(
-        job_id=args.job_id, clip_index=args.clip_index, instruction=args.instruction, options=options
+        job_id=args.job_id, clip_index=args.clip_index, instruction=args.instruction,
+        options=_options(args, dry_run=args.dry_run),
     )
     client = await connect()
     try:
         handle = await start_regeneration(client, inp)
     except WorkflowAlreadyStartedError:
-        print(
-            f"clip {args.clip_index} of job {args.job_id} is already being regenerated; "
-            f"follow it with: python starter.py status {workflow_id_for(args.job_id, args.clip_index)}",
-            file=sys.stderr,
-        )
-        return 2
+        return _busy(args)
     return await print_outcome(handle, as_json=args.json)
+
+
+def _options(args: argparse.Namespace, **extra):
+    from workflows.models import RegenerateOptions
+
+    options = RegenerateOptions(**extra)
+    if getattr(args, "model", None):
+        options.video_model = args.model
+    if args.poll_interval:
+        options.poll_interval_seconds = args.poll_interval
+    return options
+
+
+async def plan_online(args: argparse.Namespace) -> int:
+    from retake.client import connect, plan_regeneration
+    from retake.console import render_error, render_proposal
+    from workflows.models import RegenerateClipInput
+
+    extra = {"confirm_first": True}
+    if args.expires_in:
+        extra["confirm_timeout_seconds"] = args.expires_in
+    inp = RegenerateClipInput(job_id=args.job_id, clip_index=args.clip_index,
+                              instruction=args.instruction, options=_options(args, **extra))
+    try:
+        _, proposal = await plan_regeneration(await connect(), inp)
+    except WorkflowAlreadyStartedError:
+        return _busy(args)
+    except WorkflowUpdateFailedError as err:
+        print(render_error(err), file=sys.stderr)
+        return 1
+    print(render_proposal(proposal, as_json=args.json))
+    return 0
+
+
+async def conversation_step(args: argparse.Namespace) -> int:
+    """confirm, revise or cancel: one Update on the clip's planned regeneration."""
+    from retake import client as retake
+    from retake.console import render_error, render_proposal
+
+    if args.clip_index == "batch":
+        return await batch_step(args)
+    handle = retake.regeneration_handle(
+        await retake.connect(), retake.workflow_id_for(args.job_id, args.clip_index)
+    )
+    try:
+        if args.command == "confirm":
+            proposal = await retake.confirm(handle, args.revision)
+        elif args.command == "revise":
+            proposal = await retake.revise(handle, args.instruction)
+        else:
+            proposal = await retake.cancel_plan(handle)
+    except WorkflowUpdateFailedError as err:
+        print(render_error(err).replace("regeneration failed", f"{args.command} refused"),
+              file=sys.stderr)
+        return 1
+    if args.command == "confirm":
+        print(f"confirmed revision {proposal.revision}; generating", file=sys.stderr)
+        return await print_outcome(handle, as_json=args.json)
+    print(render_proposal(proposal, as_json=getattr(args, "json", False)))
+    return 0
+
+
+async def batch(args: argparse.Namespace) -> int:
+    from retake.client import connect, plan_batch
+    from retake.console import render_batch, render_error
+    from workflows.batch_models import RegenerateClipsInput
+
+    per_clip = dict(item.split("=", 1) for item in args.clip)
+    extra = {"confirm_first": not args.yes}
+    if args.expires_in:
+        extra["confirm_timeout_seconds"] = args.expires_in
+    clips = "all" if args.clips == "all" else [int(c) for c in args.clips.split(",")]
+    inp = RegenerateClipsInput(
+        job_id=args.job_id, clips=clips, instruction=args.instruction,
+        instructions={int(k): v for k, v in per_clip.items()},
+        options=_options(args, **extra), max_concurrent=args.max_concurrent,
+    )
+    try:
+        handle, planned = await plan_batch(await connect(), inp)
+    except WorkflowAlreadyStartedError:
+        print(f"job {args.job_id} already has a batch running; confirm or cancel it with "
+              f"python starter.py confirm|cancel {args.job_id} batch", file=sys.stderr)
+        return 2
+    except WorkflowUpdateFailedError as err:
+        print(render_error(err).replace("regeneration failed", "batch refused"), file=sys.stderr)
+        return 1
+    if not args.yes:
+        print(render_batch(planned, as_json=args.json))
+        return 0
+    return await print_batch_outcome(handle, as_json=args.json)
+
+
+async def batch_step(args: argparse.Namespace) -> int:
+    """confirm or cancel a job's batch."""
+    from retake import client as retake
+    from retake.console import render_batch, render_error
+
+    handle = retake.batch_handle(await retake.connect(), args.job_id)
+    try:
+        if args.command == "confirm":
+            await retake.confirm_batch(handle)
+        else:
+            print(render_batch(await retake.cancel_batch(handle)))
+            return 0
+    except WorkflowUpdateFailedError as err:
+        print(render_error(err).replace("regeneration failed", f"{args.command} refused"),
+              file=sys.stderr)
+        return 1
+    return await print_batch_outcome(handle, as_json=args.json)
+
+
+async def print_batch_outcome(handle, *, as_json: bool) -> int:
+    """Follow a batch to its end: one line per change of its clips' states, then the result."""
+    from retake.client import get_batch
+    from retake.console import render_batch, render_error
+
+    result = asyncio.ensure_future(handle.result())
+    last = ""
+    while not result.done():
+        try:
+            now = await get_batch(handle)
+        except Exception:  # closed between two calls; the result tells
+            now = None
+        if now is not None:
+            line = ", ".join(f"clip {c.clip_index} {c.state}" for c in now.clips)
+            if line != last:
+                print(line, file=sys.stderr)
+                last = line
+        await asyncio.wait([result], timeout=0.5)
+    try:
+        outcome = result.result()
+    except WorkflowFailureError as err:
+        print(render_error(err).replace("regeneration failed", "batch failed"), file=sys.stderr)
+        return 1
+    print(render_batch(outcome, as_json=as_json))
+    return 0 if outcome.failed == 0 and outcome.busy == 0 else 3
+
+
+def _busy(args: argparse.Namespace) -> int:
+    from retake.client import workflow_id_for
+
+    print(
+        f"clip {args.clip_index} of job {args.job_id} is already being regenerated; "
+        f"follow it with: python starter.py status {workflow_id_for(args.job_id, args.clip_index)}",
+        file=sys.stderr,
+    )
+    return 2
+
+
+async def versions(args: argparse.Namespace) -> int:
+    from retake.client import connect, list_versions
+    from retake.console import render_error, render_versions
+
+    try:
+        found = await list_versions(await connect(), args.job_id, args.clip_index)
+    except WorkflowFailureError as err:
+        print(render_error(err).replace("regeneration failed", "listing failed"), file=sys.stderr)
+        return 1
+    print(found.model_dump_json(indent=2) if args.json else render_versions(found))
+    return 0
+
+
+async def revert(args: argparse.Namespace) -> int:
+    from retake.client import connect, revert_clip
+    from retake.console import render_error
+
+    try:
+        result = await revert_clip(await connect(), args.job_id, args.clip_index, args.version)
+    except WorkflowAlreadyStartedError:
+        return _busy(args)
+    except WorkflowFailureError as err:
+        print(render_error(err).replace("regeneration failed", "revert failed"), file=sys.stderr)
+        return 1
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        print(f"clip {result.clip_index} of job {result.job_id}: version {result.version} is "
+              f"current (was {result.previous_version or '-'}); video: {result.video_url or '-'}")
+    return 0
 
 
 async def status(args: argparse.Namespace) -> int:
@@ -89,9 +336,23 @@ async def status(args: argparse.Namespace) -> int:
 
     from retake.client import connect, get_progress, regeneration_handle
 
-    handle = regeneration_handle(await connect(), args.workflow_id)
+    client = await connect()
+    handle = regeneration_handle(client, args.workflow_id)
     desc = await handle.describe()
     print(f"{args.workflow_id}: {desc.status.name if desc.status else 'UNKNOWN'}", file=sys.stderr)
+    if desc.workflow_type != "RegenerateClipWorkflow":  # a revert on the clip's id, or a batch
+        if desc.status == WorkflowExecutionStatus.RUNNING:
+            print(f"{desc.workflow_type}: running")
+            return 0
+        try:
+            result = await client.get_workflow_handle(args.workflow_id).result()
+        except WorkflowFailureError as err:
+            from retake.console import render_error
+
+            print(render_error(err), file=sys.stderr)
+            return 1
+        print(f"{desc.workflow_type}: {json.dumps(result, default=str)}")
+        return 0
     if desc.status == WorkflowExecutionStatus.RUNNING:
         progress = await get_progress(handle)
         print(progress.model_dump_json() if args.json else f"{progress.stage}: {progress.detail}")
@@ -101,14 +362,19 @@ async def status(args: argparse.Namespace) -> int:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["plan"]:
-        from retake.plan_cli import run
+        if len(argv) > 1 and _is_uuid(argv[1]):  # plan JOB CLIP TEXT: confirm first, online
+            argv = ["plan-online", *argv[1:]]
+        else:
+            from retake.plan_cli import run
 
-        return run(argv[1:], sys.stdin, sys.stdout)
+            return run(argv[1:], sys.stdin, sys.stdout)
     args = parse_args(argv)
-    if args.command == "regenerate":
-        return asyncio.run(regenerate(args))
-    if args.command == "status":
-        return asyncio.run(status(args))
+    commands = {"regenerate": regenerate, "status": status, "plan-online": plan_online,
+                "confirm": conversation_step, "revise": conversation_step,
+                "cancel": conversation_step, "versions": versions, "revert": revert,
+                "batch": batch}
+    if args.command in commands:
+        return asyncio.run(commands[args.command](args))
     from retake.demo import run_demo
 
     try:
@@ -120,6 +386,7 @@ def main(argv: list[str]) -> int:
                 poll_interval=args.poll_interval,
                 port=args.port,
                 ui_port=args.ui_port,
+                confirm_first=args.confirm,
             )
         )
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C or SIGTERM: cleaned up

@@ -2,7 +2,8 @@
 
 Embedded Postgres with the sample job, the Temporal dev server with its Web UI
 (state in .data/temporal.db), an in-process worker, the offline planner and the
-preview video backend unless keys say otherwise. Regenerates one clip end to end.
+preview video backend unless keys say otherwise. Regenerates one clip end to end;
+with `--confirm`, in two steps: it prints the plan and its cost, then confirms it.
 """
 
 from __future__ import annotations
@@ -18,8 +19,14 @@ from activities.config import Settings
 from activities.job_store.sample_data import load_sample_job
 from activities.postgres.embedded import resolve_database_url, stop_embedded
 from activities.postgres.pool import create_pool
-from retake.client import connect, start_regeneration, workflow_id_for
-from retake.console import follow, render
+from retake.client import (
+    confirm,
+    connect,
+    plan_regeneration,
+    start_regeneration,
+    workflow_id_for,
+)
+from retake.console import follow, render, render_proposal
 from retake.embedded import port_is_open, start_dev_server
 from retake.wiring import RetakeActivities, build_worker, describe_backends
 from workflows.models import RegenerateClipInput, RegenerateOptions
@@ -36,6 +43,7 @@ async def run_demo(
     poll_interval: float,
     port: int = SERVER_PORT,
     ui_port: int = UI_PORT,
+    confirm_first: bool = False,
 ) -> int:
     # SIGTERM cancels the demo like Ctrl-C does, so the finally below always runs:
     # nothing it started (dev server, embedded Postgres) outlives it.
@@ -63,19 +71,23 @@ async def run_demo(
     print(f"temporal: {'embedded dev server, Web UI ' + ui if env else client.service_client.config.target_host}", file=out)
 
     worker = build_worker(client, settings, RetakeActivities.from_settings(settings, pool))
+    inp = RegenerateClipInput(
+        job_id=job_id,
+        clip_index=clip_index,
+        instruction=instruction,
+        options=RegenerateOptions(poll_interval_seconds=poll_interval),
+    )
     try:
         async with worker:
-            handle = await start_regeneration(
-                client,
-                RegenerateClipInput(
-                    job_id=job_id,
-                    clip_index=clip_index,
-                    instruction=instruction,
-                    options=RegenerateOptions(poll_interval_seconds=poll_interval),
-                ),
-                task_queue=settings.task_queue,
-            )
-            print(f'regenerating clip {clip_index}: "{instruction}"', file=out)
+            if confirm_first:  # the two-step flow: show the plan and its cost, then pay
+                handle, proposal = await plan_regeneration(client, inp, task_queue=settings.task_queue)
+                print(f'planned clip {clip_index}: "{instruction}" (nothing paid yet)', file=out)
+                print(render_proposal(proposal), file=out)
+                await confirm(handle, revision=proposal.revision)
+                print(f"confirmed revision {proposal.revision}: generating", file=out)
+            else:
+                handle = await start_regeneration(client, inp, task_queue=settings.task_queue)
+                print(f'regenerating clip {clip_index}: "{instruction}"', file=out)
             result = await follow(handle)
             print(render(result), file=out)
             if result.video_url and result.video_url.startswith("file://"):

@@ -14,20 +14,34 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.config import Settings
+from activities.job_store.job_clips import JobClipsActivities
 from activities.job_store.job_store_activities import JobStoreActivities
+from activities.job_store.version_activities import ClipVersionActivities
 from activities.planner.prompt_activities import PromptActivities
 from activities.video.video_activities import VideoActivities
 from retake.worker_version import deployment_config
+from workflows.clip_versions import ListClipVersionsWorkflow, RevertClipWorkflow
 from workflows.regenerate_clip import RegenerateClipWorkflow
+from workflows.regenerate_clips import RegenerateClipsWorkflow
+
+# Every workflow a Retake worker runs (the replay tests replay them all).
+WORKFLOWS = [
+    RegenerateClipWorkflow,
+    RegenerateClipsWorkflow,
+    ListClipVersionsWorkflow,
+    RevertClipWorkflow,
+]
 
 
 @dataclass
 class RetakeActivities:
-    """The three activity groups one worker serves."""
+    """The activity groups one worker serves."""
 
     job_store: JobStoreActivities
     prompt: PromptActivities
     video: VideoActivities
+    versions: ClipVersionActivities
+    job_clips: JobClipsActivities
 
     @classmethod
     def from_settings(cls, settings: Settings, pool: asyncpg.Pool) -> RetakeActivities:
@@ -35,6 +49,8 @@ class RetakeActivities:
             job_store=JobStoreActivities(pool),
             prompt=PromptActivities.from_settings(settings),
             video=VideoActivities.from_settings(settings, pool),
+            versions=ClipVersionActivities(pool),
+            job_clips=JobClipsActivities(pool),
         )
 
     def all(self) -> Sequence[Callable]:
@@ -45,6 +61,9 @@ class RetakeActivities:
             self.video.submit_generation,
             self.video.wait_for_generation,
             self.video.store_generated_video,
+            self.versions.list_clip_versions,
+            self.versions.revert_clip_version,
+            self.job_clips.list_clip_indexes,
         ]
 
 
@@ -56,11 +75,11 @@ def build_worker(
     task_queue: str | None = None,
     **overrides,
 ) -> Worker:
-    """A worker for RegenerateClipWorkflow; concurrency limits and the deployment version
+    """A worker for Retake's workflows; concurrency limits and the deployment version
     (None: unversioned) come from settings."""
     options = dict(
         task_queue=task_queue or settings.task_queue,
-        workflows=[RegenerateClipWorkflow],
+        workflows=WORKFLOWS,
         activities=activities.all(),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,

@@ -14,12 +14,18 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = [
+    "tests/test_workflow_e2e.py",
+    "tests/test_any_client.py",
+    "tests/test_workflow_confirm.py",
+    "tests/test_workflow_versions.py",
+    "tests/test_workflow_batch.py",
+]
 
 if __name__ == "__main__":
     env = dict(os.environ, RETAKE_RECORD_HISTORIES="1")
     sys.exit(
         subprocess.call(
-            [sys.executable, "-m", "pytest", "-q", "tests/test_workflow_e2e.py",
-             "tests/test_any_client.py"], cwd=ROOT, env=env
+            [sys.executable, "-m", "pytest", "-q", *SCENARIOS], cwd=ROOT, env=env
         )
     )

@@ -16,8 +16,8 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from retake.wiring import WORKFLOWS
 from tests.support.histories import HISTORIES, recorded_history
-from workflows.regenerate_clip import RegenerateClipWorkflow
 
 EXPECTED = {"template", "llm", "offline", "dry_run", "seed_reused", "filtered_once",
             "filtered_twice", "cancelled",
@@ -25,7 +25,13 @@ EXPECTED = {"template", "llm", "offline", "dry_run", "seed_reused", "filtered_on
             "cli_plain_json", "plain_client", "refused_workflow_id",
             "template_step_budget_timer",  # the patched local-step budget timer (issue 15)
             # the 'veo-model-catalogue' patch: references force 8 s, cut to the slot
-            "references_trimmed", "dry_run_references"}
+            "references_trimmed", "dry_run_references",
+            # confirm first (tests/test_workflow_confirm.py)
+            "confirm_first", "confirm_revised", "confirm_cancelled", "confirm_expired",
+            # versions (tests/test_workflow_versions.py)
+            "revert", "revert_missing_version",
+            # several clips (tests/test_workflow_batch.py)
+            "batch", "batch_cancelled", "batch_expired"}
 
 
 def test_every_path_has_a_recorded_history():
@@ -35,6 +41,6 @@ def test_every_path_has_a_recorded_history():
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_history_replays_cleanly(path: Path):
     history = recorded_history(path)
-    replayer = Replayer(workflows=[RegenerateClipWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.stem}: {result.replay_failure}"

@@ -21,6 +21,21 @@ from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSear
 WORKFLOW_TYPE = "RegenerateClipWorkflow"
 DEFAULT_TASK_QUEUE = "retake"
 
+# The confirm-first conversation (RegenerateOptions.confirm_first): Update and query names.
+PROPOSE_UPDATE = "propose"  # sent with the start: returns the first plan
+CONFIRM_UPDATE = "confirm"  # pay for the current plan
+REVISE_UPDATE = "revise"  # re-plan with a follow-up instruction, nothing paid
+CANCEL_UPDATE = "cancel"  # end with nothing paid
+PROPOSAL_QUERY = "proposal"  # the current plan, read-only
+
+# A clip's versions (workflows/clip_versions.py). A revert runs on workflow_id_for(job, clip).
+LIST_VERSIONS_WORKFLOW_TYPE = "ListClipVersionsWorkflow"
+REVERT_WORKFLOW_TYPE = "RevertClipWorkflow"
+
+# Several clips at once (workflows/regenerate_clips.py); its children use workflow_id_for.
+BATCH_WORKFLOW_TYPE = "RegenerateClipsWorkflow"
+BATCH_QUERY = "batch"
+
 JOB_ID = SearchAttributeKey.for_keyword("JobId")
 CLIP_INDEX = SearchAttributeKey.for_int("ClipIndex")
 ALL_SEARCH_ATTRIBUTES = (JOB_ID, CLIP_INDEX)
@@ -41,3 +56,13 @@ def search_attributes_for(job_id: object, clip_index: int) -> TypedSearchAttribu
     return TypedSearchAttributes(
         [SearchAttributePair(JOB_ID, str(job_id)), SearchAttributePair(CLIP_INDEX, clip_index)]
     )
+
+
+def versions_workflow_id(job_id: object, clip_index: int, unique: str) -> str:
+    """A read of one clip's versions; `unique` keeps concurrent reads apart."""
+    return f"versions-{job_id}-{clip_index}-{unique}"
+
+
+def batch_workflow_id(job_id: object) -> str:
+    """One batch per job at a time (its clips could not run twice anyway)."""
+    return f"regenerate-batch-{job_id}"

@@ -8,6 +8,7 @@ live in workflows/step_models.py. Everything travels through Temporal history vi
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Literal
@@ -44,6 +45,11 @@ class RegenerateOptions(BaseModel):
     aspect_ratio: Literal["16:9", "9:16"] = "16:9"
     poll_interval_seconds: float = 15.0
     deadline_seconds: float = 900.0  # the whole regeneration, Veo's wait included
+    # Confirm first (README "Plan, then confirm"): plan, then wait for a `confirm` Update
+    # before paying; `revise` re-plans, `cancel` ends with nothing paid. With confirm_first,
+    # deadline_seconds counts from the confirmation.
+    confirm_first: bool = False
+    confirm_timeout_seconds: float = 900.0  # an unconfirmed plan expires (PlanExpired)
 
 
 class RegenerateClipInput(BaseModel):
@@ -54,6 +60,9 @@ class RegenerateClipInput(BaseModel):
     instruction: str
     conversation: list[ChatMessage] = Field(default_factory=list)
     options: RegenerateOptions = Field(default_factory=RegenerateOptions)
+    # Internal: the plan (workflows.step_models.Plan, as a dict) a RegenerateClipsWorkflow
+    # batch already showed and had confirmed; the child generates it as is. Callers leave it unset.
+    approved_plan: dict | None = None
 
 
 class Progress(BaseModel):
@@ -104,10 +113,45 @@ class PlanSummary(BaseModel):
 class RegenerateClipResult(PlanSummary):
     job_id: UUID
     clip_index: int
-    status: Literal["completed", "planned"]  # "planned" for a dry run
+    # "planned" for a dry run; "cancelled" when a confirm-first plan was cancelled (nothing paid)
+    status: Literal["completed", "planned", "cancelled"]
     version: int | None = None
     video_url: str | None = None
     video_backend: BackendName | None = None
     polls: int = 0
     filtered_retries: int = 0
     timings: Timings = Field(default_factory=Timings)
+
+
+ConversationState = Literal["awaiting_confirmation", "revising", "confirmed", "cancelled", "expired"]
+
+
+class PlanProposal(BaseModel):
+    """A confirm-first plan as the caller sees it before paying (answer of the Updates).
+
+    `revision` counts plans (1, then +1 per `revise`); confirming with a revision makes
+    sure the plan paid for is the one the user saw.
+    """
+
+    job_id: UUID
+    clip_index: int
+    revision: int
+    instructions: list[str]  # the first instruction, then each follow-up, in order
+    plan: PlanSummary
+    temperature_band: str | None = None  # the policy band the temperature falls in
+    generated_seconds: int  # what the video model generates (and bills)
+    delivered_seconds: float  # the clip's length
+    state: ConversationState
+    expires_at: datetime | None = None  # when an unconfirmed plan expires
+
+
+class Confirmation(BaseModel):
+    """Argument of `confirm`: optionally the revision the user saw (else the current one)."""
+
+    revision: int | None = None
+
+
+class Revision(BaseModel):
+    """Argument of `revise`: the user's follow-up instruction."""
+
+    instruction: str

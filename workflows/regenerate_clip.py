@@ -2,6 +2,7 @@
 
     validate -> load context -> template, or ask the planner (GPT-4o / offline)
     -> refine temperature + choose seed (pure) -> [dry run stops here]
+    -> [confirm first: wait for confirm / revise / cancel Updates, or expire]
     -> submit to Veo -> wait -> store the video -> persist the new version
 
 Orchestration only: every step that touches the outside world is an activity
@@ -27,7 +28,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -38,11 +41,15 @@ with workflow.unsafe.imports_passed_through():
     from activities.planner.prompt_activities import PromptActivities
     from activities.video.video_activities import VideoActivities
     from workflows import conventions, decisions, error_types
+    from workflows.conversation import CANCEL, CONFIRM, REVISE, PlanConversation, state_refusal
     from workflows.models import (
+        Confirmation,
+        PlanProposal,
         PlanSummary,
         Progress,
         RegenerateClipInput,
         RegenerateClipResult,
+        Revision,
         Timings,
     )
     from workflows.step_failures import step_name, step_timed_out, typed_step_failure
@@ -63,6 +70,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.validation import validate
 
+T = TypeVar("T")
 FILTERED_RETRIES = 1  # one retry with a sanitised prompt, then give up
 # Patch: the workflow sets its own search attributes and refuses a non-conventional id
 # (issue 19). Runs recorded before it replay without either.
@@ -131,12 +139,40 @@ async def _local_step(
     raise step_timed_out(name, f"time (its {budget.total_seconds():.0f} s budget)")
 
 
+def typed_failure(err: BaseException) -> BaseException:
+    """Callers match on the typed error (README), not on which activity raised it; a step
+    that ran out of time or retries is StepTimedOut (workflows/step_failures.py)."""
+    if isinstance(err, ActivityError):
+        return typed_step_failure(err) or err
+    return err
+
+
+async def run_to_typed_end(work: Awaitable[T], on_end: Callable[[BaseException], None]) -> T:
+    """A workflow's body, run so that an activity's failure ends it as its typed error,
+    `on_end` learns why it ended (a waiting `propose` Update answers with that), and every
+    Update handler has finished before the run closes."""
+    try:
+        return await work
+    except BaseException as err:
+        typed = typed_failure(err)
+        on_end(typed)
+        if typed is err:
+            raise
+        raise typed from err
+    finally:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+
+
 @workflow.defn
 class RegenerateClipWorkflow:
-    def __init__(self) -> None:
+    @workflow.init  # the input is known before any Update (update-with-start) is validated
+    def __init__(self, inp: RegenerateClipInput) -> None:
         self._progress = Progress(stage="starting")
         self._started = workflow.now()
         self._timings = Timings()
+        self._confirm_first = inp.options.confirm_first
+        self._talk: PlanConversation | None = None  # set once a confirm-first plan exists
+        self._ended: BaseException | None = None  # why the run ended before a plan existed
 
     @workflow.query
     def progress(self) -> Progress:
@@ -145,16 +181,10 @@ class RegenerateClipWorkflow:
 
     @workflow.run
     async def run(self, inp: RegenerateClipInput) -> RegenerateClipResult:
-        try:
-            return await self._regenerate(inp)
-        except ActivityError as err:
-            # Callers match on the typed error (README), not on which activity raised it.
-            # A step that ran out of time or retries is StepTimedOut (issue 15); the same
-            # FailWorkflowExecution command as before, so no patch is needed.
-            typed = typed_step_failure(err)
-            if typed is None:
-                raise
-            raise typed from err
+        return await run_to_typed_end(self._regenerate(inp), self._end)
+
+    def _end(self, err: BaseException) -> None:
+        self._ended = err
 
     async def _regenerate(self, inp: RegenerateClipInput) -> RegenerateClipResult:
         self._set_stage("validating", "checking the request")
@@ -172,6 +202,18 @@ class RegenerateClipWorkflow:
             self._set_stage("planned", "dry run: nothing generated or saved")
             return self._result(inp, plan, status="planned")
 
+        # --- Confirm first (issue 16): the ONE place a regeneration waits for its caller. ---
+        # Nothing is paid until a `confirm` Update; `revise` re-plans inside its handler
+        # (the Updates are below); `cancel` ends with a "cancelled" result and an
+        # unconfirmed plan fails as PlanExpired. Either way nothing was paid.
+        if inp.options.confirm_first:
+            self._talk = PlanConversation(inp, context, plan)
+            if not await self._await_confirmation(inp.options.confirm_timeout_seconds):
+                self._set_stage("cancelled", "the plan was cancelled; nothing was paid")
+                return self._result(inp, plan, status="cancelled")
+            inp, plan = self._talk.confirmed_input(), self._talk.plan
+            self._started = workflow.now()  # the deadline counts from the confirmation
+
         submission, status, plan, filtered_retries = await self._generate(inp, plan)
         stored = await self._store(inp, plan, submission, status)
         version = await self._persist(inp, plan, stored)
@@ -185,6 +227,129 @@ class RegenerateClipWorkflow:
             polls=status.polls,
             filtered_retries=filtered_retries,
         )
+
+    # --- confirm first: the wait and the Updates ------------------------------------
+
+    async def _await_confirmation(self, timeout_seconds: float) -> bool:
+        """True once confirmed, False if cancelled; PlanExpired when nobody answers in time.
+
+        Each new plan (the first, each revision) gets the full timeout.
+        """
+        talk = self._talk
+        while True:
+            if talk.state == "revising":
+                await workflow.wait_condition(lambda: talk.state != "revising")
+                continue
+            if talk.state == "confirmed":
+                return True
+            if talk.state == "cancelled":
+                return False
+            revision = talk.revision
+            talk.expires_at = workflow.now() + timedelta(seconds=timeout_seconds)
+            self._set_stage(
+                "awaiting_confirmation",
+                f"plan revision {revision} costs ${talk.plan.cost_estimate_usd}; waiting for "
+                f"confirm, revise or cancel until {talk.expires_at:%H:%M:%S} UTC",
+            )
+            try:
+                await workflow.wait_condition(
+                    lambda seen=revision: talk.state != "awaiting_confirmation"
+                    or talk.revision != seen,
+                    timeout=timedelta(seconds=timeout_seconds),
+                    timeout_summary="plan expiry",
+                )
+            except asyncio.TimeoutError:  # noqa: UP041 (TimeoutError here is Temporal's)
+                if talk.state == "awaiting_confirmation" and talk.revision == revision:
+                    talk.state = "expired"
+                    self._set_stage("expired", "the plan was not confirmed in time; nothing paid")
+                    raise ApplicationError(
+                        f"The plan for clip {talk.first_input.clip_index} was not confirmed "
+                        f"within {timeout_seconds:g} s, so nothing was generated or paid. "
+                        "Plan again, or raise options.confirm_timeout_seconds.",
+                        type=error_types.PLAN_EXPIRED,
+                        non_retryable=True,
+                    ) from None
+
+    @workflow.query
+    def proposal(self) -> PlanProposal | None:
+        """The current confirm-first plan (None before planning, or without confirm_first)."""
+        return self._talk.proposal() if self._talk else None
+
+    @workflow.update
+    async def propose(self) -> PlanProposal:
+        """The first plan, once made: the Update sent with the start (update-with-start)."""
+        await workflow.wait_condition(lambda: self._talk is not None or self._ended is not None)
+        if self._talk is None:
+            if isinstance(self._ended, ApplicationError):
+                raise self._ended
+            raise ApplicationError(
+                f"The regeneration ended before a plan was made ({type(self._ended).__name__}); "
+                "its result says why.",
+                type=error_types.UPDATE_NOT_ALLOWED,
+                non_retryable=True,
+            )
+        return self._talk.proposal()
+
+    @propose.validator
+    def _check_propose(self) -> None:
+        self._refuse_unless_confirm_first("propose")
+
+    @workflow.update
+    async def confirm(self, confirmation: Confirmation) -> PlanProposal:
+        """Pay for the current plan: returns the plan that will be generated."""
+        self._talk.state = "confirmed"
+        self._set_stage("confirmed", f"plan revision {self._talk.revision} confirmed")
+        return self._talk.proposal()
+
+    @confirm.validator
+    def _check_confirm(self, confirmation: Confirmation) -> None:
+        self._refuse(CONFIRM, revision=confirmation.revision)
+
+    @workflow.update
+    async def revise(self, revision: Revision) -> PlanProposal:
+        """Re-plan with a follow-up instruction (nothing paid); returns the new plan."""
+        talk = self._talk
+        talk.state = "revising"
+        self._set_stage("revising", f"re-planning with: {revision.instruction[:80]}")
+        try:
+            inp, context = talk.revised_request(revision.instruction)
+            plan = await self._plan(inp, context)
+        except BaseException:
+            talk.state = "awaiting_confirmation"  # the previous plan stands
+            raise
+        talk.accept_revision(revision.instruction, plan)
+        return talk.proposal()
+
+    @revise.validator
+    def _check_revise(self, revision: Revision) -> None:
+        self._refuse(REVISE, instruction=revision.instruction)
+
+    @workflow.update
+    async def cancel(self) -> PlanProposal:
+        """Drop the plan: the regeneration ends "cancelled" with nothing paid."""
+        self._talk.state = "cancelled"
+        return self._talk.proposal()
+
+    @cancel.validator
+    def _check_cancel(self) -> None:
+        self._refuse(CANCEL)
+
+    def _refuse_unless_confirm_first(self, update: str) -> None:
+        if not self._confirm_first:
+            raise ApplicationError(
+                f"Cannot {update}: this regeneration was not started with "
+                "options.confirm_first, so it does not wait for a confirmation.",
+                type=error_types.UPDATE_NOT_ALLOWED,
+                non_retryable=True,
+            )
+
+    def _refuse(self, update: str, **details) -> None:
+        self._refuse_unless_confirm_first(update)
+        if self._talk is None:
+            raise state_refusal(update, "planning")
+        refusal = self._talk.refusal(update, **details)
+        if refusal is not None:
+            raise refusal
 
     # --- steps -------------------------------------------------------------------
 
@@ -201,6 +366,9 @@ class RegenerateClipWorkflow:
         return context
 
     async def _plan(self, inp: RegenerateClipInput, context: ClipContext) -> Plan:
+        if inp.approved_plan is not None:  # a batch showed this plan and had it confirmed
+            self._set_stage("planning", "using the plan the batch confirmed")
+            return Plan.model_validate(inp.approved_plan)
         self._set_stage("planning", "matching templates")
         started = workflow.now()
         plan = await decisions.plan_clip(

@@ -177,3 +177,12 @@ class PersistRequest(BaseModel):
 class PersistResult(BaseModel):
     version_number: int
     created: bool  # False when this regeneration id had already been persisted
+
+
+class RevertRequest(BaseModel):
+    """Make a stored version current again; revert_id makes a retry a no-op."""
+
+    job_id: UUID
+    clip_index: int
+    version: int
+    revert_id: str

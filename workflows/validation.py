@@ -25,6 +25,7 @@ DEADLINE_RANGE = (1.0, 6 * 3600.0)
 # clip_index is a Postgres INTEGER (clip_versions, veo_submissions, the stage queries'
 # $2::int): anything larger would fail in the database, retried as a fault, not refused.
 MAX_CLIP_INDEX = 2**31 - 1
+CONFIRM_TIMEOUT_RANGE = (0.1, 7 * 86400.0)  # short in tests; a week at most
 
 
 def _has_binary(text: str) -> bool:
@@ -32,6 +33,20 @@ def _has_binary(text: str) -> bool:
     return any(
         unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\n\r\t" for ch in text
     )
+
+
+def instruction_problems(instruction: str) -> list[str]:
+    """What is wrong with one instruction (the first, or a `revise` follow-up)."""
+    if not instruction.strip():
+        return ["the instruction is empty: say what to change, e.g. 'make it nighttime'"]
+    if len(instruction) > MAX_INSTRUCTION_CHARS:
+        return [
+            f"the instruction has {len(instruction)} characters; keep it under "
+            f"{MAX_INSTRUCTION_CHARS}"
+        ]
+    if _has_binary(instruction):
+        return ["the instruction contains control or binary characters; send plain text"]
+    return []
 
 
 def workflow_id_problem(inp: RegenerateClipInput, workflow_id: str) -> str | None:
@@ -58,16 +73,7 @@ def problems(
     id_problem = workflow_id_problem(inp, workflow_id) if workflow_id is not None else None
     if id_problem:
         found.append(id_problem)
-    text = inp.instruction.strip()
-    if not text:
-        found.append("the instruction is empty: say what to change, e.g. 'make it nighttime'")
-    elif len(inp.instruction) > MAX_INSTRUCTION_CHARS:
-        found.append(
-            f"the instruction has {len(inp.instruction)} characters; keep it under "
-            f"{MAX_INSTRUCTION_CHARS}"
-        )
-    elif _has_binary(inp.instruction):
-        found.append("the instruction contains control or binary characters; send plain text")
+    found += instruction_problems(inp.instruction)
     if not 0 <= inp.clip_index <= MAX_CLIP_INDEX:
         found.append(f"clip_index must be within 0-{MAX_CLIP_INDEX}, got {inp.clip_index}")
     if len(inp.conversation) > MAX_CONVERSATION_MESSAGES:
@@ -84,6 +90,11 @@ def problems(
     lo, hi = DEADLINE_RANGE
     if not lo <= opts.deadline_seconds <= hi:
         found.append(f"options.deadline_seconds must be within {lo:.0f}-{hi:.0f}")
+    lo, hi = CONFIRM_TIMEOUT_RANGE
+    if not lo <= opts.confirm_timeout_seconds <= hi:
+        found.append(f"options.confirm_timeout_seconds must be within {lo}-{hi:.0f}")
+    if opts.confirm_first and opts.dry_run:
+        found.append("options.confirm_first and options.dry_run exclude each other: pick one")
     if catalogue:
         if problem := model_problem(opts.video_model):
             found.append(problem)

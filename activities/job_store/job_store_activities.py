@@ -214,6 +214,40 @@ def build_context(ref: ClipRef, row: asyncpg.Record) -> ClipContext:
     )
 
 
+async def locate_clip(
+    conn: asyncpg.Connection, stage_id: UUID | None, job_id: UUID, clip_index: int
+) -> asyncpg.Record:
+    """Where the clip sits in its locked stage row (LOCATE_CLIP); typed errors if nowhere."""
+    if stage_id is None:
+        raise errors.non_retryable(
+            f"Job {job_id} has no 'video_generator' stage to update. "
+            "Check the job id; the job's clips must exist before a clip is changed.",
+            error_types.STAGE_MISSING,
+            stage="video_generator",
+        )
+    where = await conn.fetchrow(sql.LOCATE_CLIP, stage_id, clip_index)
+    if where["unreadable"]:
+        raise _invalid(
+            f"The 'video_generator' metadata of job {job_id} is not a readable JSON "
+            "object, so the clip cannot be updated. Repair that job_stages row."
+        )
+    if where["clip"] is None:
+        raise errors.non_retryable(
+            f"Clip {clip_index} was not found in job {job_id}; nothing was written.",
+            error_types.CLIP_NOT_FOUND,
+        )
+    return where
+
+
+async def in_transaction(pool: asyncpg.Pool, action: str, step, *args):
+    """`step(conn, *args)` in one transaction; a lost connection is a retryable fault."""
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            return await step(conn, *args)
+    except CONNECTION_FAULTS as exc:
+        raise database_unavailable(action, exc) from exc
+
+
 class JobStoreActivities:
     """Reads and writes job data; owns the asyncpg pool it is given."""
 
@@ -253,24 +287,7 @@ class JobStoreActivities:
                     error_types.INVALID_INPUT,
                 )
             return PersistResult(version_number=done["version_number"], created=False)
-        if stage_id is None:
-            raise errors.non_retryable(
-                f"Job {req.job_id} has no 'video_generator' stage to update. "
-                "Check the job id; the job's clips must exist before a clip is regenerated.",
-                error_types.STAGE_MISSING,
-                stage="video_generator",
-            )
-        where = await conn.fetchrow(sql.LOCATE_CLIP, stage_id, req.clip_index)
-        if where["unreadable"]:
-            raise _invalid(
-                f"The 'video_generator' metadata of job {req.job_id} is not a readable JSON "
-                "object, so the clip cannot be updated. Repair that job_stages row."
-            )
-        if where["clip"] is None:
-            raise errors.non_retryable(
-                f"Clip {req.clip_index} was not found in job {req.job_id}; nothing was written.",
-                error_types.CLIP_NOT_FOUND,
-            )
+        where = await locate_clip(conn, stage_id, req.job_id, req.clip_index)
         latest = where["latest_version"]
         if latest == 0:
             await self._record_original(conn, req, where["clip"], where["prompt_entry"])

@@ -113,3 +113,57 @@ PATCH_CLIP_ENTRY = """
 UPDATE job_stages SET updated_at = now(), metadata = retake_stage_patch(metadata, 'clips', $2, $3)
 WHERE id = $1
 """
+
+# --- versions and revert (migration 007) -------------------------------------------
+
+# A clip's versions, oldest first. policy_version is read through to_jsonb so the query
+# works whether or not the column exists yet ("where known").
+LIST_VERSIONS = """
+SELECT v.version_number, v.is_current, v.user_instruction, v.prompt, v.negative_prompt,
+       v.generation_seed, v.temperature, v.cost_usd, v.duration_seconds, v.created_at,
+       v.video_url,
+       (to_jsonb(v) ->> 'policy_version')::int AS policy_version
+FROM clip_versions v
+WHERE v.job_id = $1 AND v.clip_index = $2
+ORDER BY v.version_number
+"""
+
+LIST_REVERTS = """
+SELECT from_version, to_version, created_at FROM clip_reverts
+WHERE job_id = $1 AND clip_index = $2
+ORDER BY id
+"""
+
+FIND_REVERT = """
+SELECT from_version, to_version FROM clip_reverts WHERE revert_id = $1
+"""
+
+# $1 job, $2 clip, $3 version number.
+FIND_VERSION = """
+SELECT id, video_url, prompt, negative_prompt, generation_seed, temperature, duration_seconds,
+       cost_usd
+FROM clip_versions WHERE job_id = $1 AND clip_index = $2 AND version_number = $3
+"""
+
+CURRENT_VERSION = """
+SELECT version_number FROM clip_versions WHERE job_id = $1 AND clip_index = $2 AND is_current
+"""
+
+MAKE_CURRENT = """
+UPDATE clip_versions SET is_current = true WHERE id = $1
+"""
+
+INSERT_REVERT = """
+INSERT INTO clip_reverts (job_id, clip_index, from_version, to_version, revert_id)
+VALUES ($1, $2, $3, $4, $5)
+"""
+
+# Every clip index of a job's video_generator stage, ascending (a batch's "all").
+CLIP_INDEXES = """
+SELECT coalesce(array_agg(DISTINCT (c ->> 'clip_index')::int), '{}') AS indexes
+FROM job_stages s,
+     jsonb_array_elements(retake_array(retake_stage_list(retake_stage_json(s.metadata), 'clips'))) AS c
+WHERE s.job_id = $1 AND s.stage_name = 'video_generator'
+  AND jsonb_typeof(retake_stage_json(s.metadata)) = 'object'
+  AND jsonb_typeof(c -> 'clip_index') = 'number'
+"""

@@ -68,3 +68,8 @@ def refine_for_sameness(instruction: str, temperature: float) -> tuple[float, st
             "instruction asks for almost exactly the same clip"
         )
     return temperature, None
+
+
+def band_of(temperature: float) -> str | None:
+    """The name of the band a temperature falls in (the lower one on a shared edge), if any."""
+    return next((b.name for b in BANDS.values() if b.contains(temperature)), None)

@@ -1,0 +1,315 @@
+"""RegenerateClipsWorkflow: several clips of one job, one combined plan, one confirmation.
+
+    validate -> which clips ("all" = the job's clips) -> plan each clip (capped; a clip
+    that cannot be planned is reported, the others go on) -> one combined plan and total
+    cost -> [confirm first: wait for `confirm` / `cancel`, or expire] -> one child
+    RegenerateClipWorkflow per planned clip, at most `max_concurrent` at a time
+
+Each child runs on the clip's own id (`regenerate-{job}-{clip}`) with the plan the batch
+showed (`approved_plan`), so what is paid is what was confirmed. A clip already being
+regenerated cannot be started again: it is reported `busy`, not overwritten. A child's
+failure is reported on its clip; the other children go on. Children are ABANDONED if
+the batch is terminated: a paid generation still finishes and is saved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from decimal import Decimal
+
+from temporalio import workflow
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    ChildWorkflowError,
+    WorkflowAlreadyStartedError,
+)
+
+with workflow.unsafe.imports_passed_through():
+    from activities.job_store.job_clips import JobClipsActivities
+    from activities.job_store.job_store_activities import JobStoreActivities
+    from activities.planner.prompt_activities import PromptActivities
+    from workflows import conventions, decisions, error_types
+    from workflows.batch_models import (
+        MAX_BATCH_CONCURRENCY,
+        BatchPlan,
+        ClipOutcome,
+        RegenerateClipsInput,
+        RegenerateClipsResult,
+    )
+    from workflows.conversation import CANCEL, CONFIRM, state_refusal, summary_of
+    from workflows.models import Confirmation, RegenerateClipInput
+    from workflows.regenerate_clip import (
+        RegenerateClipWorkflow,
+        _local_step,
+        run_to_typed_end,
+        typed_failure,
+    )
+    from workflows.step_models import ClipRef, Plan, PromptRequest, PromptSuggestion
+    from workflows.validation import problems
+
+
+def batch_problems(inp: RegenerateClipsInput, indexes: list[int]) -> list[str]:
+    """Every problem with a batch request, worded for the person who sent it."""
+    found: list[str] = []
+    if (inp.instruction is None) == (not inp.instructions):
+        found.append("give either `instruction` (for `clips`) or `instructions` per clip, not both")
+    if not indexes:
+        found.append("no clips to regenerate: list clip indexes, or use \"all\" on a job with clips")
+    if any(i < 0 for i in indexes):
+        found.append("clip indexes must be 0 or more")
+    if len(set(indexes)) != len(indexes):
+        found.append("a clip index is listed twice")
+    if not 1 <= inp.max_concurrent <= MAX_BATCH_CONCURRENCY:
+        found.append(f"max_concurrent must be within 1-{MAX_BATCH_CONCURRENCY}")
+    for index in indexes[:1] if inp.instruction is not None else indexes:
+        one = RegenerateClipInput(
+            job_id=inp.job_id, clip_index=index, conversation=inp.conversation,
+            instruction=inp.instructions.get(index, inp.instruction or ""), options=inp.options,
+        )
+        found += [f"clip {index}: {p}" if inp.instructions else p for p in problems(one)]
+    return found
+
+
+@workflow.defn
+class RegenerateClipsWorkflow:
+    @workflow.init
+    def __init__(self, inp: RegenerateClipsInput) -> None:
+        self._job_id = inp.job_id
+        self._state = "planning"
+        self._clips: list[ClipOutcome] = []
+        self._plans: dict[int, Plan] = {}
+        self._expires_at = None
+        self._ended: BaseException | None = None
+
+    @workflow.query
+    def batch(self) -> BatchPlan:
+        """The combined plan, and each clip's progress and outcome so far."""
+        return self._batch(BatchPlan)
+
+    @workflow.run
+    async def run(self, inp: RegenerateClipsInput) -> RegenerateClipsResult:
+        return await run_to_typed_end(self._regenerate_all(inp), self._end)
+
+    def _end(self, err: BaseException) -> None:
+        self._ended = err
+
+    async def _regenerate_all(self, inp: RegenerateClipsInput) -> RegenerateClipsResult:
+        indexes = await self._clip_indexes(inp)
+        found = batch_problems(inp, indexes)
+        if found:
+            raise ApplicationError(
+                "Invalid batch request: " + "; ".join(found) + ".",
+                type=error_types.INVALID_INPUT,
+                non_retryable=True,
+            )
+        self._clips = [
+            ClipOutcome(clip_index=i, instruction=inp.instructions.get(i, inp.instruction or ""))
+            for i in indexes
+        ]
+        self._details(f"planning {len(indexes)} clips")
+        gate = asyncio.Semaphore(inp.max_concurrent)
+        await asyncio.gather(*(self._plan_clip(gate, inp, clip) for clip in self._clips))
+
+        planned = [c for c in self._clips if c.state == "planned"]
+        if planned and inp.options.confirm_first:
+            self._state = "awaiting_confirmation"
+            if not await self._await_confirmation(inp.options.confirm_timeout_seconds):
+                return self._finish("cancelled", "the batch was cancelled; nothing was paid")
+        if planned and not inp.options.dry_run:
+            self._state = "running"
+            for clip in planned:
+                clip.state = "queued"
+            await asyncio.gather(*(self._run_clip(gate, inp, clip) for clip in planned))
+        return self._finish("finished", "done")
+
+    # --- steps -------------------------------------------------------------------
+
+    async def _clip_indexes(self, inp: RegenerateClipsInput) -> list[int]:
+        if inp.instructions:
+            return sorted(inp.instructions)
+        if inp.clips != "all":
+            return list(inp.clips)
+        return await _local_step(
+            JobClipsActivities.list_clip_indexes, inp.job_id,
+            summary="list the job's clips", timeout=timedelta(seconds=30),
+        )
+
+    async def _plan_clip(self, gate: asyncio.Semaphore, inp: RegenerateClipsInput,
+                         clip: ClipOutcome) -> None:
+        """Plan one clip as RegenerateClipWorkflow would; a failure stays on this clip."""
+        async with gate:
+            try:
+                context = await _local_step(
+                    JobStoreActivities.load_clip_context,
+                    ClipRef(job_id=inp.job_id, clip_index=clip.clip_index),
+                    summary=f"load clip {clip.clip_index}", timeout=timedelta(seconds=30),
+                )
+                plan = await decisions.plan_clip(
+                    clip.instruction, context, conversation=inp.conversation,
+                    rng=workflow.random(), video_model=inp.options.video_model,
+                    ask_planner=self._ask_planner,
+                )
+            except (ActivityError, ApplicationError) as err:  # a local activity's own error
+                self._record_failure(clip, "plan_failed", typed_failure(err))
+                return
+        self._plans[clip.clip_index] = plan
+        clip.plan = summary_of(plan)
+        clip.generated_seconds = plan.duration_seconds
+        clip.delivered_seconds = context.target_duration
+        clip.state = "planned"
+
+    async def _ask_planner(self, request: PromptRequest) -> PromptSuggestion:
+        return await _local_step(
+            PromptActivities.suggest_prompt, request,
+            summary=f"rewrite prompt of clip {request.context.clip_index}",
+            timeout=timedelta(seconds=90),
+        )
+
+    async def _await_confirmation(self, timeout_seconds: float) -> bool:
+        """True once confirmed, False if cancelled; PlanExpired when nobody answers in time."""
+        self._expires_at = workflow.now() + timedelta(seconds=timeout_seconds)
+        self._details(
+            f"${self._total()} for {len(self._plans)} clips; waiting for confirm or cancel "
+            f"until {self._expires_at:%H:%M:%S} UTC"
+        )
+        try:
+            await workflow.wait_condition(
+                lambda: self._state != "awaiting_confirmation",
+                timeout=timedelta(seconds=timeout_seconds),
+                timeout_summary="batch plan expiry",
+            )
+        except asyncio.TimeoutError:  # noqa: UP041 (the builtin; asyncio's name is clearer here)
+            if self._state == "awaiting_confirmation":
+                self._finish("expired", "the plan was not confirmed in time; nothing paid")
+                raise ApplicationError(
+                    f"The batch plan for {len(self._plans)} clips was not confirmed within "
+                    f"{timeout_seconds:g} s, so nothing was generated or paid. Plan again, "
+                    "or raise options.confirm_timeout_seconds.",
+                    type=error_types.PLAN_EXPIRED,
+                    non_retryable=True,
+                ) from None
+        return self._state == "confirmed"
+
+    async def _run_clip(self, gate: asyncio.Semaphore, inp: RegenerateClipsInput,
+                        clip: ClipOutcome) -> None:
+        """One child on the clip's own id, with the confirmed plan; its outcome on the clip."""
+        async with gate:
+            child_id = conventions.workflow_id_for(inp.job_id, clip.clip_index)
+            child_input = RegenerateClipInput(
+                job_id=inp.job_id, clip_index=clip.clip_index, instruction=clip.instruction,
+                conversation=inp.conversation,
+                options=inp.options.model_copy(update={"confirm_first": False}),
+                approved_plan=self._plans[clip.clip_index].model_dump(mode="json"),
+            )
+            try:
+                handle = await workflow.start_child_workflow(
+                    RegenerateClipWorkflow.run, child_input, id=child_id,
+                    id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                    parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                    search_attributes=conventions.search_attributes_for(
+                        inp.job_id, clip.clip_index
+                    ),
+                    static_summary=f"Regenerate clip {clip.clip_index} of job {inp.job_id} "
+                                   f"(batch {workflow.info().workflow_id})",
+                )
+            except WorkflowAlreadyStartedError:
+                clip.state = "busy"
+                clip.error_message = (
+                    f"clip {clip.clip_index} was already being regenerated ({child_id}); "
+                    "it was left alone. Regenerate it once that one has finished."
+                )
+                return
+            clip.state, clip.workflow_id = "running", child_id
+            self._details(self._counts())
+            try:
+                result = await handle
+            except ChildWorkflowError as err:
+                self._record_failure(clip, "failed", err.cause or err)
+            else:
+                clip.state, clip.version, clip.video_url = "completed", result.version, result.video_url
+            self._details(self._counts())
+
+    # --- the Updates -----------------------------------------------------------------
+
+    @workflow.update
+    async def propose(self) -> BatchPlan:
+        """The combined plan, once every clip is planned (sent with the start)."""
+        await workflow.wait_condition(
+            lambda: self._state != "planning" or self._ended is not None
+        )
+        if self._state == "planning" and isinstance(self._ended, ApplicationError):
+            raise self._ended
+        return self._batch(BatchPlan)
+
+    @workflow.update
+    async def confirm(self, confirmation: Confirmation) -> BatchPlan:
+        """Pay for every planned clip of the combined plan."""
+        self._state = "confirmed"
+        return self._batch(BatchPlan)
+
+    @confirm.validator
+    def _check_confirm(self, confirmation: Confirmation) -> None:
+        self._refuse(CONFIRM)
+
+    @workflow.update
+    async def cancel(self) -> BatchPlan:
+        """Drop the combined plan: nothing is paid."""
+        self._state = "cancelled"
+        self._drop_plans()
+        return self._batch(BatchPlan)
+
+    @cancel.validator
+    def _check_cancel(self) -> None:
+        self._refuse(CANCEL)
+
+    def _refuse(self, update: str) -> None:
+        refused = state_refusal(update, self._state)
+        if refused is not None:
+            raise refused
+
+    # --- bookkeeping -----------------------------------------------------------------
+
+    def _record_failure(self, clip: ClipOutcome, state: str, cause: BaseException) -> None:
+        clip.state = state
+        clip.error_type = getattr(cause, "type", None) or type(cause).__name__
+        clip.error_message = getattr(cause, "message", None) or str(cause)
+
+    def _drop_plans(self) -> None:
+        for clip in self._clips:
+            if clip.state == "planned":
+                clip.state = "not_run"
+
+    def _total(self) -> Decimal:
+        paid_states = ("planned", "queued", "running", "completed", "failed")
+        return sum((c.plan.cost_estimate_usd for c in self._clips
+                    if c.plan is not None and c.state in paid_states), Decimal(0))
+
+    def _counts(self) -> str:
+        states = [c.state for c in self._clips]
+        return ", ".join(f"{states.count(s)} {s}" for s in dict.fromkeys(states))
+
+    def _details(self, text: str) -> None:
+        workflow.set_current_details(f"**{self._state}**: {text}")
+
+    def _finish(self, state: str, text: str) -> RegenerateClipsResult:
+        self._state = state
+        if state in ("cancelled", "expired"):
+            self._drop_plans()
+        self._details(f"{text} ({self._counts()})")
+        return self._batch(RegenerateClipsResult)
+
+    def _batch(self, model):
+        extra = {}
+        if model is RegenerateClipsResult:
+            states = [c.state for c in self._clips]
+            extra = dict(completed=states.count("completed"),
+                         failed=states.count("failed") + states.count("plan_failed"),
+                         busy=states.count("busy"))
+        return model(
+            job_id=self._job_id, state=self._state,
+            clips=[c.model_copy() for c in self._clips],
+            total_cost_estimate_usd=self._total(), expires_at=self._expires_at, **extra,
+        )
