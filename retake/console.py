@@ -84,8 +84,8 @@ def render_proposal(proposal: PlanProposal, *, as_json: bool = False) -> str:
         f"  negative:     {plan.negative_prompt or '-'}",
         f"  temperature:  {plan.temperature:.2f} (band {proposal.temperature_band or '-'})"
         f"  seed: {plan.seed} ({seed_note})",
-        f"  length:       {proposal.generated_seconds} s generated, "
-        f"{proposal.delivered_seconds:g} s delivered",
+        f"  length:       {plan.generated_seconds} s generated, "
+        f"{plan.delivered_seconds:g} s delivered",
         f"  reasoning:    {plan.reasoning}",
         f"  cost (est.):  ${plan.cost_estimate_usd}  (nothing paid yet)",
     ]
@@ -112,7 +112,7 @@ def render_batch(batch: BatchPlan, *, as_json: bool = False) -> str:
             line += (f"  {plan.planner.value}"
                      + (f" '{plan.template_id}'" if plan.template_id else "")
                      + f", temperature {plan.temperature:.2f}, seed {plan.seed}"
-                     + f", {clip.generated_seconds} s, ${plan.cost_estimate_usd}")
+                     + f", {plan.generated_seconds} s, ${plan.cost_estimate_usd}")
         if clip.version is not None:
             line += f"  -> version {clip.version}: {clip.video_url}"
         if clip.error_type or clip.error_message:

@@ -49,7 +49,7 @@ async def test_plan_shows_everything_then_confirm_pays_once_for_that_plan(
         assert proposal.revision == 1 and proposal.state == "awaiting_confirmation"
         assert plan.planner == PlannerKind.TEMPLATE and plan.template_id == "nighttime"
         assert proposal.temperature_band == "medium_high" and not plan.seed_reused
-        assert proposal.generated_seconds in (4, 6, 8) and proposal.delivered_seconds > 0
+        assert plan.generated_seconds in (4, 6, 8) and plan.delivered_seconds > 0
         assert plan.cost_estimate_usd > 0 and proposal.expires_at is not None
         assert veo.counters()["submit_requests"] == 0  # nothing paid before confirm
         assert await versions(db_pool, sample_job_id, 2) == []

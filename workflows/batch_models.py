@@ -55,8 +55,6 @@ class ClipOutcome(BaseModel):
     instruction: str
     state: ClipState = "planning"
     plan: PlanSummary | None = None
-    generated_seconds: int | None = None
-    delivered_seconds: float | None = None
     workflow_id: str | None = None  # its child (regenerate-{job}-{clip})
     version: int | None = None
     video_url: str | None = None

@@ -146,8 +146,6 @@ class PlanConversation:
             instructions=list(self.instructions),
             plan=summary_of(self.plan),
             temperature_band=band_of(self.plan.temperature),
-            generated_seconds=self.plan.duration_seconds,
-            delivered_seconds=self.context.target_duration,
             state=self.state,
             expires_at=self.expires_at,
         )

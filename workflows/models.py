@@ -137,10 +137,8 @@ class PlanProposal(BaseModel):
     clip_index: int
     revision: int
     instructions: list[str]  # the first instruction, then each follow-up, in order
-    plan: PlanSummary
+    plan: PlanSummary  # with generated_seconds (billed) and delivered_seconds (the clip's)
     temperature_band: str | None = None  # the policy band the temperature falls in
-    generated_seconds: int  # what the video model generates (and bills)
-    delivered_seconds: float  # the clip's length
     state: ConversationState
     expires_at: datetime | None = None  # when an unconfirmed plan expires
 

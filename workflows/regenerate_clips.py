@@ -150,15 +150,13 @@ class RegenerateClipsWorkflow:
                 plan = await decisions.plan_clip(
                     clip.instruction, context, conversation=inp.conversation,
                     rng=workflow.random(), video_model=inp.options.video_model,
-                    ask_planner=self._ask_planner,
+                    ask_planner=self._ask_planner, aspect_ratio=inp.options.aspect_ratio,
                 )
             except (ActivityError, ApplicationError) as err:  # a local activity's own error
                 self._record_failure(clip, "plan_failed", typed_failure(err))
                 return
         self._plans[clip.clip_index] = plan
         clip.plan = summary_of(plan)
-        clip.generated_seconds = plan.duration_seconds
-        clip.delivered_seconds = context.target_duration
         clip.state = "planned"
 
     async def _ask_planner(self, request: PromptRequest) -> PromptSuggestion:
