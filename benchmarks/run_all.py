@@ -22,6 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import bench_conversation  # noqa: E402
 import bench_data  # noqa: E402
 import bench_overhead  # noqa: E402
 import bench_planner  # noqa: E402
@@ -41,6 +42,8 @@ FIGURES = [
     ("planner", f"{PY}/bench_planner.py", bench_planner.run, bench_planner.run),
     ("polling", f"{PY}/bench_polling.py --runs 5 --job-seconds 60",
      lambda: bench_polling.run(5, 60.0), lambda: bench_polling.run(3, 60.0)),
+    ("conversation", f"{PY}/bench_conversation.py --runs 30",
+     lambda: bench_conversation.run(30), lambda: bench_conversation.run(10)),
     ("scale", f"{PY}/bench_scale.py --workflows 1000 --long 5",
      lambda: bench_scale.run(1000, 5, 60.0, 360.0),
      lambda: bench_scale.run(100, 2, 60.0, 120.0)),
@@ -49,6 +52,7 @@ QUICK_COMMANDS = {
     "overhead": f"{PY}/bench_overhead.py --runs 20",
     "data": f"{PY}/bench_data.py --runs 50",
     "polling": f"{PY}/bench_polling.py --runs 3 --job-seconds 60",
+    "conversation": f"{PY}/bench_conversation.py --runs 10",
     "scale": f"{PY}/bench_scale.py --workflows 100 --long 2 --long-seconds 120",
 }
 
