@@ -29,7 +29,7 @@ EXPECTED = {"template", "llm", "offline", "dry_run", "seed_reused", "filtered_on
             # confirm first (tests/test_workflow_confirm.py)
             "confirm_first", "confirm_revised", "confirm_cancelled", "confirm_expired",
             # versions (tests/test_workflow_versions.py)
-            "revert", "revert_missing_version",
+            "revert", "revert_missing_version", "list_versions",
             # several clips (tests/test_workflow_batch.py)
             "batch", "batch_cancelled", "batch_expired"}
 

@@ -6,6 +6,7 @@ it deletes nothing, points the clip at the chosen version, and is itself recorde
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -26,6 +27,15 @@ async def regenerate(client, task_queue, inp):
     return await (await start_regeneration(client, inp, task_queue=task_queue)).result()
 
 
+async def versions_run(client, job_id):
+    """The ListClipVersionsWorkflow run of this job (visibility is eventually consistent)."""
+    query = f'WorkflowType = "ListClipVersionsWorkflow" AND JobId = "{job_id}"'
+    async with asyncio.timeout(30):
+        while not (found := [w async for w in client.list_workflows(query)]):
+            await asyncio.sleep(0.2)
+    return client.get_workflow_handle(found[0].id)
+
+
 async def reverts(db_pool, job_id) -> list[tuple]:
     rows = await db_pool.fetch(
         "SELECT clip_index, from_version, to_version FROM clip_reverts WHERE job_id = $1 "
@@ -41,6 +51,7 @@ async def test_versions_list_and_revert_keeps_everything_and_records_itself(
         first = await regenerate(temporal_client, task_queue, request(sample_job_id, 2, "make it nighttime"))
         second = await regenerate(temporal_client, task_queue, request(sample_job_id, 2, "make it darker"))
         listed = await list_versions(temporal_client, sample_job_id, 2, task_queue=task_queue)
+        await record(await versions_run(temporal_client, sample_job_id), "list_versions")
 
         assert [v.number for v in listed.versions] == [1, 2, 3]
         assert [v.current for v in listed.versions] == [False, False, True]
