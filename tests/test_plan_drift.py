@@ -14,14 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.histories import HISTORIES_DIR, recorded_history
+from tests.support.histories import HISTORIES_DIR, recorded_history, workflow_type
 from tests.support.plan_drift import plan_drift, recorded_run
 from tests.support.policy_b_worker import policy_b_templates
 from workflows.decisions import POLICY_VERSION, policy_version, templates
 
 # Recorded with today's code; tests/histories/before_policy_version/ holds older ones,
-# replayed by test_workflow_replay.py but planned by earlier rules.
-RECORDED = sorted(HISTORIES_DIR.glob("*.json"))
+# replayed by test_workflow_replay.py but planned by earlier rules. Only regenerations of
+# one clip submit to Veo; batch, revert and version-listing runs are replayed, not planned.
+RECORDED = sorted(p for p in HISTORIES_DIR.glob("*.json")
+                  if workflow_type(p) == "RegenerateClipWorkflow")
 DRY_RUN = HISTORIES_DIR / "dry_run.json"  # "make it brighter", clip 0
 
 

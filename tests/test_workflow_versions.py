@@ -20,6 +20,7 @@ from tests.support.temporal import retake_settings
 from tests.test_workflow_e2e import clip_entries, record, request, versions, wait_for_stage
 from workflows import error_types
 from workflows.conventions import workflow_id_for
+from workflows.decisions import POLICY_VERSION
 from workflows.step_models import RevertRequest
 
 
@@ -60,6 +61,7 @@ async def test_versions_list_and_revert_keeps_everything_and_records_itself(
         assert v1.cost_usd == (Decimal(original["cost"]) if original.get("cost") else None)
         assert v2.instruction == "make it nighttime" and v2.prompt == first.prompt
         assert v2.seed == first.seed and v2.temperature == first.temperature
+        assert v2.policy_version == first.policy_version == POLICY_VERSION
         assert v2.cost_usd == first.cost_estimate_usd and v2.video_url == first.video_url
         assert v3.video_url == second.video_url
 

@@ -22,3 +22,9 @@ def recorded_history(path: Path) -> WorkflowHistory:
     events = json.loads(path.read_text())
     started = events["events"][0]["workflowExecutionStartedEventAttributes"]
     return WorkflowHistory.from_json(started.get("workflowId", path.stem), events)
+
+
+def workflow_type(path: Path) -> str:
+    """The recorded run's workflow type (RegenerateClipWorkflow, RevertClipWorkflow, ...)."""
+    events = json.loads(path.read_text())
+    return events["events"][0]["workflowExecutionStartedEventAttributes"]["workflowType"]["name"]
