@@ -22,7 +22,7 @@ from retake.client import (
     start_regeneration,
 )
 from tests.support.temporal import retake_settings
-from tests.test_workflow_e2e import record, request, versions
+from tests.test_workflow_e2e import record, request, versions, wait_for_stage
 from workflows import error_types
 from workflows.models import PlannerKind
 
@@ -166,6 +166,7 @@ async def test_plan_refusals_busy_clip_failed_planning_and_one_call_runs(
         busy = await start_regeneration(
             temporal_client, request(sample_job_id, 3, "make it darker"), task_queue=task_queue
         )
+        await wait_for_stage(busy, "waiting")  # submitted: the one paid generation
         with pytest.raises(WorkflowUpdateFailedError) as failure:
             await confirm(busy)
         assert refused(failure).type == error_types.UPDATE_NOT_ALLOWED
