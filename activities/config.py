@@ -55,6 +55,16 @@ class Settings(BaseSettings):
     veo_base_url: str | None = None  # an alternative Vertex endpoint (emulators, proxies)
     veo_output_gcs_uri: str | None = None  # storageUri: Veo writes the video to GCS
     veo_timeout_seconds: float = 60.0
+    # A submit whose answer was lost after the request may have reached Veo (read
+    # timeout, connection reset after sending, a worker dying mid-call): "resubmit"
+    # pays again and counts a possible duplicate charge; "fail" stops the regeneration
+    # with SubmissionOutcomeUnknown so nothing more is paid (docs/operations.md).
+    unclear_submit: Literal["resubmit", "fail"] = Field(
+        default="resubmit", alias="RETAKE_UNCLEAR_SUBMIT"
+    )
+    # How long submit keeps retrying the ledger write of an accepted operation before
+    # handing it to the next attempt through heartbeat details.
+    ledger_retry_seconds: float = Field(default=60.0, alias="RETAKE_LEDGER_RETRY_SECONDS")
 
     # Where finished videos go.
     video_store_dir: Path | None = Field(default=None, alias="RETAKE_VIDEO_STORE_DIR")

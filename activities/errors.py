@@ -21,6 +21,20 @@ from workflows.error_types import (
     PROVIDER_NOT_FOUND,
     PROVIDER_RATE_LIMITED,
     PROVIDER_UNAVAILABLE,
+    SUBMISSION_OUTCOME_UNKNOWN,
+)
+
+# Failures that show a request was NOT accepted: it never left (no connection, a write
+# cut short: the provider ignores an incomplete request). Anything else while submitting
+# (a read timeout or reset after sending, an answer that cannot be read) may hide an
+# accepted, charged job: its outcome is unknown.
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+    httpx.UnsupportedProtocol,
 )
 
 _SECRET_PATTERNS = [
@@ -158,4 +172,21 @@ def from_genai_error(exc: Exception, secrets: list[str | None] | None = None) ->
     return retryable(
         f"Vertex Veo call failed unexpectedly: {redact(str(exc), secrets)[:300]}",
         PROVIDER_UNAVAILABLE,
+    )
+
+
+def request_may_have_arrived(exc: BaseException) -> bool:
+    """True unless the failure shows the request was refused or never sent: an HTTP error
+    answer (the provider refused it) or a failure before the request left."""
+    from google.genai import errors as genai_errors
+
+    return not isinstance(exc, (genai_errors.APIError, *_NOT_SENT))
+
+
+def submission_outcome_unknown(provider: str, exc: BaseException) -> ApplicationError:
+    """Retryable; the submit activity decides (RETAKE_UNCLEAR_SUBMIT) whether to resubmit."""
+    return retryable(
+        f"{provider} may have accepted the submission, but its answer was lost "
+        f"({type(exc).__name__}). Whether it was charged is unknown.",
+        SUBMISSION_OUTCOME_UNKNOWN,
     )

@@ -8,8 +8,9 @@ heartbeat is also how a running activity learns that its workflow was cancelled.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from temporalio import activity
 
@@ -17,11 +18,15 @@ HEARTBEAT_EVERY_SECONDS = 2.0
 
 
 @asynccontextmanager
-async def heartbeating(every: float = HEARTBEAT_EVERY_SECONDS) -> AsyncIterator[None]:
+async def heartbeating(
+    every: float = HEARTBEAT_EVERY_SECONDS, details: Callable[[], Sequence[Any]] | None = None
+) -> AsyncIterator[None]:
     """Heartbeat every `every` seconds while the body runs.
 
-    A no-op outside an activity and in a local activity, whose liveness the workflow
-    task already tracks.
+    `details` gives what each beat carries (a heartbeat without details would erase
+    what an earlier beat, or an earlier attempt, left for the next attempt). A no-op
+    outside an activity and in a local activity, whose liveness the workflow task
+    already tracks.
     """
     if not activity.in_activity() or activity.info().is_local:
         yield
@@ -29,7 +34,7 @@ async def heartbeating(every: float = HEARTBEAT_EVERY_SECONDS) -> AsyncIterator[
 
     async def beat() -> None:
         while True:
-            activity.heartbeat()
+            activity.heartbeat(*(details() if details else ()))
             await asyncio.sleep(every)
 
     task = asyncio.create_task(beat())

@@ -18,7 +18,12 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from workflows.models import Progress, RegenerateClipInput, RegenerateClipResult
+from workflows.models import (
+    LateCollectionResult,
+    Progress,
+    RegenerateClipInput,
+    RegenerateClipResult,
+)
 
 API_DIR = Path(__file__).resolve().parent.parent / "docs" / "api"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -28,6 +33,7 @@ PUBLISHED: dict[str, tuple[type[BaseModel], str]] = {
     "RegenerateClipInput.schema.json": (RegenerateClipInput, "validation"),
     "RegenerateClipResult.schema.json": (RegenerateClipResult, "serialization"),
     "Progress.schema.json": (Progress, "serialization"),
+    "LateCollectionResult.schema.json": (LateCollectionResult, "serialization"),
 }
 
 

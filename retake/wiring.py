@@ -21,6 +21,7 @@ from activities.planner.prompt_activities import PromptActivities
 from activities.video.video_activities import VideoActivities
 from retake.worker_version import deployment_config
 from workflows.clip_versions import ListClipVersionsWorkflow, RevertClipWorkflow
+from workflows.collect_late_video import CollectLateVideoWorkflow
 from workflows.regenerate_clip import RegenerateClipWorkflow
 from workflows.regenerate_clips import RegenerateClipsWorkflow
 
@@ -30,6 +31,7 @@ WORKFLOWS = [
     RegenerateClipsWorkflow,
     ListClipVersionsWorkflow,
     RevertClipWorkflow,
+    CollectLateVideoWorkflow,
 ]
 
 
@@ -64,6 +66,8 @@ class RetakeActivities:
             self.versions.list_clip_versions,
             self.versions.revert_clip_version,
             self.job_clips.list_clip_indexes,
+            self.video.find_submission,
+            self.video.record_late_collection,
         ]
 
 

@@ -258,3 +258,24 @@ async def test_each_version_records_the_policy_version_that_planned_it(
     )
     # Version 1 is the pipeline's original clip: no Retake policy planned it.
     assert [tuple(r) for r in rows] == [(1, None), (2, 7), (3, None)]
+
+
+async def test_a_late_video_is_saved_not_current_and_becomes_current_when_asked_again(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    before = clips_of(await stage_metadata(db_pool, sample_job_id, "video_generator"))
+    late = request(sample_job_id, 1, "regen-late", make_current=False)
+    assert await persist(db_pool, late) == PersistResult(version_number=2, created=True)
+    assert [(v["version_number"], v["is_current"]) for v in await versions(
+        db_pool, sample_job_id, 1)] == [(1, True), (2, False)]
+    assert clips_of(await stage_metadata(db_pool, sample_job_id, "video_generator")) == before
+    assert await persist(db_pool, late) == PersistResult(version_number=2, created=False)
+
+    # The same regeneration asked for again (a retried request id, a reset run).
+    again = await persist(db_pool, late.model_copy(update={"make_current": True}))
+    assert again == PersistResult(version_number=2, created=False)
+    assert [(v["version_number"], v["is_current"]) for v in await versions(
+        db_pool, sample_job_id, 1)] == [(1, False), (2, True)]
+    after = clips_of(await stage_metadata(db_pool, sample_job_id, "video_generator"))
+    assert after[1]["video_url"] == late.video_url
+    assert [c for i, c in enumerate(after) if i != 1] == [c for i, c in enumerate(before) if i != 1]

@@ -41,7 +41,7 @@ def test_implements_the_video_backend_protocol(tmp_path: Path):
 
 async def test_submit_check_fetch_gives_a_playable_mp4(tmp_path: Path):
     backend = PreviewVideoBackend(tmp_path / "spool")
-    operation = await backend.submit(request())
+    operation = (await backend.submit(request())).operation_name
     assert operation == "preview/wf-1/run-1/0"
 
     status = await backend.check(operation)
@@ -63,14 +63,14 @@ async def test_same_seed_same_bytes_other_seed_other_video(tmp_path: Path):
 
 
 async def test_operation_survives_a_new_backend_instance(tmp_path: Path):
-    operation = await PreviewVideoBackend(tmp_path).submit(request(seed=5))
+    operation = (await PreviewVideoBackend(tmp_path).submit(request(seed=5))).operation_name
     restarted = PreviewVideoBackend(tmp_path)  # as after a worker restart
     assert await restarted.fetch_video(operation) == restarted.render(request(seed=5))
 
 
 async def test_check_reports_running_until_the_configured_delay(tmp_path: Path):
     backend = PreviewVideoBackend(tmp_path, ready_after_seconds=3600)
-    operation = await backend.submit(request())
+    operation = (await backend.submit(request())).operation_name
     assert (await backend.check(operation)).state == GenerationState.RUNNING
 
     ready = PreviewVideoBackend(tmp_path, ready_after_seconds=0)

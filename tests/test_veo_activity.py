@@ -37,6 +37,7 @@ from workflows.error_types import (
     PROVIDER_NOT_FOUND,
     PROVIDER_RATE_LIMITED,
     PROVIDER_UNAVAILABLE,
+    SUBMISSION_OUTCOME_UNKNOWN,
 )
 from workflows.step_models import (
     GenerationRequest,
@@ -229,9 +230,21 @@ async def test_second_submit_of_a_regeneration_never_reaches_the_provider(
 
 async def test_a_new_regeneration_id_is_a_new_submission(video, fresh_veo_emulator, sample_job_id):
     a = await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
-    b = await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+    b = await ActivityEnvironment().run(video.submit_generation,
+                                        generation(sample_job_id, seed=7))
     assert a.operation_name != b.operation_name
     assert fresh_veo_emulator.counters()["submissions_accepted"] == 2
+
+
+async def test_the_same_generation_still_uncollected_is_adopted_not_paid_again(
+    video, fresh_veo_emulator, sample_job_id
+):
+    """A new regeneration of the clip asking for exactly what an earlier one paid for and
+    never delivered (still running, or collected late) adopts that operation."""
+    a = await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+    b = await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+    assert b.operation_name == a.operation_name and b.resubmission_avoided
+    assert fresh_veo_emulator.counters()["submissions_accepted"] == 1
 
 
 # --- wait ---------------------------------------------------------------------------
@@ -360,24 +373,39 @@ async def test_transient_faults_are_retryable(
         else:
             wait = WaitRequest(operation_name=submission.operation_name, backend="veo")
             await ActivityEnvironment().run(video.wait_for_generation, wait)
-    assert info.value.type == error_type
+    unreadable_answer = target == "submit" and fault.get("malformed")
+    # An answer to a submission that cannot be read may hide an accepted (paid) job.
+    assert info.value.type == (SUBMISSION_OUTCOME_UNKNOWN if unreadable_answer else error_type)
     assert not info.value.non_retryable
     assert info.value.next_retry_delay == delay
     if target == "submit":  # a failed submission records nothing: the retry submits
         retried = await env_at_attempt(2).run(video.submit_generation, req)
         assert not retried.resubmission_avoided
+        assert retried.possible_duplicate_charges == (1 if unreadable_answer else 0)
         assert fresh_veo_emulator.counters()["submissions_accepted"] == 1
 
 
-async def test_timeout_is_retryable(fresh_veo_emulator, sample_job_id, tmp_path, db_pool):
+async def test_poll_timeout_is_retryable_and_a_submit_timeout_is_outcome_unknown(
+    fresh_veo_emulator, sample_job_id, tmp_path, db_pool
+):
     settings = veo_settings(fresh_veo_emulator, tmp_path, veo_timeout_seconds=0.3)
     video = VideoActivities.from_settings(settings, db_pool)
     try:
-        fresh_veo_emulator.push_fault(status=200, delay=1.0, target="submit")
+        submission = await ActivityEnvironment().run(video.submit_generation,
+                                                     generation(sample_job_id))
+        fresh_veo_emulator.push_fault(status=200, delay=1.0, target="poll")
+        wait = WaitRequest(operation_name=submission.operation_name, backend="veo")
         with pytest.raises(ApplicationError) as info:
-            await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+            await ActivityEnvironment().run(video.wait_for_generation, wait)
         assert info.value.type == PROVIDER_UNAVAILABLE and not info.value.non_retryable
         assert "could not be reached" in info.value.message
+
+        # The request was sent: Veo may have accepted (and charged) it.
+        fresh_veo_emulator.push_fault(status=200, delay=1.0, target="submit")
+        with pytest.raises(ApplicationError) as info:
+            await ActivityEnvironment().run(video.submit_generation,
+                                            generation(sample_job_id, seed=7))
+        assert info.value.type == SUBMISSION_OUTCOME_UNKNOWN and not info.value.non_retryable
     finally:
         await video.aclose()
 

@@ -31,7 +31,10 @@ EXPECTED = {"template", "llm", "offline", "dry_run", "seed_reused", "filtered_on
             # versions (tests/test_workflow_versions.py)
             "revert", "revert_missing_version", "list_versions",
             # several clips (tests/test_workflow_batch.py)
-            "batch", "batch_cancelled", "batch_expired"}
+            "batch", "batch_cancelled", "batch_expired",
+            # issue 13's patches: reset-proof regeneration id, late collection
+            "reset_proof_id", "reset_after_completion",
+            "deadline_collected_late", "cancelled_collected_late", "collect_late_video"}
 
 
 def test_every_path_has_a_recorded_history():

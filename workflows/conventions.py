@@ -66,3 +66,10 @@ def versions_workflow_id(job_id: object, clip_index: int, unique: str) -> str:
 def batch_workflow_id(job_id: object) -> str:
     """One batch per job at a time (its clips could not run twice anyway)."""
     return f"regenerate-batch-{job_id}"
+
+
+def late_collection_id(first_run_id: str, attempt: int | str) -> str:
+    """The workflow that collects a paid video after its regeneration ended: one per paid
+    submission of a regeneration (its first run id, kept by a reset, and the submission
+    attempt), so a reset run cannot start a second one."""
+    return f"collect-late-{first_run_id}-{attempt}"

@@ -63,6 +63,27 @@ class RegenerateClipInput(BaseModel):
     # Internal: the plan (workflows.step_models.Plan, as a dict) a RegenerateClipsWorkflow
     # batch already showed and had confirmed; the child generates it as is. Callers leave it unset.
     approved_plan: dict | None = None
+    # Optional: the caller's id for this request. Starting again with the same id (a
+    # retried HTTP call, a restarted chatbot) reuses the paid generation and the saved
+    # version instead of paying again. Without it, the first run of the workflow keys
+    # the paid work, which a workflow reset keeps.
+    request_id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")
+
+
+class LateCollectionResult(BaseModel):
+    """What became of a generation paid for but not delivered in time (deadline passed,
+    or the regeneration was cancelled after Veo accepted it): the result of the
+    CollectLateVideoWorkflow named in the error and in the `progress` query."""
+
+    job_id: UUID
+    clip_index: int
+    operation_name: str | None = None  # None: nothing had been paid
+    # collected_late: saved as a version that is NOT current (version, video_url say
+    # where); already_saved: the regeneration had saved it before it ended; filtered /
+    # failed: Veo produced no video; nothing_paid: no operation.
+    outcome: Literal["collected_late", "already_saved", "filtered", "failed", "nothing_paid"]
+    version: int | None = None
+    video_url: str | None = None
 
 
 class Progress(BaseModel):
@@ -79,6 +100,9 @@ class Progress(BaseModel):
     elapsed_seconds: float = 0.0
     polls: int = 0
     policy_version: int | None = None  # set once planned: the rules that made the plan
+    # Set when a paid video outlived this regeneration (deadline, cancellation): the
+    # workflow that collects it and saves it as a non-current version of the clip.
+    late_collection_workflow_id: str | None = None
 
 
 class Timings(BaseModel):
@@ -120,6 +144,9 @@ class RegenerateClipResult(PlanSummary):
     video_backend: BackendName | None = None
     polls: int = 0
     filtered_retries: int = 0
+    # Submissions whose answer was lost and that were sent again (RETAKE_UNCLEAR_SUBMIT
+    # =resubmit): each may have been charged without producing this video.
+    possible_duplicate_charges: int = 0
     timings: Timings = Field(default_factory=Timings)
 
 

@@ -15,9 +15,15 @@ Durability choices, in one place:
   keyed by the regeneration id), so a crash that re-runs one is harmless: a dead
   worker's workflow task times out and a new worker runs the step again.
 - Submission, the paid call, is a normal activity (visible with its attempts in the
-  Web UI, heartbeating) keyed by a regeneration id; the activity checks a
-  Postgres ledger first, so a retry, replay or worker crash never pays twice once
-  the provider's answer is recorded (see activities/video/video_activities.py for the narrow window).
+  Web UI, heartbeating) keyed by a regeneration id that a workflow reset keeps
+  (`_regeneration_id`, patched); the activity reserves it in a Postgres ledger before
+  paying and records the operation after, so retries, replays, crashes and resets
+  adopt it instead of paying (activities/video/submission_ledger.py). Persist and the
+  result use what was sent (the submission's echo), not the plan recomputed here.
+- A paid video outlives the regeneration: when the deadline passes or the run is
+  cancelled after Veo may have accepted the job, `_collect_late` starts
+  CollectLateVideoWorkflow (abandon parent-close policy, patched), which saves it as
+  a non-current version.
 - Waiting uses Temporal's "infrequent polling" pattern: one status check per
   activity attempt, and the retry policy's fixed interval is the poll interval.
   Between attempts no worker slot is held, and retries add no history events, so
@@ -34,7 +40,14 @@ from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    CancelledError,
+    TimeoutError,
+    WorkflowAlreadyStartedError,
+)
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.job_store.job_store_activities import JobStoreActivities
@@ -59,6 +72,7 @@ with workflow.unsafe.imports_passed_through():
         GenerationRequest,
         GenerationState,
         GenerationStatus,
+        LateCollectionRequest,
         PersistRequest,
         Plan,
         PromptRequest,
@@ -78,6 +92,15 @@ OWNS_CONVENTIONS_PATCH = "owns-conventions"
 # Validation against the Veo model catalogue (retired ids refused); histories recorded
 # before it replay with the old prefix check.
 VEO_CATALOGUE_PATCH = "veo-model-catalogue"
+# Patch (issue 13): key the paid work by what a workflow reset keeps. Runs recorded
+# before it keep `{workflow id}/{run id}`; new runs use the caller's request id, else
+# the first execution's run id, which a reset carries over to the new run.
+RESET_PROOF_ID_PATCH = "reset-proof-regeneration-id"
+# Patch (issue 13): a generation Veo accepted is collected even when this regeneration
+# ends first (deadline, cancellation) by CollectLateVideoWorkflow, a child that outlives
+# it (abandon parent-close policy) and saves the video as a non-current version.
+LATE_COLLECTION_PATCH = "collect-late-videos"
+LATE_COLLECTOR = "CollectLateVideoWorkflow"  # started by name: it imports this module
 
 # Never retried: a retry cannot fix these.
 _NON_RETRYABLE = [
@@ -173,6 +196,11 @@ class RegenerateClipWorkflow:
         self._confirm_first = inp.options.confirm_first
         self._talk: PlanConversation | None = None  # set once a confirm-first plan exists
         self._ended: BaseException | None = None  # why the run ended before a plan existed
+        self._request_id: str | None = None
+        self._possible_duplicates = 0
+        # A submission that may have been paid and whose video is not saved yet:
+        # (its ledger key, the Submission once the submit activity returned).
+        self._unsaved: tuple[str, Submission | None] | None = None
 
     @workflow.query
     def progress(self) -> Progress:
@@ -181,7 +209,20 @@ class RegenerateClipWorkflow:
 
     @workflow.run
     async def run(self, inp: RegenerateClipInput) -> RegenerateClipResult:
-        return await run_to_typed_end(self._regenerate(inp), self._end)
+        return await run_to_typed_end(self._regenerate_or_collect(inp), self._end)
+
+    async def _regenerate_or_collect(self, inp: RegenerateClipInput) -> RegenerateClipResult:
+        """The regeneration; cancelled after Veo may have accepted the job, its video is
+        collected anyway (`_collect_late`)."""
+        try:
+            return await self._regenerate(inp)
+        except asyncio.CancelledError:
+            await self._collect_late(inp)
+            raise
+        except ActivityError as err:
+            if isinstance(err.cause, CancelledError):  # an activity cancelled with the run
+                await self._collect_late(inp)
+            raise
 
     def _end(self, err: BaseException) -> None:
         self._ended = err
@@ -195,6 +236,7 @@ class RegenerateClipWorkflow:
             self._set_search_attributes(inp)
             workflow_id = workflow.info().workflow_id
         validate(inp, workflow_id=workflow_id, catalogue=workflow.patched(VEO_CATALOGUE_PATCH))
+        self._request_id = inp.request_id
 
         context = await self._load_context(inp)
         plan = await self._plan(inp, context)
@@ -215,6 +257,9 @@ class RegenerateClipWorkflow:
             self._started = workflow.now()  # the deadline counts from the confirmation
 
         submission, status, plan, filtered_retries = await self._generate(inp, plan)
+        # Save and report what Veo was sent (the ledger's echo), not the plan as this
+        # code recomputes it: on a replay or a reset the two can differ.
+        plan = _as_submitted(plan, submission)
         stored = await self._store(inp, plan, submission, status)
         version = await self._persist(inp, plan, stored)
         self._set_stage("completed", f"version {version} of clip {inp.clip_index} is current")
@@ -403,6 +448,8 @@ class RegenerateClipWorkflow:
         for attempt in range(FILTERED_RETRIES + 1):
             submission = await self._submit(inp, plan, attempt)
             status = await self._wait(inp, submission)
+            if status.state != GenerationState.SUCCEEDED:
+                self._unsaved = None  # Veo finished without a video: nothing to collect
             if status.state == GenerationState.SUCCEEDED:
                 self._timings.generate = self._since(started)
                 return submission, status, plan, attempt
@@ -432,7 +479,8 @@ class RegenerateClipWorkflow:
         self._set_stage("submitting", f"sending the generation to {plan.video_model}")
         # Stable across retries, replays and worker crashes; new for a filtered retry.
         regeneration_id = f"{self._regeneration_id()}/{attempt}"
-        return await workflow.execute_activity_method(
+        self._unsaved = (regeneration_id, None)
+        submission: Submission = await workflow.execute_activity_method(
             VideoActivities.submit_generation,
             GenerationRequest(
                 regeneration_id=regeneration_id,
@@ -448,6 +496,7 @@ class RegenerateClipWorkflow:
                 enhance_prompt=plan.enhance_prompt,
                 delivered_seconds=plan.cut_to_seconds(),
                 policy_version=plan.policy_version,
+                temperature=plan.temperature,
             ),
             start_to_close_timeout=timedelta(seconds=120),
             heartbeat_timeout=_HEARTBEAT,
@@ -455,6 +504,9 @@ class RegenerateClipWorkflow:
             retry_policy=_SHORT_RETRY,
             summary="submit to Veo",
         )
+        self._possible_duplicates += submission.possible_duplicate_charges
+        self._unsaved = (regeneration_id, submission)
+        return submission
 
     async def _wait(self, inp: RegenerateClipInput, submission: Submission) -> GenerationStatus:
         self._set_stage("waiting", f"Veo is generating ({submission.operation_name})")
@@ -483,11 +535,22 @@ class RegenerateClipWorkflow:
                 and err.cause.type == error_types.GENERATION_PENDING
             )
             if isinstance(err.cause, TimeoutError) or still_pending:
+                # The deadline bounds how long the caller waits, not whether the paid
+                # video is collected.
+                collector = await self._collect_late(inp)
+                later = (
+                    f" It is paid for: workflow {collector} collects it and saves it as a "
+                    f"version of clip {inp.clip_index} that is not current (its result, and "
+                    "this workflow's progress query, say which)."
+                    if collector
+                    else ""
+                )
                 raise ApplicationError(
                     f"Veo did not finish clip {inp.clip_index} within the "
                     f"{inp.options.deadline_seconds:.0f} s deadline (operation "
-                    f"{submission.operation_name}). Start the regeneration again or raise "
-                    "options.deadline_seconds.",
+                    f"{submission.operation_name}).{later} Start the regeneration again or "
+                    "raise options.deadline_seconds.",
+                    {"late_collection_workflow_id": collector} if collector else None,
                     type=error_types.GENERATION_TIMED_OUT,
                     non_retryable=True,
                 ) from err
@@ -533,8 +596,8 @@ class RegenerateClipWorkflow:
                 user_instruction=inp.instruction,
                 seed=plan.seed,
                 temperature=plan.temperature,
-                # Data fidelity (issue 15): the entry describes the new clip. From the plan for
-                # now; branch money-safety switches these to the submitted request's echo.
+                # Data fidelity (issue 15): the entry describes the new clip. The plan here
+                # is the submitted request's echo (_as_submitted): what Veo was sent.
                 # The length is the stored video's: cut to the clip, or whole as generated.
                 duration_seconds=stored.trimmed_to_seconds or float(plan.generated_seconds),
                 cost_usd=plan.cost_estimate_usd,
@@ -544,8 +607,43 @@ class RegenerateClipWorkflow:
             summary="persist version",
             timeout=timedelta(seconds=30),
         )
+        self._unsaved = None
         self._timings.persist = self._since(started)
         return persisted.version_number
+
+    async def _collect_late(self, inp: RegenerateClipInput) -> str | None:
+        """Start the collector of a paid, unsaved video; its workflow id (None: nothing to
+        collect, or a run from before the patch)."""
+        if self._unsaved is None or not workflow.patched(LATE_COLLECTION_PATCH):
+            return None
+        submission_id, submission = self._unsaved
+        collector_id = conventions.late_collection_id(
+            workflow.info().first_execution_run_id, submission_id.rsplit("/", 1)[-1]
+        )
+        try:
+            await workflow.start_child_workflow(
+                LATE_COLLECTOR,
+                LateCollectionRequest(
+                    job_id=inp.job_id,
+                    clip_index=inp.clip_index,
+                    submission_id=submission_id,
+                    regeneration_id=self._regeneration_id(),
+                    user_instruction=inp.instruction,
+                    submission=submission,
+                    poll_interval_seconds=inp.options.poll_interval_seconds,
+                ),
+                id=collector_id,
+                parent_close_policy=ParentClosePolicy.ABANDON,
+                static_summary=f"Collect the paid video of clip {inp.clip_index} of job "
+                f"{inp.job_id} after its regeneration ended",
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # a reset run reached the same point: one collector is enough
+        self._unsaved = None
+        self._progress = self._progress.model_copy(
+            update={"late_collection_workflow_id": collector_id}
+        )
+        return collector_id
 
     # --- bookkeeping ---------------------------------------------------------------
 
@@ -558,9 +656,19 @@ class RegenerateClipWorkflow:
             workflow.upsert_search_attributes(updates)
 
     def _regeneration_id(self) -> str:
-        """This run's id: keys the stored video and the persisted version."""
+        """Keys the paid submission, the stored video and the persisted version.
+
+        A reset starts a new run of the same execution chain; keying by the run id
+        would pay again there. With the patch, the key is the caller's request id, else
+        the chain's first run id (kept by a reset); histories from before it replay
+        with the run id they were recorded with.
+        """
         info = workflow.info()
-        return f"{info.workflow_id}/{info.run_id}"
+        if not workflow.patched(RESET_PROOF_ID_PATCH):
+            return f"{info.workflow_id}/{info.run_id}"
+        if self._request_id:
+            return f"{info.workflow_id}/request-{self._request_id}"
+        return f"{info.workflow_id}/{info.first_execution_run_id}"
 
     def _since(self, started) -> float:
         return (workflow.now() - started).total_seconds()
@@ -594,5 +702,25 @@ class RegenerateClipWorkflow:
             video_backend=stored.backend if stored else None,
             polls=polls,
             filtered_retries=filtered_retries,
+            possible_duplicate_charges=self._possible_duplicates,
             timings=self._timings,
         )
+
+
+def _as_submitted(plan: Plan, submission: Submission) -> Plan:
+    """The plan as Veo received it, from the submission's echo (absent in old histories)."""
+    sent = submission.request
+    if sent is None:
+        return plan
+    update = {
+        "prompt": sent.prompt,
+        "negative_prompt": sent.negative_prompt,
+        "seed": sent.seed,
+        "duration_seconds": sent.duration_seconds,
+        "reference_image_urls": sent.reference_image_urls,
+        "enhance_prompt": sent.enhance_prompt,
+        "video_model": sent.model,
+    }
+    if sent.temperature is not None:
+        update["temperature"] = sent.temperature
+    return plan.model_copy(update=update)

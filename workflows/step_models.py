@@ -77,12 +77,11 @@ class Plan(PlanSummary):
         return self.delivered_seconds if self.delivered_seconds < self.generated_seconds else None
 
 
-class GenerationRequest(BaseModel):
-    """One paid video generation; regeneration_id makes submission idempotent."""
+class SubmittedRequest(BaseModel):
+    """What a paid submission sends to Veo; as an echo (the ledger keeps it), what was
+    actually sent: the saved version and the result are made from the echo, never from
+    a plan recomputed on replay."""
 
-    regeneration_id: str
-    job_id: UUID
-    clip_index: int
     model: str
     prompt: str
     negative_prompt: str | None = None
@@ -98,6 +97,20 @@ class GenerationRequest(BaseModel):
     # The rules that made the plan (workflows/decisions/policy_version.py); not sent to Veo,
     # it marks each recorded submission for the plan-drift test.
     policy_version: int | None = None
+    temperature: float | None = None  # not sent to Veo; saved with what was sent
+
+
+class GenerationRequest(SubmittedRequest):
+    """One paid video generation; regeneration_id makes submission idempotent."""
+
+    regeneration_id: str
+    job_id: UUID
+    clip_index: int
+
+    def as_submitted(self, references_sent: list[str]) -> SubmittedRequest:
+        """The echo of this request, with the references the backend actually sent."""
+        fields = self.model_dump(include=set(SubmittedRequest.model_fields))
+        return SubmittedRequest(**{**fields, "reference_image_urls": references_sent})
 
 
 class Submission(BaseModel):
@@ -106,6 +119,10 @@ class Submission(BaseModel):
     operation_name: str
     backend: BackendName
     resubmission_avoided: bool = False  # True when the ledger already had it
+    request: SubmittedRequest | None = None  # None only in histories recorded before the echo
+    # Submissions that may have been paid without their operation reaching us (an
+    # unclear outcome resubmitted): each a possible duplicate charge.
+    possible_duplicate_charges: int = 0
 
 
 class WaitRequest(BaseModel):
@@ -172,6 +189,9 @@ class PersistRequest(BaseModel):
     cost_usd: Decimal | None = None  # this generation's cost
     generation_seconds: float | None = None  # submit to finished, in workflow time
     policy_version: int | None = None  # the rules that made the plan (clip_versions.policy_version)
+    # False for a video collected after its regeneration ended (deadline, cancellation):
+    # saved as a version, while the clip keeps its current one.
+    make_current: bool = True
 
 
 class PersistResult(BaseModel):
@@ -186,3 +206,19 @@ class RevertRequest(BaseModel):
     clip_index: int
     version: int
     revert_id: str
+
+
+class LateCollectionRequest(BaseModel):
+    """A paid generation to collect after its regeneration ended (CollectLateVideoWorkflow).
+
+    `submission` is None when the regeneration ended while submitting: the collector
+    asks the ledger (after the submit attempt has finished) whether anything was paid.
+    """
+
+    job_id: UUID
+    clip_index: int
+    submission_id: str  # the ledger key of the paid submission ({regeneration id}/{attempt})
+    regeneration_id: str  # keys the stored video and the version, as in the regeneration
+    user_instruction: str
+    submission: Submission | None = None
+    poll_interval_seconds: float = 15.0

@@ -29,6 +29,7 @@ from activities.job_store.stage_models import (
     Style,
     first_validation_error,
 )
+from activities.postgres.faults import CONNECTION_FAULTS, database_unavailable
 from workflows import error_types
 from workflows.step_models import ClipContext, ClipRef, PersistRequest, PersistResult
 
@@ -36,25 +37,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TARGET_DURATION = 8.0
 SUMMARY_LIMIT = 1200  # characters of scene/style/character summary sent to the LLM
-
-# Faults of the connection, not of the data: Temporal retries these.
-CONNECTION_FAULTS: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.AdminShutdownError,
-)
-
-
-def database_unavailable(action: str, exc: BaseException) -> ApplicationError:
-    return errors.retryable(
-        f"Postgres could not be reached while {action} ({type(exc).__name__}). Retrying.",
-        error_types.DATABASE_UNAVAILABLE,
-    )
-
 
 def stored_seed(clip: Clip) -> int | None:
     """metadata.generation_seed when it is an integer; anything else is no seed (warned)."""
@@ -286,25 +268,40 @@ class JobStoreActivities:
                     f"{done['clip_index']} of job {done['job_id']}. Use a fresh regeneration id.",
                     error_types.INVALID_INPUT,
                 )
-            return PersistResult(version_number=done["version_number"], created=False)
+            if done["is_current"] or not req.make_current:
+                return PersistResult(version_number=done["version_number"], created=False)
+            # Saved late (not current) and now asked for again (a retried request id, a
+            # reset run): it becomes the clip's current version below.
         where = await locate_clip(conn, stage_id, req.job_id, req.clip_index)
-        latest = where["latest_version"]
-        if latest == 0:
-            await self._record_original(conn, req, where["clip"], where["prompt_entry"])
-            latest = 1
-        await conn.execute(sql.RETIRE_CURRENT, req.job_id, req.clip_index)
-        await conn.execute(
-            sql.INSERT_VERSION, req.job_id, req.clip_index, latest + 1, req.video_url, req.prompt,
-            req.negative_prompt, req.user_instruction, req.seed, req.temperature, req.regeneration_id,
-            req.duration_seconds, req.cost_usd, req.policy_version,
-        )
-        await conn.execute(
-            sql.PATCH_CLIP_ENTRY, stage_id, where["position"], entry_changes(where["clip"], req)
-        )
-        return PersistResult(version_number=latest + 1, created=True)
+        if req.make_current:
+            await conn.execute(sql.RETIRE_CURRENT, req.job_id, req.clip_index)
+        if done is not None:
+            version = done["version_number"]
+            await conn.execute(sql.MAKE_CURRENT, req.regeneration_id)
+        else:
+            latest = where["latest_version"]
+            if latest == 0:
+                await self._record_original(conn, req, where["clip"], where["prompt_entry"],
+                                            current=not req.make_current)
+                latest = 1
+            version = latest + 1
+            # A late video (collected after its regeneration ended) is kept as a version
+            # that is not current, and the clip entry keeps describing the current one.
+            await conn.execute(
+                sql.INSERT_VERSION, req.job_id, req.clip_index, version, req.video_url,
+                req.prompt, req.negative_prompt, req.user_instruction, req.seed, req.temperature,
+                req.regeneration_id, req.duration_seconds, req.cost_usd, req.policy_version,
+                req.make_current,
+            )
+        if req.make_current:
+            await conn.execute(
+                sql.PATCH_CLIP_ENTRY, stage_id, where["position"], entry_changes(where["clip"], req)
+            )
+        return PersistResult(version_number=version, created=done is None)
 
     async def _record_original(
-        self, conn: asyncpg.Connection, req: PersistRequest, raw_clip: Any, raw_prompt: Any
+        self, conn: asyncpg.Connection, req: PersistRequest, raw_clip: Any, raw_prompt: Any,
+        *, current: bool,
     ) -> None:
         """Version 1: the clip as the pipeline made it, before its first regeneration."""
         clip = _validated(Clip, raw_clip, f"Clip {req.clip_index} of job {req.job_id}")
@@ -314,5 +311,5 @@ class JobStoreActivities:
             clip.prompt or _text(prompt.get("prompt")),
             clip.negative_prompt or _text(prompt.get("negative_prompt")),
             None, stored_seed(clip), clip.temperature, None, clip.actual_duration, clip.cost,
-            None,
+            None, current,
         )

@@ -64,7 +64,12 @@ FOR UPDATE
 
 # A regeneration id already persisted: the earlier result, unchanged.
 FIND_REGENERATION = """
-SELECT job_id, clip_index, version_number FROM clip_versions WHERE regeneration_id = $1
+SELECT job_id, clip_index, version_number, is_current FROM clip_versions WHERE regeneration_id = $1
+"""
+
+# A version saved late (not current) becomes current (after RETIRE_CURRENT).
+MAKE_CURRENT = """
+UPDATE clip_versions SET is_current = true WHERE regeneration_id = $1
 """
 
 # Persist, step 2 (under the lock): where the clip sits, and its original data for version 1.
@@ -94,11 +99,12 @@ LEFT JOIN LATERAL (
 WHERE s.id = $1
 """
 
+# $14: is_current (false for a video collected after its regeneration ended).
 INSERT_VERSION = """
 INSERT INTO clip_versions (job_id, clip_index, version_number, video_url, prompt, negative_prompt,
                            user_instruction, generation_seed, temperature, is_current, regeneration_id,
                            duration_seconds, cost_usd, policy_version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10, $11, $12, $13)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $14, $10, $11, $12, $13)
 """
 
 RETIRE_CURRENT = """

@@ -9,18 +9,29 @@ workflow's submit -> wait -> store story is the same for both.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from workflows.models import BackendName
 from workflows.step_models import GenerationRequest, GenerationStatus
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """A submission the provider accepted: its operation, and the references sent with it
+    (a reference that could not be read is skipped, so this may be fewer than asked)."""
+
+    operation_name: str
+    reference_image_urls: list[str] = field(default_factory=list)
+
+
 @runtime_checkable
 class VideoBackend(Protocol):
     name: BackendName
 
-    async def submit(self, req: GenerationRequest) -> str:
-        """Start one generation; return the provider's operation name."""
+    async def submit(self, req: GenerationRequest) -> Accepted:
+        """Start one generation (paid). A transport failure after the request may have
+        reached the provider raises SubmissionOutcomeUnknown (errors.submit_error)."""
         ...
 
     async def check(self, operation_name: str) -> GenerationStatus:

@@ -30,6 +30,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from activities.errors import non_retryable
+from activities.video.backend import Accepted
 from activities.video.store import safe_name, write_atomically
 from workflows.decisions.veo_models import request_problems
 from workflows.error_types import PROVIDER_BAD_REQUEST, PROVIDER_NOT_FOUND
@@ -57,7 +58,7 @@ class PreviewVideoBackend:
         self.max_seconds = max_seconds
         self.ready_after_seconds = ready_after_seconds
 
-    async def submit(self, req: GenerationRequest) -> str:
+    async def submit(self, req: GenerationRequest) -> Accepted:
         problems = request_problems(req.model, req.duration_seconds, req.aspect_ratio,
                                     len(req.reference_image_urls))
         if problems:
@@ -68,7 +69,7 @@ class PreviewVideoBackend:
         record = {"submitted_at": time.time(), "request": req.model_dump(mode="json")}
         if not spool.exists():  # a resubmission keeps the first submission time
             await asyncio.to_thread(write_atomically, spool, json.dumps(record).encode())
-        return OPERATION_PREFIX + req.regeneration_id
+        return Accepted(OPERATION_PREFIX + req.regeneration_id, list(req.reference_image_urls))
 
     async def check(self, operation_name: str) -> GenerationStatus:
         record = await asyncio.to_thread(self._load, operation_name)

@@ -75,14 +75,16 @@ class ReferenceImageLoader:
         self._http = http
         self._timeout = timeout_seconds
 
-    async def images(self, urls: list[str], limit: int) -> list[types.Image]:
-        found: list[types.Image] = []
+    async def images(self, urls: list[str], limit: int) -> list[tuple[str, types.Image]]:
+        """Up to `limit` readable references, each with the URL it came from (the echo of a
+        submission lists only those sent)."""
+        found: list[tuple[str, types.Image]] = []
         for url in urls:
             if len(found) == limit:
                 break
             image = await self.image(url)
             if image is not None:
-                found.append(image)
+                found.append((url, image))
         return found
 
     async def image(self, url: str) -> types.Image | None:

@@ -1,68 +1,255 @@
-"""The ledger of paid video submissions, keyed by regeneration id.
+"""The ledger of paid video submissions: reserve, then submit, then record.
 
-A submit activity may be retried after Veo accepted the request but before the
-result reached Temporal. Recording each accepted operation here, and checking
-here first, means a retry finds the running operation instead of paying twice.
+One row per regeneration id in `veo_submissions` (the reservation) and one row per
+operation Veo accepted in `veo_operations` (with its outcome). The submit activity:
+
+1. takes the regeneration's advisory lock on a connection of its own
+   (`reservation`), so overlapping attempts (a retry while a presumed-dead attempt
+   still runs) queue here instead of both paying;
+2. reads the row: an accepted operation is adopted, never paid again;
+3. marks the row 'submitting' (committed) BEFORE the paid POST, so a later attempt
+   that finds 'submitting' without an operation knows a POST may have been paid;
+4. records the accepted operation (`record`), one transaction; a second operation for
+   one regeneration id (an unclear outcome resubmitted) is recorded too, never dropped.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Literal
+
 import asyncpg
 
-from workflows.step_models import GenerationRequest, Submission
+from activities.postgres.faults import CONNECTION_FAULTS
+from workflows.models import BackendName
+from workflows.step_models import GenerationRequest, GenerationState, Submission, SubmittedRequest
 
-_GET = "SELECT operation_name, backend FROM veo_submissions WHERE regeneration_id = $1"
+ReservationState = Literal["new", "open", "submitting", "accepted"]
+Outcome = Literal["pending", "succeeded", "filtered", "failed", "collected_late"]
 
-# Insert unless present, and return the stored row either way (inserted = ours).
-_RECORD = """
-WITH ins AS (
-    INSERT INTO veo_submissions (regeneration_id, job_id, clip_index, operation_name, backend, model)
-    VALUES ($1, $2, $3, $4, $5, $6)
-    ON CONFLICT (regeneration_id) DO NOTHING
-    RETURNING operation_name, backend
-)
-SELECT operation_name, backend, true AS inserted FROM ins
-UNION ALL
-SELECT operation_name, backend, false FROM veo_submissions
-WHERE regeneration_id = $1 AND NOT EXISTS (SELECT 1 FROM ins)
+_ACQUIRE_TIMEOUT = 30.0  # seconds: a pool that stays exhausted is a DatabaseUnavailable
+_LOCK = "SELECT pg_advisory_lock(hashtextextended($1, 13))"
+_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended($1, 13))"
+
+_GET = """
+SELECT state, operation_name, backend, request, possible_duplicates
+FROM veo_submissions WHERE regeneration_id = $1
+"""
+
+# Committed before the POST: from here on, a POST for this id may have been paid.
+_MARK_SUBMITTING = """
+INSERT INTO veo_submissions (regeneration_id, job_id, clip_index, backend, model, state, request,
+                             submit_attempts, possible_duplicates)
+VALUES ($1, $2, $3, $4, $5, 'submitting', $6, 1, $7)
+ON CONFLICT (regeneration_id) DO UPDATE SET
+    state = 'submitting', request = EXCLUDED.request, backend = EXCLUDED.backend,
+    submit_attempts = veo_submissions.submit_attempts + 1,
+    possible_duplicates = veo_submissions.possible_duplicates + EXCLUDED.possible_duplicates,
+    updated_at = now()
+WHERE veo_submissions.state <> 'accepted'
+"""
+
+# The POST was clearly refused (an HTTP answer, or no connection): nothing in flight.
+_REOPEN = """
+UPDATE veo_submissions SET state = 'open', updated_at = now()
+WHERE regeneration_id = $1 AND state = 'submitting'
+"""
+
+_ACCEPT = """
+INSERT INTO veo_submissions (regeneration_id, job_id, clip_index, operation_name, backend, model,
+                             state, request, submit_attempts)
+VALUES ($1, $2, $3, $4, $5, $6, 'accepted', $7, 1)
+ON CONFLICT (regeneration_id) DO UPDATE SET
+    operation_name = EXCLUDED.operation_name, backend = EXCLUDED.backend,
+    request = EXCLUDED.request, state = 'accepted', updated_at = now()
+WHERE veo_submissions.state <> 'accepted'
+"""
+
+_ADD_OPERATION = """
+INSERT INTO veo_operations (operation_name, regeneration_id, job_id, clip_index, backend, request)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (operation_name) DO NOTHING
+"""
+
+# Which fields make two submissions the same paid generation.
+_SAME_GENERATION = {"model", "prompt", "negative_prompt", "seed", "duration_seconds",
+                    "aspect_ratio", "enhance_prompt"}
+_PAID_AND_UNCOLLECTED = """
+SELECT operation_name, backend, request, 0 AS possible_duplicates
+FROM veo_operations
+WHERE job_id = $1 AND clip_index = $2 AND regeneration_id <> $3
+  AND outcome IN ('pending', 'collected_late') AND request IS NOT NULL
+  AND request @> $4::jsonb
+ORDER BY created_at DESC
+LIMIT 1
+"""
+
+# 'collected_late' is final: a later status check must not turn it back.
+_SET_OUTCOME = """
+UPDATE veo_operations
+SET outcome = $2, video_url = COALESCE($3, video_url),
+    version_number = COALESCE($4, version_number), updated_at = now()
+WHERE operation_name = $1 AND outcome <> 'collected_late'
 """
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """What the ledger holds for one regeneration id when an attempt takes the lock."""
+
+    state: ReservationState
+    submission: Submission | None = None  # set when state == "accepted"
+    possible_duplicates: int = 0
+
+
+def _submission(row: asyncpg.Record, *, avoided: bool) -> Submission:
+    request = row["request"]
+    return Submission(
+        operation_name=row["operation_name"],
+        backend=row["backend"],
+        resubmission_avoided=avoided,
+        request=SubmittedRequest.model_validate(request) if request else None,
+        possible_duplicate_charges=row["possible_duplicates"],
+    )
+
+
+async def _record_on(
+    conn: asyncpg.Connection, request: GenerationRequest, operation_name: str,
+    backend: BackendName, sent: SubmittedRequest,
+) -> Submission:
+    """Record an accepted operation, in one transaction; returns what the ledger holds.
+
+    The operation always gets its own row. If another operation was recorded for this
+    regeneration first, that one stays the regeneration's (resubmission_avoided).
+    """
+    echo = sent.model_dump(mode="json")
+    async with conn.transaction():
+        await conn.execute(
+            _ACCEPT, request.regeneration_id, request.job_id, request.clip_index,
+            operation_name, backend, request.model, echo,
+        )
+        await conn.execute(
+            _ADD_OPERATION, operation_name, request.regeneration_id, request.job_id,
+            request.clip_index, backend, echo,
+        )
+        row = await conn.fetchrow(_GET, request.regeneration_id)
+    return _submission(row, avoided=row["operation_name"] != operation_name)
+
+
+class HeldReservation:
+    """One regeneration id, locked on a connection of its own until released.
+
+    Everything the submit does under the lock runs on this one connection: asking the
+    pool for a second one while holding the first could exhaust it (every submit
+    holding one and waiting for another).
+    """
+
+    def __init__(self, conn: asyncpg.Connection, request: GenerationRequest) -> None:
+        self._conn = conn
+        self._request = request
+
+    async def current(self) -> Reservation:
+        row = await self._conn.fetchrow(_GET, self._request.regeneration_id)
+        if row is None:
+            return Reservation("new")
+        if row["state"] == "accepted":
+            return Reservation("accepted", _submission(row, avoided=True),
+                               row["possible_duplicates"])
+        return Reservation(row["state"], None, row["possible_duplicates"])
+
+    async def mark_submitting(self, backend: BackendName, *, possible_duplicate: bool) -> None:
+        req = self._request
+        await self._conn.execute(
+            _MARK_SUBMITTING, req.regeneration_id, req.job_id, req.clip_index, backend, req.model,
+            req.as_submitted(req.reference_image_urls).model_dump(mode="json"),
+            int(possible_duplicate),
+        )
+
+    async def reopen(self) -> None:
+        """Best effort: if this write fails, the next attempt counts a possible duplicate."""
+        with contextlib.suppress(*CONNECTION_FAULTS):
+            await self._conn.execute(_REOPEN, self._request.regeneration_id)
+
+    async def record(self, operation_name: str, backend: BackendName,
+                     sent: SubmittedRequest) -> Submission:
+        return await _record_on(self._conn, self._request, operation_name, backend, sent)
+
+    async def paid_and_uncollected(self) -> Submission | None:
+        """An operation of an earlier regeneration of this clip, paid for the same
+        generation (same model, prompt, negative prompt, seed, duration, aspect ratio and
+        prompt enhancement) and not delivered as a current version: still running, or
+        collected late. Adopting it saves paying for the same video twice."""
+        req = self._request
+        row = await self._conn.fetchrow(
+            _PAID_AND_UNCOLLECTED, req.job_id, req.clip_index, req.regeneration_id,
+            req.as_submitted([]).model_dump(mode="json", include=_SAME_GENERATION),
+        )
+        return None if row is None else _submission(row, avoided=True)
+
+
 class SubmissionLedger:
-    """get/record accepted submissions; owns the pool it is given."""
+    """Reservations, accepted operations and their outcomes; owns the pool it is given."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def get(self, regeneration_id: str) -> Submission | None:
-        """The submission already made for this regeneration, marked as a resubmission avoided."""
-        row = await self.pool.fetchrow(_GET, regeneration_id)
-        if row is None:
+    @contextlib.asynccontextmanager
+    async def reservation(self, request: GenerationRequest) -> AsyncIterator[HeldReservation]:
+        """Hold the regeneration id's advisory lock while the body runs."""
+        async with self._locked(request.regeneration_id) as conn:
+            yield HeldReservation(conn, request)
+
+    @contextlib.asynccontextmanager
+    async def _locked(self, regeneration_id: str) -> AsyncIterator[asyncpg.Connection]:
+        """The advisory lock lives on its connection: if Postgres goes away the lock goes
+        with it, and a failing unlock never hides the body's result."""
+        conn = await self.pool.acquire(timeout=_ACQUIRE_TIMEOUT)
+        try:
+            await conn.execute(_LOCK, regeneration_id)
+            try:
+                yield conn
+            finally:
+                with contextlib.suppress(*CONNECTION_FAULTS):
+                    await conn.execute(_UNLOCK, regeneration_id)
+        finally:
+            with contextlib.suppress(*CONNECTION_FAULTS):
+                await self.pool.release(conn)
+
+    async def settled(self, regeneration_id: str) -> Submission | None:
+        """The accepted operation once no attempt holds the reservation (None: none paid)."""
+        async with self._locked(regeneration_id) as conn:
+            row = await conn.fetchrow(_GET, regeneration_id)
+        if row is None or row["state"] != "accepted":
             return None
-        return Submission(
-            operation_name=row["operation_name"], backend=row["backend"], resubmission_avoided=True
-        )
+        return _submission(row, avoided=True)
 
-    async def record(self, request: GenerationRequest, submission: Submission) -> Submission:
-        """Store the submission unless one is stored; returns what the ledger holds.
+    async def get(self, regeneration_id: str) -> Submission | None:
+        """The operation accepted for this regeneration, if any (resubmission avoided)."""
+        row = await self.pool.fetchrow(_GET, regeneration_id)
+        if row is None or row["state"] != "accepted":
+            return None
+        return _submission(row, avoided=True)
 
-        When another attempt recorded first, its operation wins (resubmission_avoided=True).
-        """
-        row = await self.pool.fetchrow(
-            _RECORD,
-            request.regeneration_id,
-            request.job_id,
-            request.clip_index,
-            submission.operation_name,
-            submission.backend,
-            request.model,
-        )
-        if row is None:  # a concurrent insert committed after this statement's snapshot
-            stored = await self.get(request.regeneration_id)
-            assert stored is not None, "ON CONFLICT implies a committed row"
-            return stored
-        if row["inserted"]:
-            return submission
-        return Submission(
-            operation_name=row["operation_name"], backend=row["backend"], resubmission_avoided=True
-        )
+    async def record(
+        self, request: GenerationRequest, operation_name: str, backend: BackendName,
+        sent: SubmittedRequest,
+    ) -> Submission:
+        """Record an accepted operation on a connection of the pool (see `_record_on`)."""
+        async with self.pool.acquire(timeout=_ACQUIRE_TIMEOUT) as conn:
+            return await _record_on(conn, request, operation_name, backend, sent)
+
+    async def set_outcome(
+        self, operation_name: str, outcome: Outcome | GenerationState,
+        *, video_url: str | None = None, version_number: int | None = None,
+    ) -> None:
+        value = outcome.value if isinstance(outcome, GenerationState) else outcome
+        await self.pool.execute(_SET_OUTCOME, operation_name, value, video_url, version_number)
+
+    async def operations(self, regeneration_id: str) -> list[dict]:
+        """Every accepted operation of a regeneration, oldest first, with its outcome."""
+        rows = await self.pool.fetch(
+            "SELECT operation_name, backend, outcome, video_url, version_number FROM veo_operations"
+            " WHERE regeneration_id = $1 ORDER BY created_at, operation_name", regeneration_id)
+        return [dict(r) for r in rows]

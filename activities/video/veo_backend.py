@@ -40,10 +40,17 @@ from google.oauth2 import service_account
 from temporalio.exceptions import ApplicationError
 
 from activities.config import Settings
-from activities.errors import from_genai_error, non_retryable, redact, retryable
+from activities.errors import (
+    from_genai_error,
+    non_retryable,
+    redact,
+    request_may_have_arrived,
+    submission_outcome_unknown,
+)
+from activities.video.backend import Accepted
 from activities.video.reference_images import ReferenceImageLoader
 from workflows.decisions.veo_models import model_for
-from workflows.error_types import GENERATION_FAILED, PROVIDER_AUTH, PROVIDER_UNAVAILABLE
+from workflows.error_types import GENERATION_FAILED, PROVIDER_AUTH
 from workflows.step_models import GenerationRequest, GenerationState, GenerationStatus
 
 log = logging.getLogger(__name__)
@@ -147,11 +154,12 @@ class VertexVeoBackend:
             secrets=settings.secret_values(),
         )
 
-    async def submit(self, req: GenerationRequest) -> str:
+    async def submit(self, req: GenerationRequest) -> Accepted:
         model = model_for(req.model)
-        images = await self._references.images(req.reference_image_urls,
-                                                model.max_reference_images)
-        references = [_asset_reference(image) for image in images]
+        found = await self._references.images(req.reference_image_urls,
+                                               model.max_reference_images)
+        references = [_asset_reference(image) for _, image in found]
+        sent = [url for url, _ in found]
         config = types.GenerateVideosConfig(
             number_of_videos=1,
             duration_seconds=req.duration_seconds,
@@ -169,11 +177,11 @@ class VertexVeoBackend:
                 model=req.model, source=types.GenerateVideosSource(prompt=req.prompt), config=config
             )
         except Exception as exc:
-            raise self._provider_error(exc) from None
-        if not operation.name:
-            raise retryable("Veo answered the submission without an operation name. Retrying.",
-                            PROVIDER_UNAVAILABLE)
-        return operation.name
+            raise self._provider_error(exc, submitting=True) from None
+        if not operation.name:  # an answer, but no operation to follow: maybe charged
+            raise submission_outcome_unknown(
+                "Vertex Veo", ValueError("an answer without an operation name"))
+        return Accepted(operation.name, sent)
 
     async def check(self, operation_name: str) -> GenerationStatus:
         operation = await self._get(operation_name)
@@ -226,7 +234,7 @@ class VertexVeoBackend:
         except Exception as exc:
             raise self._provider_error(exc) from None
 
-    def _provider_error(self, exc: Exception) -> ApplicationError:
+    def _provider_error(self, exc: Exception, *, submitting: bool = False) -> ApplicationError:
         """SDK errors via errors.from_genai_error; a missing or refused Google credential
         (project mode) is an auth failure, not a transient fault."""
         if isinstance(exc, google_auth_errors.GoogleAuthError) and not isinstance(
@@ -238,6 +246,9 @@ class VertexVeoBackend:
                 "service account with Vertex AI access in GOOGLE_CLOUD_PROJECT.",
                 PROVIDER_AUTH,
             )
+        credentials_failed = isinstance(exc, google_auth_errors.GoogleAuthError)  # before sending
+        if submitting and not credentials_failed and request_may_have_arrived(exc):
+            return submission_outcome_unknown("Vertex Veo", exc)
         return from_genai_error(exc, self._secrets)
 
 

@@ -3,7 +3,7 @@
 `VideoActivities` owns the video backend (Veo on Vertex, or the offline preview), the
 video store and the submission ledger. The workflow calls:
 
-- `submit_generation`: at most one paid submission per regeneration id (ledger first).
+- `submit_generation`: one paid submission per regeneration id: reserve, submit, record.
 - `wait_for_generation`: one status check per attempt; "still running" is a retryable
   GenerationPending error, so the workflow's retry policy is the poll interval
   (Temporal's infrequent-polling pattern: no worker slot held, no history growth).
@@ -15,23 +15,34 @@ video store and the submission ledger. The workflow calls:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from pathlib import Path
+from typing import Any, Literal
 
 import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
+from activities import errors
 from activities.config import Settings
 from activities.errors import non_retryable
 from activities.heartbeat import heartbeating
+from activities.postgres.faults import CONNECTION_FAULTS, database_unavailable
 from activities.video.backend import VideoBackend
 from activities.video.preview_backend import PreviewVideoBackend
 from activities.video.store import LocalVideoStore, VideoStore, remote_video, video_key
-from activities.video.submission_ledger import SubmissionLedger
+from activities.video.submission_ledger import HeldReservation, SubmissionLedger
 from activities.video.trim import TrimError, trim_mp4
 from activities.video.veo_backend import VertexVeoBackend
-from workflows.error_types import GENERATION_FAILED, GENERATION_PENDING, INVALID_INPUT
-from workflows.models import BackendName
+from workflows.error_types import (
+    DATABASE_UNAVAILABLE,
+    GENERATION_FAILED,
+    GENERATION_PENDING,
+    INVALID_INPUT,
+    SUBMISSION_OUTCOME_UNKNOWN,
+)
+from workflows.models import BackendName, LateCollectionResult
 from workflows.step_models import (
     GenerationRequest,
     GenerationState,
@@ -39,8 +50,44 @@ from workflows.step_models import (
     StoredVideo,
     StoreVideoRequest,
     Submission,
+    SubmittedRequest,
     WaitRequest,
 )
+
+POSSIBLE_DUPLICATE_METRIC = "retake_veo_possible_duplicate_charges"
+
+
+class _Beat:
+    """What submit's heartbeats carry: the accepted operation, once there is one.
+
+    Heartbeat details outlive the attempt (Temporal hands them to the next one), so
+    an operation accepted by an attempt that then failed to record it is adopted by
+    the retry, on this worker or another, instead of being paid for again.
+    """
+
+    def __init__(self, operation_name: str | None = None, backend: BackendName | None = None,
+                 request: SubmittedRequest | None = None) -> None:
+        self.operation_name, self.backend, self.request = operation_name, backend, request
+
+    @classmethod
+    def from_previous_attempt(cls) -> _Beat:
+        details = activity.info().heartbeat_details if activity.in_activity() else []
+        try:
+            last: Any = details[-1] if details else None
+            return cls(last["operation_name"], last["backend"],
+                       SubmittedRequest.model_validate(last["request"]))
+        except (TypeError, KeyError, ValueError):
+            return cls()
+
+    def accepted(self, operation_name: str, backend: BackendName, request: SubmittedRequest) -> None:
+        self.operation_name, self.backend, self.request = operation_name, backend, request
+        activity.heartbeat(*self.details())  # at once: the next beat may never come
+
+    def details(self) -> list[dict]:
+        if self.operation_name is None:
+            return []
+        return [{"operation_name": self.operation_name, "backend": self.backend,
+                 "request": self.request.model_dump(mode="json")}]
 
 
 class VideoActivities:
@@ -51,11 +98,15 @@ class VideoActivities:
         ledger: SubmissionLedger,
         *,
         preview: PreviewVideoBackend,
+        unclear_submit: Literal["resubmit", "fail"] = "resubmit",
+        ledger_retry_seconds: float = 60.0,
     ) -> None:
         self._backend = backend  # where new generations are submitted
         self._store = store
         self._ledger = ledger
         self._preview = preview  # preview operations stay checkable on a Veo worker
+        self._unclear_submit = unclear_submit
+        self._ledger_retry_seconds = ledger_retry_seconds
 
     @classmethod
     def from_settings(cls, settings: Settings, pool: asyncpg.Pool) -> VideoActivities:
@@ -64,29 +115,158 @@ class VideoActivities:
         if settings.uses_veo:  # refuses to start when Veo cannot be used as configured
             backend = VertexVeoBackend.from_settings(settings)
         store = LocalVideoStore(settings.videos_dir, settings.video_public_base_url)
-        return cls(backend, store, SubmissionLedger(pool), preview=preview)
+        return cls(backend, store, SubmissionLedger(pool), preview=preview,
+                   unclear_submit=settings.unclear_submit,
+                   ledger_retry_seconds=settings.ledger_retry_seconds)
 
     @activity.defn
     async def submit_generation(self, req: GenerationRequest) -> Submission:
-        """Submit one generation, unless this regeneration id was already submitted.
+        """Pay for one generation per regeneration id: reserve, then submit, then record.
 
-        The ledger is read first and written right after the provider answers. The one
-        window left for a second paid submission is a crash (or a lost connection to
-        Postgres) between the provider accepting the request and the ledger insert
-        committing: one HTTP response plus one INSERT, milliseconds wide.
+        The ledger (activities/video/submission_ledger.py) is locked for the regeneration
+        id, so overlapping attempts queue; an accepted operation found there, or in the
+        heartbeat details a previous attempt left, is adopted instead of paid again. The
+        accepted operation goes into heartbeat details at once, and its ledger write is
+        retried here (RETAKE_LEDGER_RETRY_SECONDS) before the attempt gives up and
+        leaves it to the next one. A cancellation does not interrupt a paid call or its
+        record: both finish first.
         """
-        existing = await self._ledger.get(req.regeneration_id)
-        if existing is not None:
+        beat = _Beat.from_previous_attempt()
+        async with heartbeating(details=beat.details):
+            paid = asyncio.ensure_future(self._submit_reserved(req, beat))
+            try:
+                return await asyncio.shield(paid)
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await paid  # record what was paid before giving up
+                raise
+
+    async def _submit_reserved(self, req: GenerationRequest, beat: _Beat) -> Submission:
+        try:
+            async with self._ledger.reservation(req) as held:
+                recorded = await self._pay_once(req, held, beat)
+                if recorded is not None:
+                    return recorded
+        except CONNECTION_FAULTS as exc:
+            if beat.operation_name is None:  # nothing accepted yet: nothing to record
+                raise database_unavailable("reserving the Veo submission", exc) from exc
+        # Accepted, but the reservation's connection failed while recording it: record
+        # on fresh connections (the lock went with the old one).
+        return await self._record(req, beat)
+
+    async def _pay_once(
+        self, req: GenerationRequest, held: HeldReservation, beat: _Beat
+    ) -> Submission | None:
+        """Under the reservation lock: adopt, or pay and record. None: accepted, but the
+        record failed on this connection (the caller retries it on fresh ones)."""
+        prior = await held.current()
+        if prior.submission is not None:
             activity.logger.info("submit_generation avoided a resubmission: %s",
-                                 existing.operation_name)
-            return existing
-        async with heartbeating():
-            operation_name = await self._backend.submit(req)
-        submission = Submission(operation_name=operation_name, backend=self._backend.name)
-        recorded = await self._ledger.record(req, submission)
+                                 prior.submission.operation_name)
+            return prior.submission
+        avoided = False
+        if beat.operation_name:  # a previous attempt was accepted but not recorded
+            activity.logger.info("submit_generation adopted %s from heartbeat details",
+                                 beat.operation_name)
+        elif (earlier := await held.paid_and_uncollected()) is not None:
+            activity.logger.info("submit_generation reuses %s, paid by an earlier "
+                                 "regeneration (e.g. collected after a deadline)",
+                                 earlier.operation_name)
+            beat.accepted(earlier.operation_name, earlier.backend, earlier.request)
+            avoided = True
+        else:
+            await self._pay(req, held, beat, unclear=prior.state == "submitting")
+        try:
+            recorded = await held.record(beat.operation_name, beat.backend, beat.request)
+        except CONNECTION_FAULTS:
+            return None
+        if avoided:
+            recorded = recorded.model_copy(update={"resubmission_avoided": True})
         activity.logger.info("submit_generation backend=%s operation=%s",
                              recorded.backend, recorded.operation_name)
         return recorded
+
+    async def _pay(
+        self, req: GenerationRequest, held: HeldReservation, beat: _Beat, *, unclear: bool
+    ) -> None:
+        """The paid POST, after the reservation is committed as 'submitting'. `unclear`:
+        an earlier attempt left it 'submitting', so a POST may already have been paid."""
+        if unclear and self._unclear_submit == "fail":
+            raise self._outcome_unknown(req, "an earlier attempt")
+        await held.mark_submitting(self._backend.name, possible_duplicate=unclear)
+        if unclear:
+            self._count_possible_duplicate(req)
+        try:
+            accepted = await self._backend.submit(req)
+        except Exception as err:  # the backend names unclear outcomes
+            if getattr(err, "type", None) != SUBMISSION_OUTCOME_UNKNOWN:
+                await held.reopen()  # clearly refused, or never sent: nothing paid
+            elif self._unclear_submit == "fail":
+                raise self._outcome_unknown(req, "this attempt") from err
+            raise
+        beat.accepted(accepted.operation_name, self._backend.name,
+                      req.as_submitted(accepted.reference_image_urls))
+
+    async def _record(self, req: GenerationRequest, beat: _Beat) -> Submission:
+        """Write the accepted operation, retrying Postgres faults for a while."""
+        give_up = time.monotonic() + self._ledger_retry_seconds
+        delay = 0.2
+        while True:
+            try:
+                recorded = await self._ledger.record(
+                    req, beat.operation_name, beat.backend, beat.request)
+            except CONNECTION_FAULTS as exc:
+                if time.monotonic() + delay > give_up:
+                    raise errors.retryable(
+                        f"Veo accepted {beat.operation_name}, but Postgres could not record it "
+                        f"({type(exc).__name__}); the next attempt adopts it from the heartbeat "
+                        "details instead of paying again. Retrying.",
+                        DATABASE_UNAVAILABLE,
+                    ) from exc
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            activity.logger.info("submit_generation backend=%s operation=%s",
+                                 recorded.backend, recorded.operation_name)
+            return recorded
+
+    def _outcome_unknown(self, req: GenerationRequest, who: str) -> ApplicationError:
+        return errors.non_retryable(
+            f"Whether Veo accepted (and charged for) the submission of regeneration "
+            f"{req.regeneration_id} is unknown: {who} sent it and its answer was lost. "
+            "RETAKE_UNCLEAR_SUBMIT=fail stops here instead of paying again; check the Vertex "
+            "billing/operations for this clip, then start the regeneration again.",
+            SUBMISSION_OUTCOME_UNKNOWN,
+        )
+
+    def _count_possible_duplicate(self, req: GenerationRequest) -> None:
+        activity.logger.warning(
+            "submit_generation resubmits %s after an unclear outcome: a possible duplicate "
+            "charge (RETAKE_UNCLEAR_SUBMIT=resubmit)", req.regeneration_id)
+        activity.metric_meter().create_counter(
+            POSSIBLE_DUPLICATE_METRIC,
+            "Veo submissions sent again after an unclear outcome (each may be charged twice)",
+        ).add(1)
+
+    @activity.defn
+    async def find_submission(self, regeneration_id: str) -> Submission | None:
+        """The operation accepted for a regeneration, after any attempt still submitting it
+        has finished (a regeneration cancelled mid-submit still records what it paid)."""
+        try:
+            async with heartbeating():
+                return await self._ledger.settled(regeneration_id)
+        except CONNECTION_FAULTS as exc:
+            raise database_unavailable("reading the submission ledger", exc) from exc
+
+    @activity.defn
+    async def record_late_collection(self, collected: LateCollectionResult) -> None:
+        """Mark an operation as collected after its regeneration ended, and where it went."""
+        try:
+            await self._ledger.set_outcome(
+                collected.operation_name, "collected_late", video_url=collected.video_url,
+                version_number=collected.version)
+        except CONNECTION_FAULTS as exc:
+            raise database_unavailable("recording a late collection", exc) from exc
 
     @activity.defn
     async def wait_for_generation(self, req: WaitRequest) -> GenerationStatus:
@@ -104,6 +284,11 @@ class VideoActivities:
             )
         activity.logger.info("wait_for_generation operation=%s state=%s checks=%d",
                              req.operation_name, status.state.value, attempt)
+        try:
+            await self._ledger.set_outcome(req.operation_name, status.state)
+        except CONNECTION_FAULTS as exc:  # bookkeeping: never fail a finished wait for it
+            activity.logger.warning("could not record the outcome of %s: %s",
+                                    req.operation_name, type(exc).__name__)
         return status.model_copy(update={"polls": attempt})
 
     @activity.defn

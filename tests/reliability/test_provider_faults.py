@@ -163,7 +163,10 @@ async def test_auth_failures_and_bad_requests_fail_fast_typed_and_unpaid(
             assert veo_counts["submit_requests"] == 1 and submit_attempts[clip] == 1, (what, veo_counts)
         assert veo_counts["submissions_accepted"] == 0, what
         assert await versions(db_pool, job, clip) == [], what  # nothing persisted
-    assert await db_pool.fetchval("SELECT count(*) FROM veo_submissions WHERE job_id = $1", job) == 0
+    # Refused submissions leave their reservation 'open' (nothing in flight), no operation.
+    assert await db_pool.fetchval(
+        "SELECT count(*) FROM veo_submissions WHERE job_id = $1 AND state <> 'open'", job) == 0
+    assert await db_pool.fetchval("SELECT count(*) FROM veo_operations WHERE job_id = $1", job) == 0
     secrets = [WRONG_OPENAI_KEY, WRONG_GOOGLE_KEY] + [e[2].api_key for e in emulators.values()] + [
         e[0].api_key for e in emulators.values()]
     assert leaks(secrets, texts) == []

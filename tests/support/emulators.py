@@ -4,6 +4,8 @@
 .configure(**), .push_fault(...), .reset(), .counters(), .submissions(),
 .asset_url()). `fresh_veo_emulator` is the same emulator, reset before the test, for
 tests that count requests or change its settings; `quick_veo` is it reset with 0.3 s generations.
+`hooked_veo` is one of the test's own with hooks on submissions (hold, lose the answer,
+run something first).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.emulators.hooked_veo import HookedVeo
 from tests.emulators.veo_emulator import VeoEmulator
 
 
@@ -36,3 +39,13 @@ def quick_veo(veo_emulator: VeoEmulator) -> VeoEmulator:
     veo_emulator.reset()
     veo_emulator.configure(job_seconds=0.3)
     return veo_emulator
+
+
+@pytest.fixture
+def hooked_veo() -> Iterator[HookedVeo]:
+    """A Veo emulator of the test's own with submission hooks (tests/emulators/hooked_veo.py)."""
+    emulator = HookedVeo().start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()

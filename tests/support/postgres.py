@@ -7,6 +7,7 @@ Fixtures:
 - `shared_pool_dsn` (function): points DATABASE_URL, and so the loaders' shared pool, at the
   test database.
 - `private_postgres` (function): a `PrivatePostgres`, not yet started, stopped afterwards.
+- `outage_db` (function): (server, pool, job): a started `PrivatePostgres` with the sample job.
 `PrivatePostgres` runs a separate server in a given folder that a test may stop and
 restart (outages), keeping its data and its socket, so its DSN stays valid.
 
@@ -99,6 +100,17 @@ def private_postgres(postgres_root: Path) -> Iterator[PrivatePostgres]:
     server = PrivatePostgres(postgres_root / uuid4().hex[:12])
     yield server
     server.stop()
+
+
+@pytest_asyncio.fixture
+async def outage_db(private_postgres: PrivatePostgres):
+    """(server, pool, job): a PrivatePostgres started, with the sample job, for tests that
+    stop it while a step runs."""
+    dsn = private_postgres.start()
+    pool = await create_pool(dsn, min_size=1, max_size=4)
+    job = await load_sample_job(pool)
+    yield private_postgres, pool, job
+    await pool.close()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -1,0 +1,45 @@
+"""The Veo emulator with hooks on submissions, for tests that count money.
+
+`HookedVeo` behaves like `VeoEmulator`, plus, per submission (first queued, first used):
+- `before_submit`: a function run (in a thread) before the request is handled, e.g.
+  to stop Postgres while Veo is accepting the job;
+- `hold_before`: seconds to wait before handling, so two attempts overlap;
+- `lose_answer_after`: seconds to wait AFTER Veo accepted (and counted) the job before
+  answering: a client timeout shorter than this loses the answer of a paid request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from tests.emulators.threaded_app import ThreadedApp
+from tests.emulators.veo_emulator import VeoEmulator, build_app
+
+
+class HookedVeo(VeoEmulator):
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
+        self.before_submit: deque[Callable[[], None]] = deque()
+        self.hold_before: deque[float] = deque()
+        self.lose_answer_after: deque[float] = deque()
+        app = build_app(self.state)
+        app.middlewares.append(self._middleware)
+        self._server = ThreadedApp(app, "127.0.0.1", 0)
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler):
+        if not request.path.endswith(":predictLongRunning"):
+            return await handler(request)
+        if self.before_submit:
+            await asyncio.to_thread(self.before_submit.popleft())
+        if self.hold_before:
+            await asyncio.sleep(self.hold_before.popleft())
+        response = await handler(request)
+        if self.lose_answer_after:
+            await asyncio.sleep(self.lose_answer_after.popleft())
+        return response
