@@ -21,6 +21,7 @@ from activities.postgres.pool import create_pool
 from activities.video.submission_ledger import SubmissionLedger
 from activities.video.video_activities import POSSIBLE_DUPLICATE_METRIC, VideoActivities
 from tests.emulators.hooked_veo import HookedVeo
+from tests.test_veo_activity import MODEL
 from tests.test_veo_activity import veo_settings as settings
 from workflows.error_types import DATABASE_UNAVAILABLE, SUBMISSION_OUTCOME_UNKNOWN
 from workflows.step_models import GenerationRequest
@@ -34,8 +35,8 @@ def veo(hooked_veo: HookedVeo) -> HookedVeo:
 def generation(job_id, **changes) -> GenerationRequest:
     values = dict(
         regeneration_id=f"money-{uuid4()}/first-run/0", job_id=job_id, clip_index=2,
-        model="veo-3.1-generate-preview", prompt="Maya on the rooftop at night",
-        negative_prompt="blurry", seed=31337, duration_seconds=6, temperature=0.35,
+        model=MODEL, prompt="Maya on the rooftop at night",
+        negative_prompt="blurry", seed=31337, duration_seconds=8, temperature=0.35,
         enhance_prompt=False,
     )
     values.update(changes)
@@ -86,7 +87,7 @@ async def test_submission_echoes_what_was_sent_and_the_ledger_keeps_it(
     assert echo.prompt == sent["instances"][0]["prompt"] == req.prompt
     assert echo.seed == sent["parameters"]["seed"] == 31337
     assert echo.negative_prompt == sent["parameters"]["negativePrompt"] == "blurry"
-    assert echo.duration_seconds == sent["parameters"]["durationSeconds"] == 6
+    assert echo.duration_seconds == sent["parameters"]["durationSeconds"] == 8
     assert echo.model == sent["model"] and echo.temperature == 0.35
     assert echo.reference_image_urls == ["gs://refs/a.png"]  # the unreachable one was not sent
     assert (await SubmissionLedger(db_pool).get(req.regeneration_id)).request == echo
@@ -99,7 +100,7 @@ async def test_two_overlapping_attempts_on_two_workers_pay_once(
     veo, tmp_path, db_pool, sample_job_id
 ):
     veo.hold_before.append(0.5)  # the first POST is slow: the second attempt overlaps it
-    workers = [VideoActivities.from_settings(settings(veo, tmp_path / n), db_pool) for n in "ab"]
+    workers = [VideoActivities.from_settings(settings(veo, tmp_path), db_pool) for _ in "ab"]
     req = generation(sample_job_id)
     try:
         first = asyncio.create_task(Attempt(1).submit(workers[0], req))
@@ -149,7 +150,7 @@ async def test_postgres_down_past_the_record_budget_the_next_attempt_adopts_the_
     veo.before_submit.append(lambda: server.stop("fast"))
     req = generation(job)
     first_worker = VideoActivities.from_settings(
-        settings(veo, tmp_path / "a", RETAKE_LEDGER_RETRY_SECONDS=0.5), pool)
+        settings(veo, tmp_path, RETAKE_LEDGER_RETRY_SECONDS=0.5), pool)
     first = Attempt(1)
     try:
         with pytest.raises(ApplicationError) as info:
@@ -162,7 +163,7 @@ async def test_postgres_down_past_the_record_budget_the_next_attempt_adopts_the_
     assert paid(veo) == 1
 
     server.start()
-    other_worker = VideoActivities.from_settings(settings(veo, tmp_path / "b"), pool)
+    other_worker = VideoActivities.from_settings(settings(veo, tmp_path), pool)
     try:
         adopted = await Attempt(2, first.last_details).submit(other_worker, req)
     finally:

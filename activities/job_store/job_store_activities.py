@@ -277,7 +277,7 @@ class JobStoreActivities:
             await conn.execute(sql.RETIRE_CURRENT, req.job_id, req.clip_index)
         if done is not None:
             version = done["version_number"]
-            await conn.execute(sql.MAKE_CURRENT, req.regeneration_id)
+            await conn.execute(sql.MAKE_REGENERATION_CURRENT, req.regeneration_id)
         else:
             latest = where["latest_version"]
             if latest == 0:

@@ -68,7 +68,7 @@ SELECT job_id, clip_index, version_number, is_current FROM clip_versions WHERE r
 """
 
 # A version saved late (not current) becomes current (after RETIRE_CURRENT).
-MAKE_CURRENT = """
+MAKE_REGENERATION_CURRENT = """
 UPDATE clip_versions SET is_current = true WHERE regeneration_id = $1
 """
 

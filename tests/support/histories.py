@@ -4,6 +4,8 @@ tests/histories/*.json are recorded by `python tests/record_histories.py` with t
 code. tests/histories/before_policy_version/ keeps older recordings (made before
 POLICY_VERSION existed, some before patches): replayed so each patch's old path stays
 covered, but their plans were made by earlier rules, so the drift test skips them.
+tests/histories/before_money_safety/ keeps a few recorded before issue 13's patches
+(reset-proof regeneration id, late collection), so their old paths stay covered too.
 """
 
 from __future__ import annotations
