@@ -1,9 +1,11 @@
 """Provider and SDK errors -> typed Temporal ApplicationErrors, in one place.
 
-Bad input, missing data, auth failures and filtered content are non-retryable: a
-retry cannot fix them, and retrying a paid call is a cost. Rate limits, 5xx,
-timeouts and connection faults are retryable; a provider's Retry-After becomes the
-next retry delay. Messages say what was wrong and what to do, and never carry a
+Bad input, missing data, auth failures, exhausted quotas and filtered content are
+non-retryable: a retry cannot fix them, and retrying a paid call is a cost. Rate
+limits, 5xx, timeouts and connection faults are retryable; the provider's hint
+(OpenAI's retry-after-ms / Retry-After, Vertex's RetryInfo.retryDelay; parsed in
+retry_hints.py, capped) becomes the next retry delay. docs/operations.md has the
+whole fault table. Messages say what was wrong and what to do, and never carry a
 key: `redact` scrubs anything that looks like one before it leaves an activity.
 """
 
@@ -15,10 +17,17 @@ from datetime import timedelta
 import httpx2 as httpx  # the HTTP library under both openai and google-genai
 from temporalio.exceptions import ApplicationError
 
+from activities.retry_hints import (
+    bounded,
+    google_error_details,
+    retry_after_seconds,
+    retry_info_seconds,
+)
 from workflows.error_types import (
     PROVIDER_AUTH,
     PROVIDER_BAD_REQUEST,
     PROVIDER_NOT_FOUND,
+    PROVIDER_QUOTA_EXHAUSTED,
     PROVIDER_RATE_LIMITED,
     PROVIDER_UNAVAILABLE,
     SUBMISSION_OUTCOME_UNKNOWN,
@@ -64,27 +73,10 @@ def non_retryable(message: str, type_: str, **details: object) -> ApplicationErr
 def retryable(
     message: str, type_: str, retry_after: float | None = None
 ) -> ApplicationError:
-    delay = timedelta(seconds=retry_after) if retry_after and retry_after > 0 else None
-    return ApplicationError(redact(message), type=type_, next_retry_delay=delay)
-
-
-def parse_retry_after(headers: httpx.Headers | dict | None) -> float | None:
-    """Seconds from a Retry-After (or retry-after-ms) header; None when absent or a date."""
-    if not headers:
-        return None
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return float(ms) / 1000.0
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value:
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+    delay = bounded(retry_after)  # never a delay of years, never an OverflowError
+    return ApplicationError(
+        redact(message), type=type_, next_retry_delay=timedelta(seconds=delay) if delay else None
+    )
 
 
 def from_http_status(
@@ -127,16 +119,36 @@ def from_http_status(
     )
 
 
-def from_openai_error(exc: Exception, secrets: list[str | None] | None = None) -> ApplicationError:
-    """Map an `openai` SDK exception to a typed ApplicationError."""
+def from_openai_error(
+    exc: Exception, secrets: list[str | None] | None = None, model: str | None = None
+) -> ApplicationError:
+    """Map an `openai` SDK exception to a typed ApplicationError (`model`: OPENAI_MODEL)."""
     import openai
 
     if isinstance(exc, openai.APIStatusError):
+        detail = redact(str(getattr(exc, "message", exc)), secrets)[:500]
+        # 429 insufficient_quota: billing or credits exhausted, no retry hint; waiting
+        # will not refill it (https://platform.openai.com/docs/guides/error-codes).
+        if exc.status_code == 429 and exc.code == "insufficient_quota":
+            return non_retryable(
+                f"OpenAI says this account's quota is exhausted (HTTP 429 insufficient_quota): "
+                f"{detail}. Add credits or raise the spending limit for the OPENAI_API_KEY's "
+                "project (platform.openai.com, Billing), or unset OPENAI_API_KEY to use the "
+                "offline planner; retrying will not help until then.",
+                PROVIDER_QUOTA_EXHAUSTED,
+            )
+        if exc.status_code == 404 and exc.code == "model_not_found":
+            return non_retryable(
+                f"OpenAI has no model {model!r} for this key (HTTP 404 model_not_found): "
+                f"{detail}. Set OPENAI_MODEL to a model the key can use (the model may have "
+                "been shut down).",
+                PROVIDER_NOT_FOUND,
+            )
         return from_http_status(
             "OpenAI",
             exc.status_code,
-            str(getattr(exc, "message", exc)),
-            parse_retry_after(exc.response.headers if exc.response is not None else None),
+            detail,
+            retry_after_seconds(exc.response.headers if exc.response is not None else None),
             secrets,
         )
     if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
@@ -155,15 +167,24 @@ def from_genai_error(exc: Exception, secrets: list[str | None] | None = None) ->
     from google.genai import errors as genai_errors
 
     if isinstance(exc, genai_errors.APIError):
-        response = getattr(exc, "response", None)
-        headers = getattr(response, "headers", None)
-        return from_http_status(
-            "Vertex Veo",
-            int(exc.code or 500),
-            str(exc.message or exc.status or "error"),
-            parse_retry_after(headers),
-            secrets,
-        )
+        code, detail = int(exc.code or 500), str(exc.message or exc.status or "error")
+        reasons = {d.get("reason") for d in google_error_details(exc.details)}
+        # A bad key is 400 INVALID_ARGUMENT with ErrorInfo reason API_KEY_INVALID
+        # (public reports cited in tests/emulators/README.md, KEYERR): an auth failure.
+        if "API_KEY_INVALID" in reasons:
+            return non_retryable(
+                f"Vertex AI rejected the API key (HTTP {code} API_KEY_INVALID): "
+                f"{redact(detail, secrets)[:300]}. Check GOOGLE_API_KEY, or use a service "
+                "account (GOOGLE_APPLICATION_CREDENTIALS with GOOGLE_CLOUD_PROJECT).",
+                PROVIDER_AUTH,
+            )
+        # Vertex sends no Retry-After; its hint is the body's RetryInfo.retryDelay
+        # (https://cloud.google.com/apis/design/errors#error_details).
+        hint = retry_info_seconds(exc.details)
+        if hint is None:
+            headers = getattr(getattr(exc, "response", None), "headers", None)
+            hint = retry_after_seconds(headers)
+        return from_http_status("Vertex Veo", code, detail, hint, secrets)
     if isinstance(exc, (httpx.TimeoutException, httpx.TransportError, TimeoutError, ConnectionError)):
         return retryable(
             f"Vertex Veo could not be reached ({type(exc).__name__}). Retrying.",
@@ -189,4 +210,29 @@ def submission_outcome_unknown(provider: str, exc: BaseException) -> Application
         f"{provider} may have accepted the submission, but its answer was lost "
         f"({type(exc).__name__}). Whether it was charged is unknown.",
         SUBMISSION_OUTCOME_UNKNOWN,
+    )
+
+
+def from_google_auth_error(exc: Exception) -> ApplicationError:
+    """A google-auth failure (token refresh, ADC) follows google-auth's own `retryable` flag.
+
+    google/oauth2/_client.py `_can_retry` marks token-endpoint answers retryable for the
+    statuses in google.auth.transport.DEFAULT_RETRYABLE_STATUS_CODES and for OAuth errors
+    `internal_failure` / `server_error` / `temporarily_unavailable`; `invalid_grant` and
+    missing credentials are not. A TransportError (the token endpoint or metadata server
+    could not be reached) is an I/O fault and stays retryable even when unflagged.
+    """
+    from google.auth import exceptions as google_auth_errors
+
+    name = type(exc).__name__
+    if getattr(exc, "retryable", False) or isinstance(exc, google_auth_errors.TransportError):
+        return retryable(
+            f"Google's token service failed transiently ({name}). Retrying.",
+            PROVIDER_UNAVAILABLE,
+        )
+    return non_retryable(
+        f"Google credentials for Vertex AI are missing or were refused ({name}). Set "
+        "GOOGLE_APPLICATION_CREDENTIALS (a service account key) and GOOGLE_CLOUD_PROJECT for "
+        "the project the worker uses, or GOOGLE_API_KEY.",
+        PROVIDER_AUTH,
     )

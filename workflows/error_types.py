@@ -13,6 +13,7 @@ PROVIDER_AUTH = "ProviderAuthFailed"
 PROVIDER_BAD_REQUEST = "ProviderBadRequest"
 PROVIDER_NOT_FOUND = "ProviderNotFound"
 PROVIDER_RATE_LIMITED = "ProviderRateLimited"
+PROVIDER_QUOTA_EXHAUSTED = "ProviderQuotaExhausted"  # billing/credits gone: waiting will not help
 PROVIDER_UNAVAILABLE = "ProviderUnavailable"
 CONTENT_FILTERED = "ContentFiltered"
 GENERATION_FAILED = "GenerationFailed"

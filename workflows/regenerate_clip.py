@@ -112,6 +112,7 @@ _NON_RETRYABLE = [
     error_types.PROVIDER_AUTH,
     error_types.PROVIDER_BAD_REQUEST,
     error_types.PROVIDER_NOT_FOUND,
+    error_types.PROVIDER_QUOTA_EXHAUSTED,  # issue 12: OpenAI 429 insufficient_quota
     error_types.CONTENT_FILTERED,
 ]
 _SHORT_RETRY = RetryPolicy(

@@ -3,12 +3,18 @@
 One call per attempt (`max_retries=0`): Temporal owns retries, so a 429's Retry-After
 becomes the activity's next retry delay instead of a hidden SDK back-off. A reply
 that is not the expected JSON is not an error: the policy's text fallback reads it
-(temperature 0.7). With no OpenAI key, the offline planner answers, and the
-suggestion says so (planner=offline). The LLM's prompt then gets the offline planner's
-checks (reply_checks.py): removed things gone, no contradicting time or weather words.
+(temperature 0.7). A reply that cannot be used at all (cut off by finish_reason
+"length", no prompt to be found, a temperature that is not a number) is answered by
+the offline planner, labelled planner=offline with the reason in its reasoning: never
+a paid generation of the bare original prompt (issue 12). With no OpenAI key, the
+offline planner answers, and the suggestion says so (planner=offline). The LLM's prompt
+then gets the offline planner's checks (reply_checks.py): removed things gone, no
+contradicting time or weather words.
 """
 
 from __future__ import annotations
+
+import math
 
 import openai
 from temporalio import activity
@@ -80,12 +86,14 @@ class PromptActivities:
             )
         except openai.OpenAIError as exc:
             # `from None`: the SDK's message may quote the key; it must not ride along as a cause.
-            raise from_openai_error(exc, self._secrets) from None
+            raise from_openai_error(exc, self._secrets, self._model) from None
         try:
             completion = raw.parse()
         except openai.ContentFilterFinishReasonError:
             raise self._refused("its content filter stopped the reply") from None
-        except (openai.LengthFinishReasonError, ValueError):  # ValueError: pydantic/JSON errors
+        except openai.LengthFinishReasonError:  # issue 12: a cut-off rewrite is not usable
+            return unusable_reply_fallback(req, "it was cut off (finish_reason length)")
+        except ValueError:  # pydantic/JSON errors
             return self._text_fallback(raw.http_response, req)
         if not completion.choices:
             raise retryable("OpenAI answered with no choices. Retrying.", PROVIDER_UNAVAILABLE)
@@ -94,6 +102,8 @@ class PromptActivities:
             raise self._refused(f"the model refused: {message.refusal[:300]}")
         if message.parsed is None:
             return self._text_fallback(raw.http_response, req)
+        if not math.isfinite(message.parsed.temperature):  # issue 12: NaN must not become 0.0
+            return unusable_reply_fallback(req, "its temperature was not a number")
         return message.parsed.to_suggestion()
 
     def _text_fallback(self, http_response: object, req: PromptRequest) -> PromptSuggestion:
@@ -106,7 +116,10 @@ class PromptActivities:
                 "OpenAI answered with a body that is not a chat completion. Retrying.",
                 PROVIDER_UNAVAILABLE,
             ) from None
-        return parse_llm_text_reply(text, req.context.prompt)  # planner=llm, parsed_as_json=False
+        suggestion = parse_llm_text_reply(text, req.context.prompt)  # planner=llm, not JSON
+        if suggestion.prompt == req.context.prompt:  # issue 12: no rewrite in it at all
+            return unusable_reply_fallback(req, "no rewritten prompt could be read from it")
+        return suggestion
 
     def _refused(self, why: str) -> ApplicationError:
         return non_retryable(
@@ -115,3 +128,13 @@ class PromptActivities:
             CONTENT_FILTERED,
             provider="openai",
         )
+
+
+def unusable_reply_fallback(req: PromptRequest, why: str) -> PromptSuggestion:
+    """The offline planner's answer to an unusable GPT reply, labelled as such (issue 12)."""
+    activity.logger.warning("suggest_prompt: unusable LLM reply (%s); offline planner used", why)
+    suggestion = offline_suggestion(req.instruction, req.context.prompt)
+    return suggestion.model_copy(update={
+        "reasoning": f"The LLM's reply was unusable ({why}); {suggestion.reasoning}",
+        "parsed_as_json": False,
+    })

@@ -42,6 +42,7 @@ from temporalio.exceptions import ApplicationError
 from activities.config import Settings
 from activities.errors import (
     from_genai_error,
+    from_google_auth_error,
     non_retryable,
     redact,
     request_may_have_arrived,
@@ -50,7 +51,7 @@ from activities.errors import (
 from activities.video.backend import Accepted
 from activities.video.reference_images import ReferenceImageLoader
 from workflows.decisions.veo_models import model_for
-from workflows.error_types import GENERATION_FAILED, PROVIDER_AUTH
+from workflows.error_types import GENERATION_FAILED
 from workflows.step_models import GenerationRequest, GenerationState, GenerationStatus
 
 log = logging.getLogger(__name__)
@@ -235,19 +236,12 @@ class VertexVeoBackend:
             raise self._provider_error(exc) from None
 
     def _provider_error(self, exc: Exception, *, submitting: bool = False) -> ApplicationError:
-        """SDK errors via errors.from_genai_error; a missing or refused Google credential
-        (project mode) is an auth failure, not a transient fault."""
-        if isinstance(exc, google_auth_errors.GoogleAuthError) and not isinstance(
-            exc, google_auth_errors.TransportError
-        ):
-            return non_retryable(
-                f"Google credentials for Vertex AI are missing or were refused "
-                f"({type(exc).__name__}). Set GOOGLE_APPLICATION_CREDENTIALS to a key file of a "
-                "service account with Vertex AI access in GOOGLE_CLOUD_PROJECT.",
-                PROVIDER_AUTH,
-            )
-        credentials_failed = isinstance(exc, google_auth_errors.GoogleAuthError)  # before sending
-        if submitting and not credentials_failed and request_may_have_arrived(exc):
+        """SDK errors via errors.from_genai_error; a Google credential failure (raised before
+        the request is sent) via errors.from_google_auth_error, which follows google-auth's
+        retryable flag (issue 12); a submission whose answer was lost is of unknown outcome."""
+        if isinstance(exc, google_auth_errors.GoogleAuthError):
+            return from_google_auth_error(exc)
+        if submitting and request_may_have_arrived(exc):
             return submission_outcome_unknown("Vertex Veo", exc)
         return from_genai_error(exc, self._secrets)
 
