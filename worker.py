@@ -56,9 +56,9 @@ async def main() -> int:
         loop.add_signal_handler(sig, stop.set)
 
     log.info(
-        "worker on task queue %r (%s); %s",
-        settings.task_queue,
-        describe_version(worker.config().get("deployment_config")),
+        "worker on task queues %s (%s); %s",
+        ", ".join(worker.task_queues),
+        describe_version(worker.workers[0].config().get("deployment_config")),
         describe_backends(settings),
     )
     async with worker:

@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     # How long submit keeps retrying the ledger write of an accepted operation before
     # handing it to the next attempt through heartbeat details.
     ledger_retry_seconds: float = Field(default=60.0, alias="RETAKE_LEDGER_RETRY_SECONDS")
+    # Issue 12: Veo submissions per minute for the whole fleet, enforced by the Temporal
+    # server on the Veo submit queue. Default: Google's "Maximum API requests per minute
+    # per project: 50" for veo-3.1-generate-001 / -fast-generate-001 (Veo 3.1 model page,
+    # https://docs.cloud.google.com/vertex-ai/generative-ai/docs/models/veo/3-1-generate).
+    # Set it to your project's granted quota.
+    veo_requests_per_minute: float = Field(
+        default=50.0, gt=0, alias="RETAKE_VEO_REQUESTS_PER_MINUTE"
+    )
 
     # Where finished videos go.
     video_store_dir: Path | None = Field(default=None, alias="RETAKE_VIDEO_STORE_DIR")

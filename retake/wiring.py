@@ -2,10 +2,16 @@
 
 worker.py, `starter.py demo` and the tests all build workers here, so what runs in
 production is what the tests run.
+
+One process polls several task queues (issue 12, workflows/conventions.py): the main
+queue (the workflow and its local steps), its backend's queue (status checks and
+storing; preview submissions too) and, for Veo, the Veo submit queue, whose rate limit
+the Temporal server enforces for the whole fleet (RETAKE_VEO_REQUESTS_PER_MINUTE).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +28,7 @@ from activities.video.video_activities import VideoActivities
 from retake.worker_version import deployment_config
 from workflows.clip_versions import ListClipVersionsWorkflow, RevertClipWorkflow
 from workflows.collect_late_video import CollectLateVideoWorkflow
+from workflows.conventions import backend_queue, veo_submit_queue
 from workflows.regenerate_clip import RegenerateClipWorkflow
 from workflows.regenerate_clips import RegenerateClipsWorkflow
 
@@ -60,6 +67,8 @@ class RetakeActivities:
             self.job_store.load_clip_context,
             self.job_store.persist_clip_version,
             self.prompt.suggest_prompt,
+            self.video.configured_backend,
+            # Still served on the main queue for workflows recorded before backend queues.
             self.video.submit_generation,
             self.video.wait_for_generation,
             self.video.store_generated_video,
@@ -71,6 +80,35 @@ class RetakeActivities:
         ]
 
 
+class RetakeWorkers:
+    """The workers of one process, started and stopped together (`async with`, `run`)."""
+
+    def __init__(self, workers: list[Worker]) -> None:
+        self.workers = workers
+
+    @property
+    def task_queues(self) -> list[str]:
+        return [w.task_queue for w in self.workers]
+
+    async def __aenter__(self) -> RetakeWorkers:
+        started: list[Worker] = []
+        try:
+            for worker in self.workers:
+                await worker.__aenter__()
+                started.append(worker)
+        except BaseException:
+            for worker in reversed(started):
+                await worker.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await asyncio.gather(*(w.__aexit__(*exc_info) for w in self.workers))
+
+    async def run(self) -> None:
+        await asyncio.gather(*(w.run() for w in self.workers))
+
+
 def build_worker(
     client: Client,
     settings: Settings,
@@ -78,11 +116,16 @@ def build_worker(
     *,
     task_queue: str | None = None,
     **overrides,
-) -> Worker:
-    """A worker for Retake's workflows; concurrency limits and the deployment version
-    (None: unversioned) come from settings."""
+) -> RetakeWorkers:
+    """The workers for Retake's workflows and activities; concurrency limits and the
+    deployment version (None: unversioned) come from settings.
+
+    `overrides` apply to the main queue's worker. The video queues' workers join the
+    same deployment version, so a pinned run's video steps stay on its build.
+    """
+    queue = task_queue or settings.task_queue
     options = dict(
-        task_queue=task_queue or settings.task_queue,
+        task_queue=queue,
         workflows=WORKFLOWS,
         activities=activities.all(),
         max_concurrent_activities=settings.max_concurrent_activities,
@@ -93,7 +136,31 @@ def build_worker(
     if versioning is not None:
         options["deployment_config"] = versioning
     options.update(overrides)
-    return Worker(client, **options)
+    workers = [Worker(client, **options)]
+    same_version = {"deployment_config": versioning} if versioning is not None else {}
+    video = activities.video
+    backend = video.backend_name
+    backend_work = [video.wait_for_generation, video.store_generated_video]
+    if backend == "veo":
+        workers.append(Worker(
+            client,
+            task_queue=veo_submit_queue(queue),
+            activities=[video.submit_generation],
+            max_concurrent_activities=settings.max_concurrent_activities,
+            # Server-side: every worker polling this queue shares one budget.
+            max_task_queue_activities_per_second=settings.veo_requests_per_minute / 60.0,
+            **same_version,
+        ))
+    else:
+        backend_work.insert(0, video.submit_generation)
+    workers.append(Worker(
+        client,
+        task_queue=backend_queue(queue, backend),
+        activities=backend_work,
+        max_concurrent_activities=settings.max_concurrent_activities,
+        **same_version,
+    ))
+    return RetakeWorkers(workers)
 
 
 def describe_backends(settings: Settings) -> str:

@@ -46,6 +46,19 @@ def task_queue() -> str:
     return os.environ.get("RETAKE_TASK_QUEUE") or DEFAULT_TASK_QUEUE
 
 
+def veo_submit_queue(queue: str) -> str:
+    """Veo submissions only (issue 12): the workers serving it set a server-side rate limit
+    (max_task_queue_activities_per_second) from the project's Veo quota, so a whole fleet
+    stays under it."""
+    return f"{queue}-veo-submit"
+
+
+def backend_queue(queue: str, backend: str) -> str:
+    """Status checks and storing (and preview submissions) for one video backend: only
+    workers configured for that backend poll it, so none picks up work it cannot do."""
+    return f"{queue}-{backend}"
+
+
 def workflow_id_for(job_id: object, clip_index: int) -> str:
     """One id per clip: a second concurrent regeneration of the same clip is refused."""
     return f"regenerate-{job_id}-{clip_index}"

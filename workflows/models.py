@@ -147,6 +147,7 @@ class RegenerateClipResult(PlanSummary):
     # Submissions whose answer was lost and that were sent again (RETAKE_UNCLEAR_SUBMIT
     # =resubmit): each may have been charged without producing this video.
     possible_duplicate_charges: int = 0
+    transient_resubmissions: int = 0  # failed Veo operations (13, 14, ...) submitted again
     timings: Timings = Field(default_factory=Timings)
 
 

@@ -24,6 +24,13 @@ Durability choices, in one place:
   cancelled after Veo may have accepted the job, `_collect_late` starts
   CollectLateVideoWorkflow (abandon parent-close policy, patched), which saves it as
   a non-current version.
+- Routing (issue 12): Veo submissions go to their own task queue, rate-limited by the
+  server to the project's Veo quota (conventions.veo_submit_queue); waiting and storing
+  go to the backend's own queue (conventions.backend_queue), polled only by workers
+  configured for that backend. The backend is the workflow worker's, asked once
+  (VideoActivities.configured_backend, a local activity, so replays agree).
+- A failed operation with a transient code (decisions/operation_errors.py) is
+  resubmitted once, like the content-filter retry, and counted in the result.
 - Waiting uses Temporal's "infrequent polling" pattern: one status check per
   activity attempt, and the retry policy's fixed interval is the poll interval.
   Between attempts no worker slot is held, and retries add no history events, so
@@ -54,6 +61,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.planner.prompt_activities import PromptActivities
     from activities.video.video_activities import VideoActivities
     from workflows import conventions, decisions, error_types
+    from workflows.conventions import backend_queue, veo_submit_queue
     from workflows.conversation import CANCEL, CONFIRM, REVISE, PlanConversation, state_refusal
     from workflows.models import (
         Confirmation,
@@ -101,6 +109,9 @@ RESET_PROOF_ID_PATCH = "reset-proof-regeneration-id"
 # it (abandon parent-close policy) and saves the video as a non-current version.
 LATE_COLLECTION_PATCH = "collect-late-videos"
 LATE_COLLECTOR = "CollectLateVideoWorkflow"  # started by name: it imports this module
+# workflow.patched ids (issue 12): recorded histories without them replay the old commands.
+BACKEND_QUEUES_PATCH = "backend-task-queues"
+TRANSIENT_RESUBMIT_PATCH = "transient-operation-resubmit"
 
 # Never retried: a retry cannot fix these.
 _NON_RETRYABLE = [
@@ -257,11 +268,14 @@ class RegenerateClipWorkflow:
             inp, plan = self._talk.confirmed_input(), self._talk.plan
             self._started = workflow.now()  # the deadline counts from the confirmation
 
-        submission, status, plan, filtered_retries = await self._generate(inp, plan)
+        backend = await self._configured_backend()
+        submission, status, plan, filtered_retries, resubmissions = await self._generate(
+            inp, plan, backend
+        )
         # Save and report what Veo was sent (the ledger's echo), not the plan as this
         # code recomputes it: on a replay or a reset the two can differ.
         plan = _as_submitted(plan, submission)
-        stored = await self._store(inp, plan, submission, status)
+        stored = await self._store(inp, plan, submission, status, routed=backend is not None)
         version = await self._persist(inp, plan, stored)
         self._set_stage("completed", f"version {version} of clip {inp.clip_index} is current")
         return self._result(
@@ -272,6 +286,7 @@ class RegenerateClipWorkflow:
             stored=stored,
             polls=status.polls,
             filtered_retries=filtered_retries,
+            transient_resubmissions=resubmissions,
         )
 
     # --- confirm first: the wait and the Updates ------------------------------------
@@ -441,45 +456,80 @@ class RegenerateClipWorkflow:
             timeout=timedelta(seconds=90),
         )
 
+    async def _configured_backend(self) -> str | None:
+        """The video backend of the worker running this workflow (issue 12), or None for a
+        history recorded before backend queues existed (then everything stays on the main
+        queue and store stays local, as it was)."""
+        if not workflow.patched(BACKEND_QUEUES_PATCH):
+            return None
+        return await workflow.execute_local_activity_method(
+            VideoActivities.configured_backend,
+            start_to_close_timeout=timedelta(seconds=10),
+            retry_policy=_SHORT_RETRY,
+            summary="which video backend",
+        )
+
     async def _generate(
-        self, inp: RegenerateClipInput, plan: Plan
-    ) -> tuple[Submission, GenerationStatus, Plan, int]:
-        """Submit and wait; after a content filter, one retry with a sanitised prompt."""
+        self, inp: RegenerateClipInput, plan: Plan, backend: str | None
+    ) -> tuple[Submission, GenerationStatus, Plan, int, int]:
+        """Submit and wait; after a content filter, one retry with a sanitised prompt; after
+        a transient operation error (13, 14, ...), one resubmission of the same plan."""
         started = workflow.now()
-        for attempt in range(FILTERED_RETRIES + 1):
-            submission = await self._submit(inp, plan, attempt)
-            status = await self._wait(inp, submission)
+        filtered = resubmitted = submissions = 0
+        while True:
+            # Stable across retries, replays and worker crashes; new for each resubmission.
+            submission = await self._submit(inp, plan, submissions, backend)
+            submissions += 1
+            status = await self._wait(inp, submission, routed=backend is not None)
             if status.state != GenerationState.SUCCEEDED:
                 self._unsaved = None  # Veo finished without a video: nothing to collect
             if status.state == GenerationState.SUCCEEDED:
                 self._timings.generate = self._since(started)
-                return submission, status, plan, attempt
+                return submission, status, plan, filtered, resubmitted
             if status.state == GenerationState.FAILED:
+                if (
+                    resubmitted < decisions.TRANSIENT_RESUBMISSIONS
+                    and decisions.is_transient_operation_error(status.error_code)
+                    and workflow.patched(TRANSIENT_RESUBMIT_PATCH)
+                ):
+                    resubmitted += 1
+                    self._set_stage(
+                        "generating",
+                        f"Veo failed transiently (code {status.error_code}); submitting again",
+                    )
+                    continue
+                again = " again after one resubmission" if resubmitted else ""
                 raise ApplicationError(
-                    f"Veo could not generate clip {inp.clip_index} "
+                    f"Veo could not generate clip {inp.clip_index}{again} "
                     f"(code {status.error_code}): {status.error_message}. "
-                    "Try again, or rephrase the instruction.",
+                    "Try again later, or rephrase the instruction.",
                     type=error_types.GENERATION_FAILED,
                     non_retryable=True,
                 )
             reasons = status.filter_reasons or ["unspecified"]
-            if attempt < FILTERED_RETRIES:
-                plan = plan.model_copy(
-                    update={"prompt": decisions.sanitise_prompt(plan.prompt, reasons)}
+            if filtered >= FILTERED_RETRIES:
+                raise ApplicationError(
+                    f"Veo's content filter refused clip {inp.clip_index} twice "
+                    f"(reasons: {', '.join(reasons)}). Rephrase the instruction; the original "
+                    "clip is unchanged.",
+                    type=error_types.CONTENT_FILTERED,
+                    non_retryable=True,
                 )
-                self._set_stage("generating", "content filter hit; retrying with a safer prompt")
-        raise ApplicationError(
-            f"Veo's content filter refused clip {inp.clip_index} twice "
-            f"(reasons: {', '.join(reasons)}). Rephrase the instruction; the original clip "
-            "is unchanged.",
-            type=error_types.CONTENT_FILTERED,
-            non_retryable=True,
-        )
+            filtered += 1
+            plan = plan.model_copy(
+                update={"prompt": decisions.sanitise_prompt(plan.prompt, reasons)}
+            )
+            self._set_stage("generating", "content filter hit; retrying with a safer prompt")
 
-    async def _submit(self, inp: RegenerateClipInput, plan: Plan, attempt: int) -> Submission:
+    async def _submit(
+        self, inp: RegenerateClipInput, plan: Plan, attempt: int, backend: str | None
+    ) -> Submission:
         self._set_stage("submitting", f"sending the generation to {plan.video_model}")
-        # Stable across retries, replays and worker crashes; new for a filtered retry.
         regeneration_id = f"{self._regeneration_id()}/{attempt}"
+        main = workflow.info().task_queue
+        queue = None  # a history from before backend queues: the main queue
+        if backend is not None:
+            queue = veo_submit_queue(main) if backend == "veo" else backend_queue(main, backend)
         self._unsaved = (regeneration_id, None)
         submission: Submission = await workflow.execute_activity_method(
             VideoActivities.submit_generation,
@@ -504,12 +554,15 @@ class RegenerateClipWorkflow:
             schedule_to_close_timeout=_STEP_BUDGET,
             retry_policy=_SHORT_RETRY,
             summary="submit to Veo",
+            task_queue=queue,
         )
         self._possible_duplicates += submission.possible_duplicate_charges
         self._unsaved = (regeneration_id, submission)
         return submission
 
-    async def _wait(self, inp: RegenerateClipInput, submission: Submission) -> GenerationStatus:
+    async def _wait(
+        self, inp: RegenerateClipInput, submission: Submission, *, routed: bool
+    ) -> GenerationStatus:
         self._set_stage("waiting", f"Veo is generating ({submission.operation_name})")
         poll = timedelta(seconds=inp.options.poll_interval_seconds)
         remaining = inp.options.deadline_seconds - self._since(self._started)
@@ -527,6 +580,7 @@ class RegenerateClipWorkflow:
                     non_retryable_error_types=_NON_RETRYABLE,
                 ),
                 summary="wait for Veo",
+                task_queue=self._backend_queue(submission) if routed else None,
             )
         except ActivityError as err:
             # The deadline arrives as a timeout, or (issue 15) as the last GenerationPending
@@ -560,25 +614,43 @@ class RegenerateClipWorkflow:
         return status
 
     async def _store(
-        self, inp: RegenerateClipInput, plan: Plan, submission: Submission,
+        self,
+        inp: RegenerateClipInput,
+        plan: Plan,
+        submission: Submission,
         status: GenerationStatus,
+        *,
+        routed: bool,
     ) -> StoredVideo:
         self._set_stage("storing", "fetching and storing the new video")
         started = workflow.now()
-        stored = await _local_step(
-            VideoActivities.store_generated_video,
-            StoreVideoRequest(
-                operation_name=submission.operation_name,
-                backend=submission.backend,
-                job_id=inp.job_id,
-                clip_index=inp.clip_index,
-                regeneration_id=self._regeneration_id(),
-                video_gcs_uri=status.video_gcs_uri,
-                delivered_seconds=plan.cut_to_seconds(),
-            ),
-            summary="store video",
-            timeout=timedelta(minutes=5),
+        request = StoreVideoRequest(
+            operation_name=submission.operation_name,
+            backend=submission.backend,
+            job_id=inp.job_id,
+            clip_index=inp.clip_index,
+            regeneration_id=self._regeneration_id(),
+            video_gcs_uri=status.video_gcs_uri,
+            delivered_seconds=plan.cut_to_seconds(),
         )
+        if routed:  # on the backend's queue: only a worker that can fetch it stores it
+            stored = await workflow.execute_activity_method(
+                VideoActivities.store_generated_video,
+                request,
+                start_to_close_timeout=timedelta(minutes=5),
+                heartbeat_timeout=_HEARTBEAT,
+                schedule_to_close_timeout=_STEP_BUDGET,
+                retry_policy=_SHORT_RETRY,
+                summary="store video",
+                task_queue=self._backend_queue(submission),
+            )
+        else:
+            stored = await _local_step(
+                VideoActivities.store_generated_video,
+                request,
+                summary="store video",
+                timeout=timedelta(minutes=5),
+            )
         self._timings.store = self._since(started)
         return stored
 
@@ -656,6 +728,9 @@ class RegenerateClipWorkflow:
         if updates:
             workflow.upsert_search_attributes(updates)
 
+    def _backend_queue(self, submission: Submission) -> str:
+        return backend_queue(workflow.info().task_queue, submission.backend)
+
     def _regeneration_id(self) -> str:
         """Keys the paid submission, the stored video and the persisted version.
 
@@ -691,6 +766,7 @@ class RegenerateClipWorkflow:
         stored: StoredVideo | None = None,
         polls: int = 0,
         filtered_retries: int = 0,
+        transient_resubmissions: int = 0,
     ) -> RegenerateClipResult:
         self._timings.total = self._since(self._started)
         return RegenerateClipResult(
@@ -704,6 +780,7 @@ class RegenerateClipWorkflow:
             polls=polls,
             filtered_retries=filtered_retries,
             possible_duplicate_charges=self._possible_duplicates,
+            transient_resubmissions=transient_resubmissions,
             timings=self._timings,
         )
 

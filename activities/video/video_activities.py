@@ -10,6 +10,8 @@ video store and the submission ledger. The workflow calls:
 - `store_generated_video`: fetches, trims to the clip's delivered length (Veo generates
   8 s with reference images) and stores the bytes in the same activity, so video bytes
   never travel through workflow history.
+- `configured_backend` (issue 12): which backend this worker submits to; the workflow asks
+  it once and routes submit/wait/store to that backend's task queues.
 """
 
 from __future__ import annotations
@@ -118,6 +120,15 @@ class VideoActivities:
         return cls(backend, store, SubmissionLedger(pool), preview=preview,
                    unclear_submit=settings.unclear_submit,
                    ledger_retry_seconds=settings.ledger_retry_seconds)
+
+    @property
+    def backend_name(self) -> BackendName:
+        return self._backend.name
+
+    @activity.defn
+    async def configured_backend(self) -> BackendName:
+        """This worker's video backend: where the workflow routes the generation."""
+        return self.backend_name
 
     @activity.defn
     async def submit_generation(self, req: GenerationRequest) -> Submission:
