@@ -9,11 +9,13 @@ Orchestration only: every step that touches the outside world is an activity
 (one hop away, in activities/), every decision is pure code in workflows/decisions/ (one entry: `plan_clip`).
 
 Durability choices, in one place:
-- Load, plan, store and persist are local activities: retried like any activity,
-  but they cost no extra workflow-task round trip (docs/benchmarks.md measures the
-  difference). Each is idempotent (store writes to a deterministic key, persist is
-  keyed by the regeneration id), so a crash that re-runs one is harmless: a dead
-  worker's workflow task times out and a new worker runs the step again.
+- Load, plan and persist are local activities: retried like any activity, but they
+  cost no extra workflow-task round trip (docs/benchmarks.md measures the
+  difference). Store was one too, and still is for histories recorded before backend
+  queues; it now runs on the backend's queue (see Routing). Each is idempotent (store
+  writes to a deterministic key, persist is keyed by the regeneration id), so a crash
+  that re-runs one is harmless: a dead worker's workflow task times out and a new
+  worker runs the step again.
 - Submission, the paid call, is a normal activity (visible with its attempts in the
   Web UI, heartbeating) keyed by a regeneration id that a workflow reset keeps
   (`_regeneration_id`, patched); the activity reserves it in a Postgres ledger before
