@@ -3,7 +3,8 @@
     .venv/bin/python tests/record_histories.py
 
 Runs the end-to-end scenarios (and the other-client ones, tests/test_any_client.py, and
-the money ones, tests/test_workflow_money.py)
+the money ones, tests/test_workflow_money.py, and the provider-fault ones,
+tests/test_provider_faults_veo.py)
 with RETAKE_RECORD_HISTORIES=1, which makes each one
 save its history. Re-record after an intended change to the workflow's commands;
 a replay failure without such a change means the workflow lost determinism.
@@ -22,6 +23,7 @@ SCENARIOS = [
     "tests/test_workflow_versions.py",
     "tests/test_workflow_batch.py",
     "tests/test_workflow_money.py",
+    "tests/test_provider_faults_veo.py",  # issue 12: backend queues + one resubmission
 ]
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from retake.client import start_regeneration
 from retake.wiring import RetakeActivities, build_worker
 from tests.reliability.helpers import stage_of, wait_for_stage
 from tests.support.temporal import retake_settings
-from tests.test_workflow_e2e import request, versions
+from tests.test_workflow_e2e import record, request, versions
 from workflows import error_types
 from workflows.conventions import backend_queue, veo_submit_queue
 from workflows.step_models import GenerationRequest, WaitRequest
@@ -159,7 +159,9 @@ async def test_a_transient_operation_error_is_resubmitted_once_and_counted(
 ):
     veo.fail_operations(1, code)
     async with run_worker(project_settings(veo, tmp_path)):
-        _, result = await run_regeneration(temporal_client, task_queue, sample_job_id)
+        handle, result = await run_regeneration(temporal_client, task_queue, sample_job_id)
+    if code == 13:  # for the replay tests (tests/record_histories.py)
+        await record(handle, "transient_resubmitted")
     assert result.status == "completed" and result.transient_resubmissions == 1
     assert result.filtered_retries == 0
     assert [p["outcome"] for p in veo.paid_submissions()] == ["failed", "video"]

@@ -34,7 +34,8 @@ EXPECTED = {"template", "llm", "offline", "dry_run", "seed_reused", "filtered_on
             "batch", "batch_cancelled", "batch_expired",
             # issue 13's patches: reset-proof regeneration id, late collection
             "reset_proof_id", "reset_after_completion",
-            "deadline_collected_late", "cancelled_collected_late", "collect_late_video"}
+            "deadline_collected_late", "cancelled_collected_late", "collect_late_video",
+            "transient_resubmitted"}  # issue 12: backend queues + one resubmission
 
 
 def test_every_path_has_a_recorded_history():
