@@ -34,6 +34,7 @@ from temporalio.client import WorkflowFailureError, WorkflowHandle
 
 from activities.job_store.sample_data import default_sample_path, load_sample_job
 from retake.client import start_regeneration
+from retake.wiring import veo_submit_rate_per_second
 from workflows.models import RegenerateClipInput, RegenerateOptions
 
 CLIPS_PER_JOB = 6
@@ -188,7 +189,9 @@ def run(n: int = 300, quota: int = 120, job_seconds: float = 5.0, poll_seconds: 
         f"submissions per minute (sliding 60 s window; over it: 429 RESOURCE_EXHAUSTED with "
         f"RetryInfo, as Vertex answers). Two `python worker.py` processes in project mode, "
         f"each with `RETAKE_VEO_REQUESTS_PER_MINUTE={f['rpm']:g}`: the Temporal server "
-        f"dispatches the shared Veo submit queue at {f['rpm'] / 60:g} tasks/s for both. Emulated "
+        f"dispatches the shared Veo submit queue at {veo_submit_rate_per_second(f['rpm']):.3g} "
+        "tasks/s for both (the setting less the limiter's burst allowance, "
+        "`retake/wiring.py`). Emulated "
         f"jobs take {job_seconds:g} s, polled every {poll_seconds:g} s.",
         "",
         "| figure | value | target |",
