@@ -27,6 +27,7 @@ import bench_data  # noqa: E402
 import bench_overhead  # noqa: E402
 import bench_planner  # noqa: E402
 import bench_polling  # noqa: E402
+import bench_quota  # noqa: E402
 import bench_scale  # noqa: E402
 import psutil  # noqa: E402
 
@@ -47,6 +48,8 @@ FIGURES = [
     ("scale", f"{PY}/bench_scale.py --workflows 1000 --long 5",
      lambda: bench_scale.run(1000, 5, 60.0, 360.0),
      lambda: bench_scale.run(100, 2, 60.0, 120.0)),
+    ("quota", f"{PY}/bench_quota.py --workflows 300 --quota 120",
+     lambda: bench_quota.run(300, 120), lambda: bench_quota.run(60, 60)),
 ]
 QUICK_COMMANDS = {
     "overhead": f"{PY}/bench_overhead.py --runs 20",
@@ -54,6 +57,7 @@ QUICK_COMMANDS = {
     "polling": f"{PY}/bench_polling.py --runs 3 --job-seconds 60",
     "conversation": f"{PY}/bench_conversation.py --runs 10",
     "scale": f"{PY}/bench_scale.py --workflows 100 --long 2 --long-seconds 120",
+    "quota": f"{PY}/bench_quota.py --workflows 60 --quota 60",
 }
 
 

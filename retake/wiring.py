@@ -80,11 +80,11 @@ class RetakeActivities:
         ]
 
 
-# The Temporal server's task-queue rate limiter lets a few tasks through at once when a
-# backlog arrives (about one per queue partition) on top of its rate. Measured with
-# benchmarks/bench_quota.py: at exactly 120/min against a 120/min quota, 5 of 300
-# submissions got 429 in the first minute; at 114/min, none. So the Veo submit queue is
-# dispatched at the quota minus this allowance (at least half the quota).
+# Measured with benchmarks/bench_quota.py (300 at once, 120/min quota, docs/benchmarks.md):
+# with the queue dispatched at exactly 120/min, 5 submissions got 429 (consistent with the
+# server's limiter letting a backlog's first tasks through at once, about one per queue
+# partition); at 114/min, none. So the Veo submit queue is dispatched at the quota less
+# this allowance (at least half the quota).
 SUBMIT_BURST_ALLOWANCE = 5
 
 
