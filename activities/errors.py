@@ -232,7 +232,7 @@ def from_google_auth_error(exc: Exception) -> ApplicationError:
         )
     return non_retryable(
         f"Google credentials for Vertex AI are missing or were refused ({name}). Set "
-        "GOOGLE_APPLICATION_CREDENTIALS (a service account key) and GOOGLE_CLOUD_PROJECT for "
-        "the project the worker uses, or GOOGLE_API_KEY.",
+        "GOOGLE_APPLICATION_CREDENTIALS to a key file of a service account with Vertex AI "
+        "access in GOOGLE_CLOUD_PROJECT.",
         PROVIDER_AUTH,
     )

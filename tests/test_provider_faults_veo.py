@@ -15,7 +15,9 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
-from pydantic import SecretStr
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -23,6 +25,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.runtime import Runtime, TelemetryConfig
 from temporalio.testing import ActivityEnvironment
 
+from activities.errors import from_genai_error
 from activities.video.video_activities import VideoActivities
 from retake.client import start_regeneration
 from retake.wiring import RetakeActivities, build_worker
@@ -111,15 +114,18 @@ async def test_retry_info_on_a_503_is_the_next_retry_delay(video, veo, sample_jo
     assert caught.value.next_retry_delay == timedelta(seconds=2.5)
 
 
-async def test_bad_api_key_is_an_auth_failure(veo, tmp_path, db_pool, sample_job_id):
+async def test_bad_api_key_is_an_auth_failure(veo):
+    """Vertex answers a bad key with 400 INVALID_ARGUMENT + ErrorInfo API_KEY_INVALID: the
+    mapping makes it an auth failure. (The worker itself no longer runs Veo on an API key,
+    branch veo-contract; the answer is taken from the real client over the wire.)"""
     bad_key = "AIzaBadKeyForRetakeTests-0123456789"
-    settings = retake_settings(tmp_path, RETAKE_VIDEO_BACKEND="veo", veo_base_url=veo.base_url,
-                               google_api_key=SecretStr(bad_key))
-    video = VideoActivities.from_settings(settings, db_pool)
-    try:
-        err = await submit_error(video, sample_job_id)
-    finally:
-        await video.aclose()
+    client = genai.Client(vertexai=True, api_key=bad_key,
+                          http_options=types.HttpOptions(base_url=veo.base_url))
+    with pytest.raises(genai_errors.APIError) as raised:
+        await client.aio.models.generate_videos(
+            model=GA_MODEL, source=types.GenerateVideosSource(prompt="a rooftop at night"),
+            config=types.GenerateVideosConfig(duration_seconds=8, generate_audio=True))
+    err = from_genai_error(raised.value, [bad_key])
     assert (err.type, err.non_retryable) == (error_types.PROVIDER_AUTH, True)
     assert "API_KEY_INVALID" in err.message and "GOOGLE_API_KEY" in err.message
     assert bad_key not in err.message
