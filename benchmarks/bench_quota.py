@@ -27,12 +27,13 @@ from stack import (
     REPO,
     bench_stack,
     free_port,
+    sample_with_local_references,
     wait_for_http,
 )
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 
-from activities.job_store.sample_data import default_sample_path, load_sample_job
+from activities.job_store.sample_data import load_sample_job
 from retake.client import start_regeneration
 from retake.wiring import veo_submit_rate_per_second
 from workflows.models import RegenerateClipInput, RegenerateOptions
@@ -110,15 +111,10 @@ async def measure(n: int, quota: int, job_seconds: float, poll_seconds: float,
         emulator, veo_url = start_emulator(quota, job_seconds)
         workers: list[subprocess.Popen] = []
         try:
-            # Until branch veo-contract lands the product sends no generateAudio.
-            http_json(f"{veo_url}/_emulator/config",
-                      {"relaxed_rules": ["generate_audio.required"]})
             key = http_json(f"{veo_url}/_emulator/service_account", {"name": "retake-bench"})
             key_path = stack.tmp / "service-account.json"
             key_path.write_text(json.dumps(key))
-            # References unreachable on purpose (skipped): this measures submissions, and the
-            # reference-image contract is branch veo-contract's.
-            sample_path = default_sample_path()
+            sample_path = sample_with_local_references(stack.tmp, veo_url)
             jobs = -(-n // CLIPS_PER_JOB)
             job_ids = [await load_sample_job(stack.pool, sample_path, uuid.uuid4())
                        for _ in range(jobs)]

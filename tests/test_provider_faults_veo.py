@@ -19,7 +19,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client, WorkflowFailureError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.runtime import Runtime, TelemetryConfig
@@ -29,7 +29,7 @@ from activities.errors import from_genai_error
 from activities.video.video_activities import VideoActivities
 from retake.client import start_regeneration
 from retake.wiring import RetakeActivities, build_worker
-from tests.reliability.helpers import stage_of, wait_for_stage
+from tests.reliability.helpers import wait_for_stage
 from tests.support.temporal import retake_settings
 from tests.test_workflow_e2e import record, request, versions
 from workflows import error_types
@@ -45,8 +45,7 @@ def veo(fresh_veo_emulator, tmp_path, monkeypatch):
     key = fresh_veo_emulator.write_service_account_key(tmp_path / "sa.json")
     for name, value in fresh_veo_emulator.adc_env(key).items():
         monkeypatch.setenv(name, value)
-    # Relaxed only until branch veo-contract (generateAudio) is merged.
-    fresh_veo_emulator.configure(job_seconds=0.2, relaxed_rules=["generate_audio.required"])
+    fresh_veo_emulator.configure(job_seconds=0.2)
     return fresh_veo_emulator
 
 
@@ -116,8 +115,9 @@ async def test_retry_info_on_a_503_is_the_next_retry_delay(video, veo, sample_jo
 
 async def test_bad_api_key_is_an_auth_failure(veo):
     """Vertex answers a bad key with 400 INVALID_ARGUMENT + ErrorInfo API_KEY_INVALID: the
-    mapping makes it an auth failure. (The worker itself no longer runs Veo on an API key,
-    branch veo-contract; the answer is taken from the real client over the wire.)"""
+    mapping makes it an auth failure. (The worker itself does not run Veo on an API key:
+    express mode does not serve Veo; the answer is taken from the real client over the
+    wire.)"""
     bad_key = "AIzaBadKeyForRetakeTests-0123456789"
     client = genai.Client(vertexai=True, api_key=bad_key,
                           http_options=types.HttpOptions(base_url=veo.base_url))
@@ -238,7 +238,10 @@ async def test_a_worker_without_veo_credentials_never_runs_a_veo_wait_or_store(
                             RetakeActivities.from_settings(preview_settings, db_pool),
                             task_queue=task_queue):
         await asyncio.sleep(2.5)  # Veo has finished; the preview worker serves the main queue
-        assert await stage_of(handle) == "waiting"  # it answers queries, but cannot wait
+        described = await handle.describe()  # (the server's view: no worker needed)
+        pending = described.raw_description.pending_activities
+        assert described.status == WorkflowExecutionStatus.RUNNING
+        assert [p.activity_type.name for p in pending] == ["wait_for_generation"]
     async with run_worker(project_settings(veo, tmp_path / "veo")):
         result = await handle.result()
 
