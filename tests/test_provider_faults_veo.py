@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -243,7 +244,12 @@ async def test_a_worker_without_veo_credentials_never_runs_a_veo_wait_or_store(
         assert described.status == WorkflowExecutionStatus.RUNNING
         assert [p.activity_type.name for p in pending] == ["wait_for_generation"]
     async with run_worker(project_settings(veo, tmp_path / "veo")):
-        result = await handle.result()
+        try:
+            result = await asyncio.wait_for(handle.result(), 60)
+        except TimeoutError:
+            history = await handle.fetch_history()
+            Path("/tmp/pf-mixed-history.json").write_text(history.to_json())
+            raise
 
     assert result.status == "completed" and result.video_backend == "veo"
     scheduled = [
