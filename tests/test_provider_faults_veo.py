@@ -223,10 +223,10 @@ async def test_a_worker_without_veo_credentials_never_runs_a_veo_wait_or_store(
     the paid generation for good; now the wait sits on the Veo queue until a Veo worker
     comes back, and the regeneration completes."""
     veo.configure(job_seconds=1.5)
-    handle = await start_regeneration(
-        temporal_client, request(sample_job_id, 1, "make it nighttime", video_model=GA_MODEL),
-        task_queue=task_queue)
     async with run_worker(project_settings(veo, tmp_path / "veo")):
+        handle = await start_regeneration(
+            temporal_client, request(sample_job_id, 1, "make it nighttime", video_model=GA_MODEL),
+            task_queue=task_queue)
         await wait_for_stage(handle, "waiting")
     # The SDK allows one worker per task queue per runtime: the preview "process" gets its own.
     other = await Client.connect(
