@@ -69,20 +69,20 @@ async def video(veo, tmp_path, db_pool):
     await activities.aclose()
 
 
-def generation(job_id) -> GenerationRequest:
+def generation(job_id, clip: int = 1) -> GenerationRequest:
     return GenerationRequest(
-        regeneration_id=f"faults-{uuid4()}/0", job_id=job_id, clip_index=1, model=GA_MODEL,
+        regeneration_id=f"faults-{uuid4()}/0", job_id=job_id, clip_index=clip, model=GA_MODEL,
         prompt="A band plays on a rooftop at night", seed=7, duration_seconds=8,
     )
 
 
-async def submit(video: VideoActivities, job_id):
-    return await ActivityEnvironment().run(video.submit_generation, generation(job_id))
+async def submit(video: VideoActivities, job_id, clip: int = 1):
+    return await ActivityEnvironment().run(video.submit_generation, generation(job_id, clip))
 
 
-async def submit_error(video: VideoActivities, job_id) -> ApplicationError:
+async def submit_error(video: VideoActivities, job_id, clip: int = 1) -> ApplicationError:
     with pytest.raises(ApplicationError) as caught:
-        await submit(video, job_id)
+        await submit(video, job_id, clip)
     return caught.value
 
 
@@ -91,8 +91,9 @@ async def submit_error(video: VideoActivities, job_id) -> ApplicationError:
 
 async def test_quota_429_retries_after_retry_info(video, veo, sample_job_id):
     veo.configure(quota_per_minute=1)
-    await submit(video, sample_job_id)
-    err = await submit_error(video, sample_job_id)
+    await submit(video, sample_job_id, clip=1)
+    # Another clip: a paid, uncollected operation of the same clip would be reused.
+    err = await submit_error(video, sample_job_id, clip=2)
     assert (err.type, err.non_retryable) == (error_types.PROVIDER_RATE_LIMITED, False)
     # The emulator's RetryInfo says when the 60 s window frees a slot; no Retry-After sent.
     assert timedelta(seconds=1) <= err.next_retry_delay <= timedelta(seconds=60)
