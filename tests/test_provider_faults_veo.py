@@ -249,7 +249,7 @@ async def test_a_worker_without_veo_credentials_never_runs_a_veo_wait_or_store(
             result = await asyncio.wait_for(handle.result(), 60)
         except TimeoutError:
             history = await handle.fetch_history()
-            Path("/tmp/pf-mixed-history.json").write_text(history.to_json())
+            (tmp_path / "unfinished-history.json").write_text(history.to_json())  # to replay
             raise
 
     assert result.status == "completed" and result.video_backend == "veo"
