@@ -16,10 +16,10 @@ from temporalio import activity, workflow
 from temporalio.client import WorkflowFailureError
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, Worker
 
 from workflows import error_types
-from workflows.regenerate_clip import _local_step
+from workflows.regenerate_clip import _SHORT_RETRY, _local_step, attempts_within
 from workflows.step_failures import step_name, typed_step_failure
 
 BUDGET = timedelta(seconds=1)
@@ -37,10 +37,19 @@ async def persist_clip_version(_: str) -> str:
                            type=error_types.DATABASE_UNAVAILABLE)
 
 
+@activity.defn
+async def store_generated_video(_: str) -> str:
+    await asyncio.sleep(2.5)  # outlasts the 1 s workflow task: heartbeated, then completes
+    return "stored"
+
+
 @workflow.defn(sandboxed=False)
 class StepBudgetWorkflow:
     @workflow.run
     async def run(self, how: str) -> str:
+        if how == "local-slow":
+            return await _local_step(store_generated_video, "x", summary="store video",
+                                     timeout=timedelta(seconds=10), budget=timedelta(seconds=30))
         step = load_clip_context if how.endswith("hangs") else persist_clip_version
         try:
             if how.startswith("local"):
@@ -72,7 +81,7 @@ async def test_a_step_out_of_time_or_retries_is_step_timed_out(
 ) -> None:
     queue = f"step-budget-{uuid.uuid4().hex[:8]}"
     async with Worker(temporal_client, task_queue=queue, workflows=[StepBudgetWorkflow],
-                      activities=[load_clip_context, persist_clip_version],
+                      activities=[load_clip_context, persist_clip_version, store_generated_video],
                       workflow_runner=UnsandboxedWorkflowRunner()):
         with pytest.raises(WorkflowFailureError) as failure:
             await temporal_client.execute_workflow(
@@ -89,3 +98,32 @@ async def test_a_step_out_of_time_or_retries_is_step_timed_out(
     if last is not None and how.startswith("remote"):  # the last fault, when the server knows it
         assert last in cause.message
     assert cause.details[0]["step"] == step
+
+
+async def test_a_step_that_outlasts_its_workflow_task_replays_elsewhere(temporal_client) -> None:
+    """The budget issues no command: a history where a step outlived its workflow task
+    replays on a fresh worker, where the step resolves from its marker at once."""
+    queue = f"step-budget-{uuid.uuid4().hex[:8]}"
+    async with Worker(temporal_client, task_queue=queue, workflows=[StepBudgetWorkflow],
+                      activities=[store_generated_video],
+                      workflow_runner=UnsandboxedWorkflowRunner()):
+        handle = await temporal_client.start_workflow(
+            StepBudgetWorkflow.run, "local-slow", id=f"{queue}-slow", task_queue=queue,
+            execution_timeout=timedelta(seconds=30), task_timeout=timedelta(seconds=1),
+        )
+        assert await handle.result() == "stored"
+    history = await handle.fetch_history()
+    heartbeats = [e for e in history.events if e.HasField("workflow_task_completed_event_attributes")]
+    assert len(heartbeats) >= 2  # the step did outlast a workflow task
+    await Replayer(workflows=[StepBudgetWorkflow],
+                   workflow_runner=UnsandboxedWorkflowRunner()).replay_workflow(history)
+
+
+@pytest.mark.parametrize(
+    ("budget", "timeout", "attempts"),
+    [(600, 30, 15), (600, 90, 7), (1, 0.3, 1), (5, 0.3, 3)],
+)
+def test_the_budget_is_the_attempts_that_start_within_it(budget, timeout, attempts) -> None:
+    assert attempts_within(
+        timedelta(seconds=budget), timedelta(seconds=timeout), _SHORT_RETRY
+    ) == attempts
