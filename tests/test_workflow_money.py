@@ -8,6 +8,7 @@ Each test counts paid submissions at the emulator and versions in the database.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from uuid import uuid4
 
@@ -207,7 +208,9 @@ async def test_cancel_while_veo_is_accepting_still_records_and_keeps_the_video(
     async with run_worker(retake_settings(tmp_path, veo=hooked_veo)):
         handle = await start_regeneration(
             temporal_client, request(sample_job_id, 5, "make it nighttime"), task_queue=task_queue)
-        await wait_for_stage(handle, "submitting")
+        async with asyncio.timeout(60):  # the POST is at Veo (held there) when the cancel lands
+            while hooked_veo.submits_arrived == 0:
+                await asyncio.sleep(0.02)
         await handle.cancel()
         with pytest.raises(WorkflowFailureError):
             await handle.result()

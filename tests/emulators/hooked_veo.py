@@ -4,6 +4,7 @@
 - `before_submit`: a function run (in a thread) before the request is handled, e.g.
   to stop Postgres while Veo is accepting the job;
 - `hold_before`: seconds to wait before handling, so two attempts overlap;
+- `submits_arrived`: POSTs that reached it, counted before any hook runs;
 - `lose_answer_after`: seconds to wait AFTER Veo accepted (and counted) the job before
   answering: a client timeout shorter than this loses the answer of a paid request.
 """
@@ -27,6 +28,7 @@ class HookedVeo(VeoEmulator):
         self.before_submit: deque[Callable[[], None]] = deque()
         self.hold_before: deque[float] = deque()
         self.lose_answer_after: deque[float] = deque()
+        self.submits_arrived = 0  # POSTs received, before any hook: "the request is in flight"
         app = build_app(self.state)
         app.middlewares.append(self._middleware)
         self._server = ThreadedApp(app, "127.0.0.1", 0)
@@ -35,6 +37,7 @@ class HookedVeo(VeoEmulator):
     async def _middleware(self, request: web.Request, handler):
         if not request.path.endswith(":predictLongRunning"):
             return await handler(request)
+        self.submits_arrived += 1
         if self.before_submit:
             await asyncio.to_thread(self.before_submit.popleft())
         if self.hold_before:
