@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 from aiohttp import web
-from temporalio.api.enums.v1 import EventType, PendingActivityState
+from temporalio.api.enums.v1 import EventType, PendingActivityState, TimeoutType
 from temporalio.client import WorkflowHandle
 
 from tests.emulators.threaded_app import ThreadedApp
@@ -109,6 +110,31 @@ async def activity_attempts(handle: WorkflowHandle, name: str) -> int:
     return attempts
 
 
+async def retry_causes(handle: WorkflowHandle, name: str) -> list[str]:
+    """Why each retried attempt of that activity was retried, from its history.
+
+    A completed activity's ActivityTaskStarted event carries `last_failure`, the failure
+    of the attempt before it: for a worker killed mid-attempt, a timeout whose type
+    (HEARTBEAT or START_TO_CLOSE) says which timeout noticed the dead worker.
+    """
+    history = await handle.fetch_history()
+    scheduled: set[int] = set()
+    causes = []
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            if event.activity_task_scheduled_event_attributes.activity_type.name == name:
+                scheduled.add(event.event_id)
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            attrs = event.activity_task_started_event_attributes
+            if attrs.scheduled_event_id in scheduled and attrs.attempt > 1:
+                failure = attrs.last_failure
+                if failure.HasField("timeout_failure_info"):
+                    causes.append(TimeoutType.Name(failure.timeout_failure_info.timeout_type))
+                else:
+                    causes.append(failure.message)
+    return causes
+
+
 # --- Postgres --------------------------------------------------------------------
 
 
@@ -169,48 +195,62 @@ class HeldLock:
 
 
 class GatedVeo(VeoEmulator):
-    """The Veo emulator, plus a gate on status requests made after one answered "done".
+    """The Veo emulator, plus gates that hold requests at the wire until `open_gate()`.
 
-    The workflow checks an operation until it is done, then the store activity asks
-    for it once more to fetch the video: with `hold_fetch` set, that request waits
-    here until `open_gate()`, so the worker can be killed inside the store step.
+    - `hold_fetch`: the store's fetch (the first status request after one that said
+      "done") waits, so the worker can be killed inside the store step;
+    - `hold_checks`: a status check of an operation still running waits, so the worker
+      can be killed inside a running wait attempt;
+    - `hold_submit_answer`: a submit is accepted (paid) and then its answer waits, so
+      the worker can be killed inside a running submit after Veo took the money.
+
+    `done_at` is when each operation was first answered "done" (time.monotonic()).
     """
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
         self.hold_fetch = False
+        self.hold_checks = False
+        self.hold_submit_answer = False
         self.held = 0  # requests waiting at the gate now
-        self._done_ops: set[str] = set()
+        self.done_at: dict[str, float] = {}
         self._lock = threading.Lock()
         self._gate: asyncio.Event | None = None
         app = build_app(self.state)
         app.middlewares.append(self._middleware)
         self._server = ThreadedApp(app, "127.0.0.1", 0)
 
+    async def _hold(self) -> None:
+        self.held += 1
+        try:
+            await self._gate.wait()
+        finally:
+            self.held -= 1
+
     @web.middleware
     async def _middleware(self, request: web.Request, handler):
         if self._gate is None:
             self._gate = asyncio.Event()
+        if request.path.endswith(":predictLongRunning") and self.hold_submit_answer:
+            response = await handler(request)  # accepted and counted: paid
+            await self._hold()
+            return response
         if not request.path.endswith(":fetchPredictOperation"):
             return await handler(request)
         body = await request.json()
         name = body.get("operationName", "")
         with self._lock:
-            fetch = name in self._done_ops and self.hold_fetch
-        if fetch:
-            self.held += 1
-            try:
-                await self._gate.wait()
-            finally:
-                self.held -= 1
+            done = name in self.done_at
+        if (done and self.hold_fetch) or (not done and self.hold_checks):
+            await self._hold()
         response = await handler(request)
         if response.status == 200 and b'"done": true' in response.body:
             with self._lock:
-                self._done_ops.add(name)
+                self.done_at.setdefault(name, time.monotonic())
         return response
 
     def open_gate(self) -> None:
-        self.hold_fetch = False
+        self.hold_fetch = self.hold_checks = self.hold_submit_answer = False
         loop, gate = self._server._loop, self._gate
         if loop and gate:
             loop.call_soon_threadsafe(gate.set)
