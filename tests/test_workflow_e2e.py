@@ -22,8 +22,10 @@ from temporalio.exceptions import ApplicationError, CancelledError, WorkflowAlre
 
 from retake.client import pending_polls, start_regeneration
 from tests.emulators.media import probe
+from tests.emulators.veo_emulator import DEFAULT_FILTER_REASONS
 from tests.support.temporal import retake_settings
 from workflows import error_types
+from workflows.decisions.sanitise import sanitise_prompt
 from workflows.models import (
     ChatMessage,
     PlannerKind,
@@ -276,7 +278,35 @@ async def test_content_filter_then_success_retries_once_with_a_sanitised_prompt(
         )
     assert result.status == "completed" and result.filtered_retries == 1
     assert veo.counters()["submissions_accepted"] == 2
-    assert len(await versions(db_pool, sample_job_id, 2)) == 2
+    # The retry sent the sanitised prompt (for the reasons Veo gave), not the same one again,
+    # and the saved version is what the retry sent.
+    first, second = (s["instances"][0]["prompt"] for s in veo.submissions())
+    assert second == sanitise_prompt(first, DEFAULT_FILTER_REASONS) != first
+    rows = await versions(db_pool, sample_job_id, 2)
+    assert len(rows) == 2 and rows[-1]["prompt"] == result.prompt == second
+
+
+async def test_operation_error_is_a_typed_generation_failure_and_saves_nothing(
+    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, db_pool, veo
+):
+    """Veo accepts (and bills) the job, then ends it with an error (code 3): one typed,
+    non-retryable GenerationFailed, no second submission, no version, the clip unchanged."""
+    veo.fail_operations(count=1, code=3, message="The prompt could not be rendered.")
+    before = await clip_entries(db_pool, sample_job_id)
+    async with run_worker(retake_settings(tmp_path, veo=veo)):
+        handle = await start_regeneration(
+            temporal_client, request(sample_job_id, 2, "make it darker"), task_queue=task_queue)
+        with pytest.raises(WorkflowFailureError) as failure:
+            await handle.result()
+    cause = failure.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == error_types.GENERATION_FAILED
+    assert cause.non_retryable and "code 3" in cause.message
+    assert veo.counters()["submissions_accepted"] == 1  # not retried: not paid again
+    assert await versions(db_pool, sample_job_id, 2) == []
+    assert await clip_entries(db_pool, sample_job_id) == before  # original stays current
+    outcomes = await db_pool.fetch(
+        "SELECT outcome FROM veo_operations WHERE job_id = $1 AND clip_index = 2", sample_job_id)
+    assert [r["outcome"] for r in outcomes] == ["failed"]
 
 
 async def test_content_filter_twice_fails_and_persists_nothing(
