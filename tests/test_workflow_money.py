@@ -14,13 +14,14 @@ from uuid import uuid4
 
 import pytest
 from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import CancelledError
 
 from retake.client import start_regeneration
 from retake.wiring import RetakeActivities, build_worker
+from tests.reliability.helpers import GatedVeo, pending_activity, wait_until
 from tests.support.temporal import retake_settings
 from tests.test_workflow_e2e import clip_entries, record, request, versions, wait_for_stage
 from workflows import error_types
@@ -150,7 +151,7 @@ async def test_video_after_the_deadline_is_kept_and_starting_again_pays_nothing(
         with pytest.raises(WorkflowFailureError) as failure:
             await handle.result()
         cause = failure.value.cause
-        assert cause.type == error_types.GENERATION_TIMED_OUT
+        assert cause.type == error_types.GENERATION_TIMED_OUT and cause.non_retryable
         [where] = cause.details
         collector = temporal_client.get_workflow_handle(
             where["late_collection_workflow_id"], result_type=LateCollectionResult)
@@ -199,6 +200,47 @@ async def test_video_of_a_cancelled_regeneration_is_kept_as_a_non_current_versio
     assert [(r["version_number"], r["is_current"]) for r in rows] == [(1, True), (2, False)]
     assert await clip_url(db_pool, sample_job_id, 1) == original_url  # what the user sees
     assert await operation_outcomes(db_pool, sample_job_id, 1) == [("collected_late", 2)]
+
+
+async def test_cancel_during_a_running_status_check_keeps_the_video_non_current(
+    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, db_pool
+):
+    """The cancel lands while a wait attempt is running (its status check held at the
+    wire), not between two attempts: the regeneration ends cancelled, the clip is
+    unchanged, and the paid video is collected as a version that is not current."""
+    gated = GatedVeo(job_seconds=0.3).start()
+    gated.hold_checks = True
+    original_url = await clip_url(db_pool, sample_job_id, 1)
+    try:
+        async with run_worker(retake_settings(tmp_path, veo=gated)):
+            handle = await start_regeneration(
+                temporal_client, request(sample_job_id, 1, "make it nighttime"),
+                task_queue=task_queue)
+
+            async def check_in_flight() -> bool:
+                return gated.held >= 1
+
+            await wait_until(check_in_flight, timeout=30, every=0.05)
+            running = await pending_activity(handle, "wait_for_generation")
+            assert running.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+            await handle.cancel()
+            with pytest.raises(WorkflowFailureError) as failure:
+                await handle.result()
+            assert isinstance(failure.value.cause, CancelledError)
+            gated.open_gate()
+            progress = await handle.query(RegenerateClipWorkflow.progress)
+            late = await temporal_client.get_workflow_handle(
+                progress.late_collection_workflow_id, result_type=LateCollectionResult).result()
+            paid_count = paid(gated)
+    finally:
+        gated.open_gate()
+        gated.stop()
+
+    assert paid_count == 1
+    assert late.outcome == "collected_late" and late.version == 2
+    rows = await versions(db_pool, sample_job_id, 1)
+    assert [(r["version_number"], r["is_current"]) for r in rows] == [(1, True), (2, False)]
+    assert await clip_url(db_pool, sample_job_id, 1) == original_url
 
 
 async def test_cancel_while_veo_is_accepting_still_records_and_keeps_the_video(
