@@ -21,7 +21,12 @@ from temporalio.exceptions import CancelledError
 
 from retake.client import start_regeneration
 from retake.wiring import RetakeActivities, build_worker
-from tests.reliability.helpers import GatedVeo, pending_activity, wait_until
+from tests.reliability.helpers import (
+    GatedVeo,
+    activity_completed,
+    pending_activity,
+    wait_until,
+)
 from tests.support.temporal import retake_settings
 from tests.test_workflow_e2e import clip_entries, record, request, versions, wait_for_stage
 from workflows import error_types
@@ -55,6 +60,21 @@ async def reset_to_first_workflow_task(client: Client, handle: WorkflowHandle) -
                                       result_type=RegenerateClipResult)
 
 
+async def money_rows(db_pool, job) -> list[str]:
+    """The job's ledger rows and versions as text (updated_at left out)."""
+    rows = []
+    for table in ("veo_submissions", "veo_operations", "clip_versions"):
+        rows += [f"{table} {r['row']}" for r in await db_pool.fetch(
+            f"SELECT (to_jsonb(t) - 'updated_at')::text AS row FROM {table} t WHERE job_id = $1",
+            job)]
+    return sorted(rows)
+
+
+def stored_files(tmp_path) -> list[str]:
+    return sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "videos").rglob("*")
+                  if p.is_file())
+
+
 def paid(veo) -> int:
     return veo.counters()["submissions_accepted"]
 
@@ -72,13 +92,21 @@ async def test_reset_after_completion_pays_nothing_and_returns_the_same_version(
         handle = await start_regeneration(
             temporal_client, request(sample_job_id, 2, "make it nighttime"), task_queue=task_queue)
         first = await handle.result()
+        recorded = await money_rows(db_pool, sample_job_id)
+        stored = stored_files(tmp_path)
         reset = await reset_to_first_workflow_task(temporal_client, handle)
         again = await reset.result()
         await record(handle, "reset_proof_id")  # the patched path, for the replay tests
         await record(reset, "reset_after_completion")
+        # The reset run did run submit again: it found the operation in the ledger.
+        assert await activity_completed(reset, "submit_generation")
 
     assert reset.run_id != handle.result_run_id
     assert paid(veo) == 1
+    # It found its submission, stored video and version already recorded: nothing new
+    # in the ledger, the video store or clip_versions.
+    assert await money_rows(db_pool, sample_job_id) == recorded
+    assert stored_files(tmp_path) == stored and len(stored) == 1
     assert again.version == first.version == 2 and again.video_url == first.video_url
     [sent] = veo.submissions()
     # The reset run planned again, but reports and keeps what Veo was sent.
