@@ -16,7 +16,7 @@ regeneration in its stage until the kill lands there:
 Afterwards: exactly one new version, and one Veo payment per regeneration, checked
 against the emulator's paid operations and the ledger (tests/reliability/money.py);
 the one possible duplicate (the kill mid-POST) is counted in the ledger and the result.
-A kill inside a running submit or status check is noticed by the 10 s heartbeat
+A kill inside a running submit, status check or store is noticed by the 10 s heartbeat
 timeout: the retried attempt's recorded cause is TIMEOUT_TYPE_HEARTBEAT, not the
 start-to-close timeout (60 s / 120 s).
 """
@@ -49,7 +49,8 @@ CLIP = 2
 STAGES = ["loading", "planning", "submitting", "after submit", "waiting", "storing",
           "persisting"]
 HEARTBEAT = "TIMEOUT_TYPE_HEARTBEAT"
-RETRIED = {"submitting": "submit_generation", "waiting": "wait_for_generation"}
+RETRIED = {"submitting": "submit_generation", "waiting": "wait_for_generation",
+           "storing": "store_generated_video"}
 
 
 def app_dsn(dsn: str, name: str) -> str:

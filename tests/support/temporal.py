@@ -37,6 +37,9 @@ def task_queue() -> str:
     return f"retake-test-{uuid.uuid4().hex[:8]}"
 
 
+TEST_VEO_REQUESTS_PER_MINUTE = 6000.0  # 100 submits a second: no test waits on the limiter
+
+
 def retake_settings(tmp_path, *, openai=None, veo=None, **extra) -> Settings:
     """Worker settings for a test: emulators instead of providers, a tmp video store.
 
@@ -62,6 +65,9 @@ def retake_settings(tmp_path, *, openai=None, veo=None, **extra) -> Settings:
             google_application_credentials=key,
             veo_base_url=veo.base_url,
             RETAKE_VIDEO_BACKEND="veo",
+            # The emulator enforces no quota unless a test sets one: the server's rate
+            # limit on the Veo submit queue (50/min by default) would only slow tests down.
+            RETAKE_VEO_REQUESTS_PER_MINUTE=TEST_VEO_REQUESTS_PER_MINUTE,
         )
     values.update(extra)
     return Settings(**values)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.support.subprocess_env import scrubbed_env
+from tests.support.temporal import TEST_VEO_REQUESTS_PER_MINUTE
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_LINE = "worker on task queue"
@@ -54,7 +55,8 @@ def worker_env(
     if veo is not None:  # project mode with ADC: a service-account key file, real token exchange
         Path(data_dir).mkdir(parents=True, exist_ok=True)
         key = veo.write_service_account_key(Path(data_dir) / "veo-service-account.json")
-        env.update(veo.adc_env(key), VEO_BASE_URL=veo.base_url, RETAKE_VIDEO_BACKEND="veo")
+        env.update(veo.adc_env(key), VEO_BASE_URL=veo.base_url, RETAKE_VIDEO_BACKEND="veo",
+                   RETAKE_VEO_REQUESTS_PER_MINUTE=str(TEST_VEO_REQUESTS_PER_MINUTE))
     env.update(extra)
     return env
 
