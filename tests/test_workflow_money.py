@@ -23,6 +23,7 @@ from retake.client import start_regeneration
 from retake.wiring import RetakeActivities, build_worker
 from tests.reliability.helpers import (
     GatedVeo,
+    HeldLock,
     activity_completed,
     pending_activity,
     wait_until,
@@ -269,6 +270,54 @@ async def test_cancel_during_a_running_status_check_keeps_the_video_non_current(
     rows = await versions(db_pool, sample_job_id, 1)
     assert [(r["version_number"], r["is_current"]) for r in rows] == [(1, True), (2, False)]
     assert await clip_url(db_pool, sample_job_id, 1) == original_url
+
+
+async def test_cancel_during_persist_saves_the_paid_video_once_and_consistently(
+    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, db_pool, postgres_dsn, veo
+):
+    """The cancel lands while persist is running (blocked on the clip's stage row, which
+    a test transaction holds FOR UPDATE). Paid once, saved once: the video becomes
+    version 2, and the clip entry names it exactly when version 2 is current. The
+    regeneration reports "cancelled" even when the running persist committed: a cancel
+    cannot take back a commit in flight (docs/reliability.md, money table)."""
+    original_url = await clip_url(db_pool, sample_job_id, 3)
+    async with run_worker(retake_settings(tmp_path, veo=veo)):
+        async with HeldLock(postgres_dsn, "SELECT id FROM job_stages WHERE job_id = $1"
+                            " AND stage_name = 'video_generator' FOR UPDATE", sample_job_id) as lock:
+            handle = await start_regeneration(
+                temporal_client, request(sample_job_id, 3, "make it nighttime"),
+                task_queue=task_queue)
+
+            async def persist_blocked() -> bool:
+                await lock.conn.execute("SELECT pg_stat_clear_snapshot()")
+                return bool(await lock.conn.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND query LIKE '%video_generator%FOR UPDATE%' AND pid <> pg_backend_pid()"))
+
+            await wait_until(persist_blocked, timeout=30, every=0.05)
+            await handle.cancel()
+            await asyncio.sleep(0.5)  # the cancel reaches the worker while persist waits
+        with pytest.raises(WorkflowFailureError) as failure:
+            await handle.result()
+        assert isinstance(failure.value.cause, CancelledError)
+        progress = await handle.query(RegenerateClipWorkflow.progress)
+        late = None
+        if progress.late_collection_workflow_id:
+            late = await temporal_client.get_workflow_handle(
+                progress.late_collection_workflow_id, result_type=LateCollectionResult).result()
+
+    assert paid(veo) == 1
+    rows = await versions(db_pool, sample_job_id, 3)
+    assert [r["version_number"] for r in rows] == [1, 2]
+    [current] = [r for r in rows if r["is_current"]]
+    expected_url = original_url if current["version_number"] == 1 else rows[1]["video_url"]
+    assert await clip_url(db_pool, sample_job_id, 3) == expected_url
+    # The persist that was running commits (seen every time here: version 2 current) or
+    # is rolled back (then the collector keeps version 2, not current); either way the
+    # collector's result says which, and nothing is saved or paid twice.
+    assert late is not None and late.version == 2, late
+    assert late.outcome == ("already_saved" if current["version_number"] == 2
+                            else "collected_late"), (rows, late)
 
 
 async def test_cancel_while_veo_is_accepting_still_records_and_keeps_the_video(
