@@ -29,6 +29,7 @@ from tests.reliability.helpers import (
     versions,
 )
 from tests.reliability.leaks import history_text, leaks
+from tests.reliability.money import check_paid_once
 from tests.support.credentials import write_unknown_service_account_key
 from workflows import error_types
 
@@ -69,6 +70,7 @@ async def test_thirty_percent_provider_faults_and_timeouts_then_all_complete(
             results = await asyncio.wait_for(
                 asyncio.gather(*(h.result() for h in handles)), RECOVERY_TIMEOUT)
             veo_counts, llm_counts = veo.counters(), llm.counters()
+            paid_operations = veo.paid_submissions()
             texts = {f"history {h.id}": await history_text(h) for h in handles}
         finally:
             veo.stop()
@@ -79,6 +81,11 @@ async def test_thirty_percent_provider_faults_and_timeouts_then_all_complete(
     assert all(r.status == "completed" and r.version == 2 for r in results)
     assert all(r.planner.value == "llm" for r in results)
     assert veo_counts["submissions_accepted"] == n  # faults never turned into a second payment
+    money = await check_paid_once(db_pool, paid_operations, [(job, clip) for clip in range(n)])
+    assert money.extra == 0
+    # A submit whose answer outlived the client timeout may have been paid: counted as a
+    # possible duplicate (here it was a 503, so nothing extra was paid), in ledger and result.
+    assert sum(r.possible_duplicate_charges for r in results) == money.counted
     # Every answer that was not a normal reply: status faults, and 429s the OpenAI
     # emulator now shapes (and counts) as rate_limit_exceeded.
     llm_faults = sum(v for k, v in llm_counts["outcomes"].items() if k != "ok")
