@@ -18,12 +18,20 @@ from workflows.conventions import DEFAULT_TASK_QUEUE
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def default_data_dir() -> Path:
+    """The checkout's .data in a source tree; for an installed package (no pyproject.toml
+    beside it: site-packages), .data in the directory it is run from."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / ".data"
+    return Path.cwd() / ".data"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
 
     # Postgres: a real server, or None for the embedded pgserver in data_dir/postgres.
     database_url: str | None = None
-    data_dir: Path = Field(default=PROJECT_ROOT / ".data", alias="RETAKE_DATA_DIR")
+    data_dir: Path = Field(default_factory=default_data_dir, alias="RETAKE_DATA_DIR")
 
     # Temporal (address/namespace/TLS/API key come from the SDK's envconfig).
     task_queue: str = Field(default=DEFAULT_TASK_QUEUE, alias="RETAKE_TASK_QUEUE")

@@ -62,7 +62,9 @@ async def test_a_stage_appears_once_per_job(db_pool: asyncpg.Pool, sample_job_id
 
 _INSTALLED_CHECK = """
 import asyncio, json
+import os
 import activities
+from activities.config import Settings
 from activities.job_store.sample_data import PACKAGED_SAMPLE
 from activities.postgres.pool import create_pool
 
@@ -76,7 +78,8 @@ async def main(dsn):
     finally:
         await pool.close()
     print(json.dumps({"package": activities.__file__, "versions": versions, "tables": tables,
-                      "sample": PACKAGED_SAMPLE.is_file()}))
+                      "sample": PACKAGED_SAMPLE.is_file(), "cwd": os.getcwd(),
+                      "data_dir": str(Settings().data_dir)}))
 
 import sys
 asyncio.run(main(sys.argv[1]))
@@ -127,3 +130,4 @@ def test_an_installed_wheel_applies_its_schema_from_anywhere(
     assert found["versions"] == [p.name for p in _migration_files()]
     assert {"jobs", "job_stages", "clip_versions", "veo_submissions"} <= set(found["tables"])
     assert found["sample"]  # the sample job ships too
+    assert found["data_dir"] == str(Path(found["cwd"]) / ".data")  # not inside site-packages
