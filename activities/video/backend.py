@@ -3,12 +3,14 @@
 Two implementations: `VertexVeoBackend` (Veo 3.1 on Vertex AI, paid) and
 `PreviewVideoBackend` (an offline renderer, used when no Veo credentials are set).
 Both behave like a long-running provider: submit returns an operation name at once,
-check reports on it without blocking, fetch returns the finished video, so the
+check reports on it without blocking, `open_video` streams the finished video, so the
 workflow's submit -> wait -> store story is the same for both.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -25,6 +27,21 @@ class Accepted:
     reference_image_urls: list[str] = field(default_factory=list)
 
 
+@dataclass
+class FetchedVideo:
+    """A finished generation's video: the URI it was written to (gs://), or its bytes
+    as a stream of chunks (never the whole video in memory at once)."""
+
+    uri: str | None = None
+    chunks: AsyncIterator[bytes] | None = None
+
+
+async def chunks_of(data: bytes, size: int = 1 << 20) -> AsyncIterator[bytes]:
+    """Bytes already in memory (a small preview render) as a stream."""
+    for start in range(0, len(data), size):
+        yield data[start:start + size]
+
+
 @runtime_checkable
 class VideoBackend(Protocol):
     name: BackendName
@@ -38,8 +55,8 @@ class VideoBackend(Protocol):
         """One status request: running, succeeded, failed or filtered."""
         ...
 
-    async def fetch_video(self, operation_name: str) -> bytes | str:
-        """A finished generation's video: its bytes, or the gs:// URI it was written to."""
+    def open_video(self, operation_name: str) -> AbstractAsyncContextManager[FetchedVideo]:
+        """A finished generation's video, open for streaming while the context lasts."""
         ...
 
     async def aclose(self) -> None:

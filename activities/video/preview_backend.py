@@ -3,7 +3,7 @@
 It behaves like a long-running provider. `submit` writes the request to a small spool
 file (so an operation survives a worker restart, as a real provider's would) and
 returns `preview/<regeneration_id>`; `check` reports success once `ready_after_seconds`
-have passed since submission; `fetch_video` renders a real, playable MP4 with
+have passed since submission; `open_video` renders a real, playable MP4 with
 imageio-ffmpeg: a seed-coloured moving background, the prompt, and a banner saying
 "PREVIEW — not Veo". The same request always renders the same bytes.
 
@@ -17,12 +17,14 @@ exactly as it does a Veo video.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import random
 import tempfile
 import textwrap
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import imageio.v2 as imageio
@@ -30,7 +32,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from activities.errors import non_retryable
-from activities.video.backend import Accepted
+from activities.video.backend import Accepted, FetchedVideo, chunks_of
 from activities.video.store import safe_name, write_atomically
 from workflows.decisions.veo_models import request_problems
 from workflows.error_types import PROVIDER_BAD_REQUEST, PROVIDER_NOT_FOUND
@@ -84,6 +86,11 @@ class PreviewVideoBackend:
         record = await asyncio.to_thread(self._load, operation_name)
         req = GenerationRequest.model_validate(record["request"])
         return await asyncio.to_thread(self.render, req)
+
+    @contextlib.asynccontextmanager
+    async def open_video(self, operation_name: str) -> AsyncIterator[FetchedVideo]:
+        """The render (small: a few hundred KB) as a stream, like a Veo video."""
+        yield FetchedVideo(chunks=chunks_of(await self.fetch_video(operation_name)))
 
     async def aclose(self) -> None:
         return None

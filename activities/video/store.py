@@ -2,18 +2,22 @@
 
 `LocalVideoStore` writes under a root folder with a deterministic key per
 job/clip/regeneration, atomically (temp file + os.replace), and records the content's
-sha256 and size. Storing the same key twice with the same bytes is a no-op, so the
-storing activity is idempotent under retry. A video Veo already wrote to Cloud Storage
+sha256 and size. Videos arrive as a stream of chunks (`put_stream`) or as a finished
+file (`put_file`, e.g. ffmpeg's cut): hashed while written, never held whole in
+memory. Storing the same key twice with the same bytes is a no-op, so the storing
+activity is idempotent under retry. A video Veo already wrote to Cloud Storage
 is recorded as is (`remote_video`): its gs:// URI becomes the clip's URL.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import re
 import tempfile
+from collections.abc import AsyncIterable, Iterator
 from pathlib import Path
 from typing import Protocol
 from uuid import UUID
@@ -55,9 +59,24 @@ class VideoStore(Protocol):
         """Store `data` under `key` (idempotent) and return the URL the clip will carry."""
         ...
 
+    async def put_stream(
+        self, key: str, chunks: AsyncIterable[bytes], backend: BackendName
+    ) -> StoredVideo:
+        """Store a video as it streams in (hashing as it goes); idempotent like `put`."""
+        ...
+
+    async def put_file(self, key: str, path: Path, backend: BackendName) -> StoredVideo:
+        """Move a finished temp file (from `scratch_file`) into place under `key`."""
+        ...
+
+    def scratch_file(self, suffix: str = ".mp4") -> contextlib.AbstractContextManager[Path]:
+        """A temp path on the store's own disk (so `put_file` can rename it), removed after."""
+        ...
+
     async def find(self, key: str, backend: BackendName) -> StoredVideo | None:
         """The video already stored under `key`, if any."""
         ...
+
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -97,21 +116,61 @@ class LocalVideoStore:
             raise non_retryable(f"Storage key {key!r} leaves the store's folder.", INVALID_INPUT)
         return path
 
+    async def put_stream(
+        self, key: str, chunks: AsyncIterable[bytes], backend: BackendName
+    ) -> StoredVideo:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        with self.scratch_file() as tmp:
+            with tmp.open("wb") as handle:
+                async for chunk in chunks:
+                    handle.write(chunk)  # page cache: microseconds per chunk
+                    digest.update(chunk)
+                    size += len(chunk)
+                handle.flush()
+                await asyncio.to_thread(os.fsync, handle.fileno())
+            os.replace(tmp, path)
+        return self._stored(key, digest.hexdigest(), size, backend)
+
+    async def put_file(self, key: str, path: Path, backend: BackendName) -> StoredVideo:
+        return await asyncio.to_thread(self._put_file, key, Path(path), backend)
+
+    @contextlib.contextmanager
+    def scratch_file(self, suffix: str = ".mp4") -> Iterator[Path]:
+        scratch = self.root_dir / ".incoming"
+        scratch.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=scratch, suffix=suffix)
+        os.close(fd)
+        try:
+            yield Path(name)
+        finally:
+            Path(name).unlink(missing_ok=True)
+
     def _put(self, key: str, data: bytes, backend: BackendName) -> StoredVideo:
         write_atomically(self._path(key), data)
-        return self._record(key, data, backend)
+        return self._stored(key, hashlib.sha256(data).hexdigest(), len(data), backend)
+
+    def _put_file(self, key: str, source: Path, backend: BackendName) -> StoredVideo:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with source.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(source, path)
+        return self._record(key, path, backend)
 
     def _find(self, key: str, backend: BackendName) -> StoredVideo | None:
-        try:
-            data = self._path(key).read_bytes()
-        except FileNotFoundError:
+        path = self._path(key)
+        if not path.is_file():
             return None
-        return self._record(key, data, backend)
+        return self._record(key, path, backend)
 
-    def _record(self, key: str, data: bytes, backend: BackendName) -> StoredVideo:
-        return StoredVideo(
-            url=self.url_for(key),
-            sha256=hashlib.sha256(data).hexdigest(),
-            size_bytes=len(data),
-            backend=backend,
-        )
+    def _record(self, key: str, path: Path, backend: BackendName) -> StoredVideo:
+        """A stored file's record, hashed in chunks (never read whole)."""
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256")
+        return self._stored(key, digest.hexdigest(), path.stat().st_size, backend)
+
+    def _stored(self, key: str, sha256: str, size: int, backend: BackendName) -> StoredVideo:
+        return StoredVideo(url=self.url_for(key), sha256=sha256, size_bytes=size,
+                           backend=backend)

@@ -5,13 +5,13 @@ slot may be shorter, so the store step keeps the first `seconds` of the video.
 Video is re-encoded (H.264) so the cut lands on a frame, not on the previous
 keyframe, and the audio track (AAC) is cut with it: the result is within one frame
 of `seconds`. Deterministic (-bitexact, one thread) so a retried store writes the
-same bytes.
+same bytes. Works file to file (`trim_mp4_file`): the store step streams the video to
+disk and ffmpeg reads and writes there, so the video is never held in memory.
 """
 
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -23,24 +23,19 @@ class TrimError(RuntimeError):
     """ffmpeg could not read or cut the video."""
 
 
-def trim_mp4(data: bytes, seconds: float) -> bytes:
-    """The first `seconds` of an MP4 (video and audio), as MP4 bytes."""
-    with tempfile.TemporaryDirectory(prefix="retake-trim-") as tmp:
-        source, target = Path(tmp) / "in.mp4", Path(tmp) / "out.mp4"
-        source.write_bytes(data)
-        command = [
-            imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin", "-y",
-            "-i", str(source), "-t", f"{seconds:.3f}",
-            "-map", "0:v:0", "-map", "0:a?",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
-            "-c:a", "aac", "-threads", "1", "-bitexact", "-map_metadata", "-1",
-            "-movflags", "+faststart", str(target),
-        ]
-        try:
-            subprocess.run(command, check=True, capture_output=True,
-                           timeout=TRIM_TIMEOUT_SECONDS)
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-            stderr = getattr(exc, "stderr", b"") or b""
-            raise TrimError(f"ffmpeg could not trim the video to {seconds:g} s: "
-                            f"{stderr.decode(errors='replace')[-300:]}") from None
-        return target.read_bytes()
+def trim_mp4_file(source: Path, target: Path, seconds: float) -> None:
+    """Write the first `seconds` of the MP4 at `source` (video and audio) to `target`."""
+    command = [
+        imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin", "-y",
+        "-i", str(source), "-t", f"{seconds:.3f}",
+        "-map", "0:v:0", "-map", "0:a?",
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-threads", "1", "-bitexact", "-map_metadata", "-1",
+        "-movflags", "+faststart", "-f", "mp4", str(target),
+    ]
+    try:
+        subprocess.run(command, check=True, capture_output=True, timeout=TRIM_TIMEOUT_SECONDS)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        stderr = getattr(exc, "stderr", b"") or b""
+        raise TrimError(f"ffmpeg could not trim the video to {seconds:g} s: "
+                        f"{stderr.decode(errors='replace')[-300:]}") from None

@@ -6,9 +6,8 @@ the attached service account). Vertex AI express mode (an API key without a proj
 documents generateContent-style methods only, not Veo's predictLongRunning, so a
 worker with only GOOGLE_API_KEY refuses to start (`veo_setup_problem`) rather than
 fail at the first paid call. A submission is one POST `...:predictLongRunning`; a
-status check is one POST `...:fetchPredictOperation` (`client.aio.operations.get` on
-an operation rebuilt from its name, so a check needs nothing but the name the ledger
-stored).
+status check is one POST `...:fetchPredictOperation` (the operation rebuilt from its
+name, so a check needs nothing but the name the ledger stored).
 
 Choices:
 - Project and location are passed to `genai.Client` explicitly: with a custom
@@ -19,6 +18,12 @@ Choices:
 - The SDK's own retries are off (no HttpRetryOptions) and it is handed an httpx
   client, so it does not switch to aiohttp with its hidden sleep-and-retry on
   connection errors: Temporal's retry policy is the one place retries happen.
+- The operation is read as a stream (`_operation_body`): a finished operation carries
+  an inline video as base64 (about 67 MB of JSON for a 50 MB video), which google-genai
+  would parse whole. The request is built and authorised by the SDK's own client
+  (google-genai 3.6's `_build_request` and `_async_access_token`: same URL, headers
+  and token as `operations.get`), and the body goes through `InlineVideoDecoder`: a
+  check skips the video, `open_video` streams it to the store.
 - Every request carries what the model's catalogue row requires: durationSeconds,
   generateAudio (required for Veo 3 models), references as JPEG/PNG asset images
   (activities/video/reference_images.py), at most the model's limit.
@@ -26,8 +31,10 @@ Choices:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import google.auth
@@ -35,6 +42,7 @@ import google.oauth2.credentials
 import httpx2 as httpx
 from google import genai
 from google.auth import exceptions as google_auth_errors
+from google.genai import errors as genai_errors
 from google.genai import types
 from google.oauth2 import service_account
 from temporalio.exceptions import ApplicationError
@@ -46,12 +54,14 @@ from activities.errors import (
     non_retryable,
     redact,
     request_may_have_arrived,
+    retryable,
     submission_outcome_unknown,
 )
-from activities.video.backend import Accepted
+from activities.video.backend import Accepted, FetchedVideo
+from activities.video.inline_video import InlineVideoDecoder, InlineVideoError
 from activities.video.reference_images import ReferenceImageLoader
 from workflows.decisions.veo_models import model_for
-from workflows.error_types import GENERATION_FAILED
+from workflows.error_types import GENERATION_FAILED, PROVIDER_UNAVAILABLE
 from workflows.step_models import GenerationRequest, GenerationState, GenerationStatus
 
 log = logging.getLogger(__name__)
@@ -185,7 +195,7 @@ class VertexVeoBackend:
         return Accepted(operation.name, sent)
 
     async def check(self, operation_name: str) -> GenerationStatus:
-        operation = await self._get(operation_name)
+        operation = await self._get(operation_name)  # an inline video is skipped, not held
         status = GenerationStatus(operation_name=operation_name, state=GenerationState.RUNNING)
         if not operation.done:
             return status
@@ -213,27 +223,91 @@ class VertexVeoBackend:
             "error_message": "Veo finished the operation without a video or a filter reason.",
         })
 
-    async def fetch_video(self, operation_name: str) -> bytes | str:
-        operation = await self._get(operation_name)
-        video = _first_video(operation.response) if operation.done else None
-        if video is None or not (video.video_bytes or video.uri):
-            raise non_retryable(
-                f"Operation {operation_name} has no finished video to fetch; store a video "
-                "only after wait_for_generation reported it succeeded.",
-                GENERATION_FAILED,
-            )
-        return video.video_bytes or video.uri
+    @contextlib.asynccontextmanager
+    async def open_video(self, operation_name: str) -> AsyncIterator[FetchedVideo]:
+        """The finished video: its gs:// URI, or its inline bytes decoded as they stream."""
+        async with self._operation_body(operation_name) as body:
+            decoder = InlineVideoDecoder()
+            first = b""
+            async for chunk in body:
+                first = decoder.feed(chunk)
+                if decoder.found:
+                    break
+            if decoder.found:
+                yield FetchedVideo(chunks=self._rest_of_video(decoder, first, body))
+                return
+            video = self._finished_video(operation_name, self._parse(decoder))
+            if not video.uri:
+                raise self._no_video(operation_name)
+            yield FetchedVideo(uri=video.uri)
+
+    async def _rest_of_video(
+        self, decoder: InlineVideoDecoder, first: bytes, body: AsyncIterator[bytes]
+    ) -> AsyncIterator[bytes]:
+        if first:
+            yield first
+        try:
+            async for chunk in body:
+                if data := decoder.feed(chunk):
+                    yield data
+            decoder.operation()  # the body ended where JSON may end, not inside the video
+        except InlineVideoError as exc:
+            raise retryable(f"Veo's answer for the video was cut short or garbled ({exc}); "
+                            "fetching it again.", PROVIDER_UNAVAILABLE) from None
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
     async def _get(self, operation_name: str) -> types.GenerateVideosOperation:
+        """The operation, as `client.aio.operations.get` returns it, minus any inline video."""
+        async with self._operation_body(operation_name) as body:
+            decoder = InlineVideoDecoder(skip_video=True)
+            async for chunk in body:
+                decoder.feed(chunk)
+        return self._parse(decoder)
+
+    @contextlib.asynccontextmanager
+    async def _operation_body(self, operation_name: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        """One streamed POST `...:fetchPredictOperation`, as google-genai would send it."""
+        api = self._client.aio._api_client
+        resource = operation_name.rpartition("/operations/")[0]
         try:
-            return await self._client.aio.operations.get(
-                types.GenerateVideosOperation(name=operation_name)
-            )
+            request = api._build_request("post", f"{resource}:fetchPredictOperation",
+                                         {"operationName": operation_name})
+            headers = {**request.headers,
+                       "Authorization": f"Bearer {await api._async_access_token()}"}
+            async with self._http.stream("POST", request.url, json=request.data,
+                                         headers=headers) as response:
+                await genai_errors.APIError.raise_for_async_response(response)
+                yield _guarded(response.aiter_bytes(), self._provider_error)
+        except ApplicationError:
+            raise
         except Exception as exc:
             raise self._provider_error(exc) from None
+
+    def _parse(self, decoder: InlineVideoDecoder) -> types.GenerateVideosOperation:
+        try:
+            return types.GenerateVideosOperation.from_api_response(decoder.operation(),
+                                                                   is_vertex_ai=True)
+        except (InlineVideoError, ValueError) as exc:
+            raise retryable(f"Veo answered the status check with unreadable JSON ({exc}). "
+                            "Retrying.", PROVIDER_UNAVAILABLE) from None
+
+    def _finished_video(
+        self, operation_name: str, operation: types.GenerateVideosOperation
+    ) -> types.Video:
+        video = _first_video(operation.response) if operation.done else None
+        if video is None:
+            raise self._no_video(operation_name)
+        return video
+
+    @staticmethod
+    def _no_video(operation_name: str) -> ApplicationError:
+        return non_retryable(
+            f"Operation {operation_name} has no finished video to fetch; store a video "
+            "only after wait_for_generation reported it succeeded.",
+            GENERATION_FAILED,
+        )
 
     def _provider_error(self, exc: Exception, *, submitting: bool = False) -> ApplicationError:
         """SDK errors via errors.from_genai_error; a Google credential failure (raised before
@@ -254,6 +328,15 @@ def _asset_reference(image: types.Image) -> types.VideoGenerationReferenceImage:
     """
     return types.VideoGenerationReferenceImage.model_construct(image=image,
                                                                reference_type="asset")
+
+
+async def _guarded(chunks: AsyncIterator[bytes], mapped) -> AsyncIterator[bytes]:
+    """The body's chunks; a transport fault mid-body becomes the typed provider error."""
+    try:
+        async for chunk in chunks:
+            yield chunk
+    except Exception as exc:
+        raise mapped(exc) from None
 
 
 def _first_video(response: types.GenerateVideosResponse | None) -> types.Video | None:

@@ -7,9 +7,11 @@ video store and the submission ledger. The workflow calls:
 - `wait_for_generation`: one status check per attempt; "still running" is a retryable
   GenerationPending error, so the workflow's retry policy is the poll interval
   (Temporal's infrequent-polling pattern: no worker slot held, no history growth).
-- `store_generated_video`: fetches, trims to the clip's delivered length (Veo generates
-  8 s with reference images) and stores the bytes in the same activity, so video bytes
-  never travel through workflow history.
+- `store_generated_video`: streams the video to the store (hashed as it is written,
+  temp file then rename), cutting it to the clip's delivered length with ffmpeg file to
+  file when asked (Veo generates 8 s with reference images). It heartbeats, so a crash
+  mid-download is retried within the heartbeat timeout; video bytes never travel
+  through workflow history and are never held whole in memory.
 - `configured_backend` (issue 12): which backend this worker submits to; the workflow asks
   it once and routes submit/wait/store to that backend's task queues.
 """
@@ -35,7 +37,7 @@ from activities.video.backend import VideoBackend
 from activities.video.preview_backend import PreviewVideoBackend
 from activities.video.store import LocalVideoStore, VideoStore, remote_video, video_key
 from activities.video.submission_ledger import HeldReservation, SubmissionLedger
-from activities.video.trim import TrimError, trim_mp4
+from activities.video.trim import TrimError, trim_mp4_file
 from activities.video.veo_backend import VertexVeoBackend
 from workflows.error_types import (
     DATABASE_UNAVAILABLE,
@@ -319,15 +321,25 @@ class VideoActivities:
         key = video_key(req.job_id, req.clip_index, req.regeneration_id)
         stored = await self._store.find(key, req.backend)  # a previous attempt finished
         if stored is None:
-            async with heartbeating():
-                video = await self._backend_for(req.backend).fetch_video(req.operation_name)
-                if isinstance(video, str):
-                    return remote_video(video, req.backend)
-                if req.delivered_seconds is not None:
-                    video = await asyncio.to_thread(_trimmed, video, req.delivered_seconds)
-                stored = await self._store.put(key, video, req.backend)
+            async with heartbeating(), self._backend_for(req.backend).open_video(
+                req.operation_name
+            ) as video:
+                if video.uri:
+                    return remote_video(video.uri, req.backend)
+                stored = await self._put(key, video.chunks, req)
         activity.logger.info("store_generated_video key=%s size=%s", key, stored.size_bytes)
         return stored.model_copy(update={"trimmed_to_seconds": req.delivered_seconds})
+
+    async def _put(self, key: str, chunks, req: StoreVideoRequest) -> StoredVideo:
+        """Stream to the store; a video to be cut goes to a scratch file, then ffmpeg."""
+        if req.delivered_seconds is None:
+            return await self._store.put_stream(key, chunks, req.backend)
+        with self._store.scratch_file() as whole, self._store.scratch_file() as cut:
+            with whole.open("wb") as handle:
+                async for chunk in chunks:
+                    handle.write(chunk)
+            await asyncio.to_thread(_trim, whole, cut, req.delivered_seconds)
+            return await self._store.put_file(key, cut, req.backend)
 
     async def aclose(self) -> None:
         await self._backend.aclose()
@@ -344,9 +356,9 @@ class VideoActivities:
         )
 
 
-def _trimmed(video: bytes, seconds: float) -> bytes:
+def _trim(source: Path, target: Path, seconds: float) -> None:
     try:
-        return trim_mp4(video, seconds)
+        trim_mp4_file(source, target, seconds)
     except TrimError as exc:
         raise non_retryable(f"{exc}. The generated video could not be cut to the clip's "
                             "length; regenerate the clip.", GENERATION_FAILED) from None
