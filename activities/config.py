@@ -82,6 +82,11 @@ class Settings(BaseSettings):
         default=50.0, gt=0, alias="RETAKE_VEO_REQUESTS_PER_MINUTE"
     )
 
+    # Adaptive polling (issue 17): the wait times its status checks from this model's
+    # recent generation times (activities/video/poll_schedule.py); off: a check right
+    # after submission, then one per options.poll_interval_seconds.
+    adaptive_polling: bool = Field(default=True, alias="RETAKE_ADAPTIVE_POLLING")
+
     # Where finished videos go.
     video_store_dir: Path | None = Field(default=None, alias="RETAKE_VIDEO_STORE_DIR")
     video_public_base_url: str | None = Field(default=None, alias="RETAKE_VIDEO_PUBLIC_BASE_URL")

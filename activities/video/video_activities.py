@@ -5,8 +5,10 @@ video store and the submission ledger. The workflow calls:
 
 - `submit_generation`: one paid submission per regeneration id: reserve, submit, record.
 - `wait_for_generation`: one status check per attempt; "still running" is a retryable
-  GenerationPending error, so the workflow's retry policy is the poll interval
-  (Temporal's infrequent-polling pattern: no worker slot held, no history growth).
+  GenerationPending error whose `next_retry_delay` says when to check again, from this
+  model's recent generation times (activities/video/poll_schedule.py; the workflow's
+  poll interval when there is no history). Temporal's infrequent-polling pattern: no
+  worker slot held, no history growth.
 - `store_generated_video`: streams the video to the store (hashed as it is written,
   temp file then rename), cutting it to the clip's delivered length with ffmpeg file to
   file when asked (Veo generates 8 s with reference images). It heartbeats, so a crash
@@ -21,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,7 +36,9 @@ from activities.config import Settings
 from activities.errors import non_retryable
 from activities.heartbeat import heartbeating
 from activities.postgres.faults import CONNECTION_FAULTS, database_unavailable
+from activities.video import poll_schedule
 from activities.video.backend import VideoBackend
+from activities.video.generation_times import GenerationTimes
 from activities.video.preview_backend import PreviewVideoBackend
 from activities.video.store import LocalVideoStore, VideoStore, remote_video, video_key
 from activities.video.submission_ledger import HeldReservation, SubmissionLedger
@@ -104,6 +109,8 @@ class VideoActivities:
         preview: PreviewVideoBackend,
         unclear_submit: Literal["resubmit", "fail"] = "resubmit",
         ledger_retry_seconds: float = 60.0,
+        times: GenerationTimes | None = None,
+        adaptive_polling: bool = True,
     ) -> None:
         self._backend = backend  # where new generations are submitted
         self._store = store
@@ -111,6 +118,8 @@ class VideoActivities:
         self._preview = preview  # preview operations stay checkable on a Veo worker
         self._unclear_submit = unclear_submit
         self._ledger_retry_seconds = ledger_retry_seconds
+        self._times = times or GenerationTimes(ledger.pool)
+        self._adaptive = adaptive_polling
 
     @classmethod
     def from_settings(cls, settings: Settings, pool: asyncpg.Pool) -> VideoActivities:
@@ -121,7 +130,8 @@ class VideoActivities:
         store = LocalVideoStore(settings.videos_dir, settings.video_public_base_url)
         return cls(backend, store, SubmissionLedger(pool), preview=preview,
                    unclear_submit=settings.unclear_submit,
-                   ledger_retry_seconds=settings.ledger_retry_seconds)
+                   ledger_retry_seconds=settings.ledger_retry_seconds,
+                   adaptive_polling=settings.adaptive_polling)
 
     @property
     def backend_name(self) -> BackendName:
@@ -283,26 +293,37 @@ class VideoActivities:
 
     @activity.defn
     async def wait_for_generation(self, req: WaitRequest) -> GenerationStatus:
-        """One status check. Still running -> retryable GenerationPending (polled again by
-        the retry policy); succeeded, failed and filtered are returned for the workflow."""
-        attempt = activity.info().attempt
+        """One status check. Still running -> retryable GenerationPending, with the delay
+        to the next check; succeeded, failed and filtered are returned for the workflow.
+
+        With enough history for the model, an attempt that comes before the first
+        check worth making asks Veo nothing and only schedules that check.
+        """
+        info = activity.info()
+        fallback = _poll_interval(info)
+        timing = await self._times.timing(req.operation_name) if self._adaptive else None
+        schedule = timing.schedule if timing else None
+        early = poll_schedule.wait_before_first_check(schedule, timing.elapsed if timing else 0.0,
+                                                      fallback)
+        if early is not None:
+            raise _pending(req.operation_name, "not checked yet: Veo rarely finishes this "
+                           f"soon; first check in {early:.1f} s", early)
         async with heartbeating():
             status = await self._backend_for(req.backend).check(req.operation_name)
         if status.state == GenerationState.RUNNING:
-            raise ApplicationError(
-                f"Generation {req.operation_name} is still running (check {attempt}); "
-                "the retry policy will check again.",
-                type=GENERATION_PENDING,
-                category=ApplicationErrorCategory.BENIGN,  # expected: not logged as a failure
-            )
-        activity.logger.info("wait_for_generation operation=%s state=%s checks=%d",
-                             req.operation_name, status.state.value, attempt)
+            await self._times.saw_running(req.operation_name)
+            elapsed = timing.elapsed if timing else 0.0
+            delay = poll_schedule.next_check_in(schedule, elapsed, fallback)
+            raise _pending(req.operation_name, f"still running (attempt {info.attempt})", delay)
+        checks = await self._times.saw_finished(req.operation_name, status.state.value)
         try:
             await self._ledger.set_outcome(req.operation_name, status.state)
         except CONNECTION_FAULTS as exc:  # bookkeeping: never fail a finished wait for it
             activity.logger.warning("could not record the outcome of %s: %s",
                                     req.operation_name, type(exc).__name__)
-        return status.model_copy(update={"polls": attempt})
+        activity.logger.info("wait_for_generation operation=%s state=%s checks=%s",
+                             req.operation_name, status.state.value, checks or info.attempt)
+        return status.model_copy(update={"polls": checks or info.attempt})
 
     @activity.defn
     async def store_generated_video(self, req: StoreVideoRequest) -> StoredVideo:
@@ -362,6 +383,25 @@ def _trim(source: Path, target: Path, seconds: float) -> None:
     except TrimError as exc:
         raise non_retryable(f"{exc}. The generated video could not be cut to the clip's "
                             "length; regenerate the clip.", GENERATION_FAILED) from None
+
+
+def _pending(operation_name: str, what: str, delay: float | None) -> ApplicationError:
+    """Retryable GenerationPending; `delay` (None: the retry policy's interval) is when the
+    server runs the next attempt. Expected, so not logged as a failure."""
+    return ApplicationError(
+        f"Generation {operation_name} is {what}; the retry policy will check again.",
+        type=GENERATION_PENDING,
+        category=ApplicationErrorCategory.BENIGN,
+        next_retry_delay=timedelta(seconds=delay) if delay is not None else None,
+    )
+
+
+def _poll_interval(info: activity.Info) -> float:
+    """The workflow's poll interval: its retry policy's fixed interval (15 s if unset)."""
+    policy = info.retry_policy
+    if policy is None or policy.initial_interval is None:
+        return 15.0
+    return policy.initial_interval.total_seconds()
 
 
 def preview_spool_dir(settings: Settings) -> Path:

@@ -54,6 +54,9 @@ def retake_settings(tmp_path, *, openai=None, veo=None, **extra) -> Settings:
         "google_cloud_project": None,
         "google_application_credentials": None,
         "RETAKE_VIDEO_BACKEND": "preview",
+        # Other tests' generation times (one shared database) would pace the waits;
+        # tests/test_adaptive_polling.py turns it on with a history it controls.
+        "RETAKE_ADAPTIVE_POLLING": False,
     }
     if openai is not None:
         values.update(openai_api_key=openai.api_key, openai_base_url=openai.base_url)

@@ -47,6 +47,7 @@ def worker_env(
         RETAKE_DATA_DIR=str(data_dir),
         RETAKE_VIDEO_STORE_DIR=str(data_dir / "videos"),
         RETAKE_VIDEO_BACKEND="preview",
+        RETAKE_ADAPTIVE_POLLING="false",  # the shared database's history would pace the waits
         OPENAI_API_KEY="",
         PYTHONUNBUFFERED="1",
     )
