@@ -41,6 +41,14 @@ LONG_JOB_SECONDS = 360.0
 
 def blocking_loop(veo: VeoEmulator, key_file: Path) -> tuple[int, float]:
     """The common approach, verbatim: submit, then sleep 10 s and check until done."""
+    _, checks, _, held = blocking_loop_checks(veo, key_file, LOOP_SECONDS)
+    return checks, held
+
+
+def blocking_loop_checks(
+    veo: VeoEmulator, key_file: Path, interval: float
+) -> tuple[str, int, float, float]:
+    """(operation name, checks, wall time it saw the job done, seconds held)."""
     credentials = service_account.Credentials.from_service_account_file(
         str(key_file), scopes=["https://www.googleapis.com/auth/cloud-platform"])
     client = genai.Client(vertexai=True, project=veo.project, location=veo.location,
@@ -51,12 +59,12 @@ def blocking_loop(veo: VeoEmulator, key_file: Path) -> tuple[int, float]:
         model=DEFAULT_VIDEO_MODEL,
         source=types.GenerateVideosSource(prompt="A city street at night, neon reflections"),
         config=types.GenerateVideosConfig(duration_seconds=8, generate_audio=True))
-    checks = 0
+    name, checks = operation.name, 0
     while not operation.done:
-        time.sleep(LOOP_SECONDS)
+        time.sleep(interval)
         operation = client.operations.get(operation)
         checks += 1
-    return checks, time.monotonic() - started
+    return name, checks, time.time(), time.monotonic() - started
 
 
 async def measure(runs: int, job_seconds: float) -> dict:

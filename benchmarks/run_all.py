@@ -1,6 +1,6 @@
 """Run every benchmark and write docs/benchmarks.md (machine, versions, commands, figures).
 
-    .venv/bin/python benchmarks/run_all.py            # the full run (~10 minutes)
+    .venv/bin/python benchmarks/run_all.py            # the full run (~20 minutes)
     .venv/bin/python benchmarks/run_all.py --quick    # smaller counts (~3 minutes)
 
 Each benchmark starts what it needs (dev server, pgserver Postgres, emulators) and
@@ -22,6 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import bench_adaptive  # noqa: E402
 import bench_conversation  # noqa: E402
 import bench_data  # noqa: E402
 import bench_overhead  # noqa: E402
@@ -29,6 +30,7 @@ import bench_planner  # noqa: E402
 import bench_polling  # noqa: E402
 import bench_quota  # noqa: E402
 import bench_scale  # noqa: E402
+import bench_store  # noqa: E402
 import psutil  # noqa: E402
 
 DOC = HERE.parent / "docs" / "benchmarks.md"
@@ -50,6 +52,10 @@ FIGURES = [
      lambda: bench_scale.run(100, 2, 60.0, 120.0)),
     ("quota", f"{PY}/bench_quota.py --workflows 300 --quota 120",
      lambda: bench_quota.run(300, 120), lambda: bench_quota.run(60, 60)),
+    ("adaptive", f"{PY}/bench_adaptive.py --runs 50",
+     lambda: bench_adaptive.run(50, 1.0), lambda: bench_adaptive.run(10, 0.25)),
+    ("store", f"{PY}/bench_store.py --stores 100 --video-mb 50",
+     lambda: bench_store.run(100, 50.0), lambda: bench_store.run(20, 50.0)),
 ]
 QUICK_COMMANDS = {
     "overhead": f"{PY}/bench_overhead.py --runs 20",
@@ -58,6 +64,8 @@ QUICK_COMMANDS = {
     "conversation": f"{PY}/bench_conversation.py --runs 10",
     "scale": f"{PY}/bench_scale.py --workflows 100 --long 2 --long-seconds 120",
     "quota": f"{PY}/bench_quota.py --workflows 60 --quota 60",
+    "adaptive": f"{PY}/bench_adaptive.py --runs 10 --scale 0.25",
+    "store": f"{PY}/bench_store.py --stores 20 --video-mb 50",
 }
 
 

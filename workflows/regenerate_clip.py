@@ -162,6 +162,21 @@ def attempts_within(budget: timedelta, timeout: timedelta, policy: RetryPolicy) 
         interval = min(interval * policy.backoff_coefficient, policy.maximum_interval)
 
 
+# Issue 17: CollectLateVideoWorkflow stores like the regeneration (a normal heartbeating
+# activity: history does not grow with download time, a crashed worker's attempt is
+# retried after the heartbeat timeout). Its runs recorded before it keep the local one.
+STREAMING_STORE_PATCH = "streaming-store"
+# How the store step is scheduled (the regeneration adds its backend's task queue;
+# benchmarks/bench_store.py schedules it the same way).
+STORE_STEP_OPTIONS = dict(
+    start_to_close_timeout=timedelta(minutes=5),
+    heartbeat_timeout=_HEARTBEAT,
+    schedule_to_close_timeout=_STEP_BUDGET,
+    retry_policy=_SHORT_RETRY,
+    summary="store video",
+)
+
+
 async def _local_step(
     activity, arg, *, summary: str, timeout: timedelta, budget: timedelta = _STEP_BUDGET
 ):
@@ -656,11 +671,7 @@ class RegenerateClipWorkflow:
             stored = await workflow.execute_activity_method(
                 VideoActivities.store_generated_video,
                 request,
-                start_to_close_timeout=timedelta(minutes=5),
-                heartbeat_timeout=_HEARTBEAT,
-                schedule_to_close_timeout=_STEP_BUDGET,
-                retry_policy=_SHORT_RETRY,
-                summary="store video",
+                **STORE_STEP_OPTIONS,
                 task_queue=self._backend_queue(submission),
             )
         else:
