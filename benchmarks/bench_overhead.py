@@ -179,8 +179,10 @@ def run(runs: int = 50) -> str:
         f"(lazy start: {overhead:.1f} ms = {overhead / floor:.1f}). Target <= 3 round trips "
         f"({3 * floor:.0f} ms here): **{verdict}**.",
         f"- One regeneration's history: {events} events, {wfts} workflow tasks, "
-        f"{activity_tasks} activity tasks (submit, wait); load, rewrite, store and persist are "
-        f"local activities (markers). GPT calls made over all runs: {f['llm_calls']}.",
+        f"{activity_tasks} activity tasks (submit, wait, store: the streaming store is a "
+        "heartbeating activity since issue 17, one more workflow task than as a local "
+        "activity); load, rewrite and persist are local activities (markers). GPT calls made "
+        f"over all runs: {f['llm_calls']}.",
         "",
     ]
     return "\n".join(lines)

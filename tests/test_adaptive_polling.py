@@ -14,6 +14,7 @@ import pytest
 
 from retake.client import start_regeneration
 from tests.support.temporal import retake_settings
+from tests.test_workflow_e2e import record
 from workflows.models import DEFAULT_VIDEO_MODEL, RegenerateClipInput, RegenerateOptions
 
 JOB_SECONDS = 3.0
@@ -45,12 +46,14 @@ async def forget(db_pool, job_id):
                           job_id)
 
 
-async def regenerate(client, task_queue, job_id, clip):
+async def regenerate(client, task_queue, job_id, clip, name=None):
     handle = await start_regeneration(client, RegenerateClipInput(
         job_id=job_id, clip_index=clip, instruction="make it a bit brighter",
         options=RegenerateOptions(poll_interval_seconds=FALLBACK, deadline_seconds=60),
     ), task_queue=task_queue)
     result = await handle.result()
+    if name:
+        await record(handle, name)
     return result, len((await handle.fetch_history()).events)
 
 
@@ -70,7 +73,8 @@ async def test_the_wait_checks_when_this_model_usually_finishes_with_a_flat_hist
     veo.configure(job_seconds=JOB_SECONDS)
     try:
         async with run_worker(retake_settings(tmp_path, veo=veo, RETAKE_ADAPTIVE_POLLING=True)):
-            result, events = await regenerate(temporal_client, task_queue, sample_job_id, 2)
+            result, events = await regenerate(temporal_client, task_queue, sample_job_id, 2,
+                                              "adaptive_wait")
         row = await ledger_row(db_pool, sample_job_id, 2)
         polls = veo.counters()["polls_per_operation"][row["operation_name"]]
 

@@ -26,6 +26,7 @@ from activities.video.video_activities import VideoActivities
 from retake.client import start_regeneration
 from tests.emulators.video_feed import VideoFeed, video_sha256
 from tests.support.temporal import retake_settings
+from tests.test_workflow_e2e import record
 from workflows.models import RegenerateClipInput, RegenerateOptions
 from workflows.step_models import StoreVideoRequest
 
@@ -127,6 +128,7 @@ async def test_the_store_step_is_a_normal_activity_with_a_heartbeat_timeout(
             options=RegenerateOptions(poll_interval_seconds=0.2, deadline_seconds=60),
         ), task_queue=task_queue)
         assert (await handle.result()).status == "completed"
+    await record(handle, "streaming_store")
     history = await handle.fetch_history()
     scheduled = {
         e.activity_task_scheduled_event_attributes.activity_type.name:

@@ -35,7 +35,9 @@ EXPECTED = {"template", "llm", "offline", "dry_run", "seed_reused", "filtered_on
             # issue 13's patches: reset-proof regeneration id, late collection
             "reset_proof_id", "reset_after_completion",
             "deadline_collected_late", "cancelled_collected_late", "collect_late_video",
-            "transient_resubmitted"}  # issue 12: backend queues + one resubmission
+            "transient_resubmitted",  # issue 12: backend queues + one resubmission
+            # issue 17: the store as a streaming activity; a wait paced by next_retry_delay
+            "streaming_store", "adaptive_wait"}
 
 
 def test_every_path_has_a_recorded_history():
