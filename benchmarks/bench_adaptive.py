@@ -33,6 +33,7 @@ import random
 import statistics
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from bench_polling import blocking_loop_checks
 from bench_scale import CLIPS_PER_JOB
@@ -100,11 +101,15 @@ async def retake_mode(stack, emulator, seconds, refs, *, adaptive: bool, poll: f
 
 
 async def loop_mode(emulator, key_file, seconds, interval: float):
-    async def start(i):
-        return asyncio.create_task(asyncio.to_thread(blocking_loop_checks, emulator, key_file,
-                                                     interval))
-    tasks = await submit_paced(emulator, seconds, start)
-    outcomes = await asyncio.gather(*tasks)
+    # One thread per loop, as the loop needs (and not the default executor, which the
+    # worker's store step uses for its file work).
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(max_workers=len(seconds)) as threads:
+        async def start(i):
+            return loop.run_in_executor(threads, blocking_loop_checks, emulator, key_file,
+                                        interval)
+        tasks = await submit_paced(emulator, seconds, start)
+        outcomes = await asyncio.gather(*tasks)
     lags = [seen - finish_wall(emulator, name) for name, _, seen, _ in outcomes]
     return dict(lags=lags, requests=[checks for _, checks, _, _ in outcomes], checks=None)
 

@@ -340,14 +340,13 @@ class VideoActivities:
                     "the clip's length is %.3g s", req.video_gcs_uri, req.delivered_seconds)
             return remote_video(req.video_gcs_uri, req.backend)
         key = video_key(req.job_id, req.clip_index, req.regeneration_id)
-        stored = await self._store.find(key, req.backend)  # a previous attempt finished
-        if stored is None:
-            async with heartbeating(), self._backend_for(req.backend).open_video(
-                req.operation_name
-            ) as video:
-                if video.uri:
-                    return remote_video(video.uri, req.backend)
-                stored = await self._put(key, video.chunks, req)
+        async with heartbeating():  # from the start: find and fsync wait for a thread
+            stored = await self._store.find(key, req.backend)  # a previous attempt finished
+            if stored is None:
+                async with self._backend_for(req.backend).open_video(req.operation_name) as video:
+                    if video.uri:
+                        return remote_video(video.uri, req.backend)
+                    stored = await self._put(key, video.chunks, req)
         activity.logger.info("store_generated_video key=%s size=%s", key, stored.size_bytes)
         return stored.model_copy(update={"trimmed_to_seconds": req.delivered_seconds})
 
