@@ -29,8 +29,6 @@ with workflow.unsafe.imports_passed_through():
         _SHORT_RETRY,
         _STEP_BUDGET,
         LATE_COLLECTOR,
-        STORE_STEP_OPTIONS,
-        STREAMING_STORE_PATCH,
         _local_step,
     )
     from workflows.step_models import (
@@ -79,27 +77,20 @@ class CollectLateVideoWorkflow:
             result.outcome = "filtered" if status.state == GenerationState.FILTERED else "failed"
             return result
         sent = submission.request  # None only for operations accepted before the echo
-        store_request = StoreVideoRequest(
-            operation_name=submission.operation_name,
-            backend=submission.backend,
-            job_id=req.job_id,
-            clip_index=req.clip_index,
-            regeneration_id=req.regeneration_id,
-            video_gcs_uri=status.video_gcs_uri,
-            delivered_seconds=sent.delivered_seconds if sent else None,
+        stored = await _local_step(
+            VideoActivities.store_generated_video,
+            StoreVideoRequest(
+                operation_name=submission.operation_name,
+                backend=submission.backend,
+                job_id=req.job_id,
+                clip_index=req.clip_index,
+                regeneration_id=req.regeneration_id,
+                video_gcs_uri=status.video_gcs_uri,
+                delivered_seconds=sent.delivered_seconds if sent else None,
+            ),
+            summary="store video (late)",
+            timeout=timedelta(minutes=5),
         )
-        if workflow.patched(STREAMING_STORE_PATCH):  # as the regeneration stores (issue 17)
-            stored = await workflow.execute_activity_method(
-                VideoActivities.store_generated_video, store_request,
-                **{**STORE_STEP_OPTIONS, "summary": "store video (late)"},
-            )
-        else:
-            stored = await _local_step(
-                VideoActivities.store_generated_video,
-                store_request,
-                summary="store video (late)",
-                timeout=timedelta(minutes=5),
-            )
         persisted = await _local_step(
             JobStoreActivities.persist_clip_version,
             PersistRequest(

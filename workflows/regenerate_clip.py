@@ -162,10 +162,6 @@ def attempts_within(budget: timedelta, timeout: timedelta, policy: RetryPolicy) 
         interval = min(interval * policy.backoff_coefficient, policy.maximum_interval)
 
 
-# Issue 17: CollectLateVideoWorkflow stores like the regeneration (a normal heartbeating
-# activity: history does not grow with download time, a crashed worker's attempt is
-# retried after the heartbeat timeout). Its runs recorded before it keep the local one.
-STREAMING_STORE_PATCH = "streaming-store"
 # How the store step is scheduled (the regeneration adds its backend's task queue;
 # benchmarks/bench_store.py schedules it the same way).
 STORE_STEP_OPTIONS = dict(
