@@ -24,7 +24,7 @@ SCENARIOS = [
     "tests/test_workflow_batch.py",
     "tests/test_workflow_money.py",
     "tests/test_provider_faults_veo.py",  # issue 12: backend queues + one resubmission
-    "tests/test_streaming_store.py",  # the 'streaming-store' patch
+    "tests/test_streaming_store.py",  # the streaming store on the backend queue
     "tests/test_adaptive_polling.py",  # waits paced by next_retry_delay
 ]
 
