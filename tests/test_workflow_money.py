@@ -31,6 +31,7 @@ from tests.reliability.helpers import (
 from tests.support.temporal import retake_settings
 from tests.test_workflow_e2e import clip_entries, record, request, versions, wait_for_stage
 from workflows import error_types
+from workflows.conventions import backend_queue
 from workflows.models import LateCollectionResult, RegenerateClipResult
 from workflows.regenerate_clip import RegenerateClipWorkflow
 
@@ -186,6 +187,14 @@ async def test_video_after_the_deadline_is_kept_and_starting_again_pays_nothing(
             where["late_collection_workflow_id"], result_type=LateCollectionResult)
         late = await collector.result()
         assert late.outcome == "collected_late" and late.version == 2
+        scheduled = {  # the collector waits and stores where Veo's workers are, like the run
+            e.activity_task_scheduled_event_attributes.activity_type.name:
+            e.activity_task_scheduled_event_attributes.task_queue.name
+            async for e in collector.fetch_history_events()
+            if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+        }
+        assert scheduled["wait_for_generation"] == backend_queue(task_queue, "veo")
+        assert scheduled["store_generated_video"] == backend_queue(task_queue, "veo")
         await record(handle, "deadline_collected_late")
         await record(collector, "collect_late_video")
 

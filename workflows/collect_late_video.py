@@ -22,6 +22,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from activities.job_store.job_store_activities import JobStoreActivities
     from activities.video.video_activities import VideoActivities
+    from workflows.conventions import backend_queue
     from workflows.models import LateCollectionResult
     from workflows.regenerate_clip import (
         _HEARTBEAT,
@@ -29,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         _SHORT_RETRY,
         _STEP_BUDGET,
         LATE_COLLECTOR,
+        STORE_STEP_OPTIONS,
         _local_step,
     )
     from workflows.step_models import (
@@ -39,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         WaitRequest,
     )
 
+_BACKEND_QUEUES_PATCH = "collector-backend-queues"
 LATE_WAIT_BUDGET = timedelta(hours=6)  # far beyond any Veo job: then the video is gone
 
 
@@ -61,6 +64,11 @@ class CollectLateVideoWorkflow:
         if submission is None:
             return result
         result.operation_name = submission.operation_name
+        # Wait and store run where that backend's workers are (conventions.backend_queue), as
+        # in the regeneration: a worker without Veo credentials never takes them. Patched:
+        # collectors started before it replay with both on the main queue, store local.
+        routed = workflow.patched(_BACKEND_QUEUES_PATCH)
+        queue = backend_queue(workflow.info().task_queue, submission.backend) if routed else None
         poll = timedelta(seconds=req.poll_interval_seconds)
         status = await workflow.execute_activity_method(
             VideoActivities.wait_for_generation,
@@ -72,25 +80,35 @@ class CollectLateVideoWorkflow:
                                      maximum_interval=poll,
                                      non_retryable_error_types=_NON_RETRYABLE),
             summary="wait for Veo (late)",
+            task_queue=queue,
         )
         if status.state != GenerationState.SUCCEEDED:  # the ledger has the outcome already
             result.outcome = "filtered" if status.state == GenerationState.FILTERED else "failed"
             return result
         sent = submission.request  # None only for operations accepted before the echo
-        stored = await _local_step(
-            VideoActivities.store_generated_video,
-            StoreVideoRequest(
-                operation_name=submission.operation_name,
-                backend=submission.backend,
-                job_id=req.job_id,
-                clip_index=req.clip_index,
-                regeneration_id=req.regeneration_id,
-                video_gcs_uri=status.video_gcs_uri,
-                delivered_seconds=sent.delivered_seconds if sent else None,
-            ),
-            summary="store video (late)",
-            timeout=timedelta(minutes=5),
+        store = StoreVideoRequest(
+            operation_name=submission.operation_name,
+            backend=submission.backend,
+            job_id=req.job_id,
+            clip_index=req.clip_index,
+            regeneration_id=req.regeneration_id,
+            video_gcs_uri=status.video_gcs_uri,
+            delivered_seconds=sent.delivered_seconds if sent else None,
         )
+        if routed:
+            stored = await workflow.execute_activity_method(
+                VideoActivities.store_generated_video,
+                store,
+                **{**STORE_STEP_OPTIONS, "summary": "store video (late)"},
+                task_queue=queue,
+            )
+        else:
+            stored = await _local_step(
+                VideoActivities.store_generated_video,
+                store,
+                summary="store video (late)",
+                timeout=timedelta(minutes=5),
+            )
         persisted = await _local_step(
             JobStoreActivities.persist_clip_version,
             PersistRequest(
