@@ -127,6 +127,10 @@ def start_worker(stack, veo_url: str, queue: str, metrics_port: int) -> subproce
         "RETAKE_VIDEO_STORE_DIR": str(stack.tmp / "videos"),
         "RETAKE_DATA_DIR": str(stack.tmp / "data"),
         "RETAKE_METRICS_ADDRESS": f"127.0.0.1:{metrics_port}",
+        # The emulator enforces no quota here; the server's submit-queue limiter (default
+        # Google's 50/min) would pace 1,000 submissions over 20 minutes. Quota behaviour is
+        # bench_quota.py's subject; this one measures waiting at scale.
+        "RETAKE_VEO_REQUESTS_PER_MINUTE": "60000",
     }
     env.pop("OPENAI_API_KEY", None)  # the offline planner: template instructions need no LLM
     log = open(stack.tmp / "worker.log", "w")
