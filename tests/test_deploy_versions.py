@@ -240,9 +240,11 @@ async def test_first_switch_moves_unversioned_runs_in_flight_to_the_current_buil
                                           command=("workflow", "list")) or "[]")
         assert in_flight.id in [run["execution"]["workflowId"] for run in listed]
 
-        unversioned.stop()
+        # As the runbook says: the unversioned workers stay until no unversioned run is
+        # left (stopping them earlier once left a pending wait with no poller, under load).
         veo.finish_jobs()
-        result = await in_flight.result()
+        result = await asyncio.wait_for(in_flight.result(), 90)
+        unversioned.stop()
         assert result.status == "completed" and result.policy_version == POLICY_VERSION
         info = (await in_flight.describe()).raw_description.workflow_execution_info
         assert info.versioning_info.behavior == VersioningBehavior.VERSIONING_BEHAVIOR_PINNED
