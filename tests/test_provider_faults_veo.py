@@ -119,7 +119,7 @@ async def test_bad_api_key_is_an_auth_failure(veo):
     mapping makes it an auth failure. (The worker itself does not run Veo on an API key:
     express mode does not serve Veo; the answer is taken from the real client over the
     wire.)"""
-    bad_key = "AIzaBadKeyForRetakeTests-0123456789"
+    bad_key = "AIzaBadKeyForRetake-test-0123"  # key-shaped, not real-key long
     client = genai.Client(vertexai=True, api_key=bad_key,
                           http_options=types.HttpOptions(base_url=veo.base_url))
     with pytest.raises(genai_errors.APIError) as raised:
