@@ -8,6 +8,7 @@ fails a poll: the wait falls back to the workflow's fixed interval and says so i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -64,15 +65,17 @@ class OperationTiming:
 class GenerationTimes:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
-        self._cache: dict[tuple[str, str], tuple[float, PollSchedule | None]] = {}
+        self._cache: dict[tuple[str, str, float], tuple[float, PollSchedule | None]] = {}
+        self._locks: dict[tuple[str, str, float], asyncio.Lock] = {}
 
-    async def timing(self, operation_name: str) -> OperationTiming | None:
-        """Elapsed time and the model's schedule; None if unknown or unreadable."""
+    async def timing(self, operation_name: str, fallback: float) -> OperationTiming | None:
+        """Elapsed time and the model's schedule, its check times for this poll interval
+        (`fallback`) already planned; None if unknown or unreadable."""
         try:
             row = await self.pool.fetchrow(_SUBMITTED, operation_name)
             if row is None:
                 return None
-            schedule = await self._schedule(row["backend"], row["model"])
+            schedule = await self._schedule(row["backend"], row["model"], fallback)
         except (asyncpg.PostgresError, OSError) as exc:
             log.warning("adaptive polling off for %s: %s", operation_name, exc)
             return None
@@ -92,12 +95,17 @@ class GenerationTimes:
             log.warning("could not record the finish of %s: %s", operation_name, exc)
             return None
 
-    async def _schedule(self, backend: str, model: str) -> PollSchedule | None:
-        key = (backend, model)
-        cached = self._cache.get(key)
-        if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
-            return cached[1]
-        rows = await self.pool.fetch(_RECENT_DURATIONS, backend, model, MAX_AGE_DAYS, RECENT)
-        schedule = learned_schedule(r["seconds"] for r in rows)
-        self._cache[key] = (time.monotonic(), schedule)
-        return schedule
+    async def _schedule(self, backend: str, model: str, fallback: float) -> PollSchedule | None:
+        """Re-read and re-planned at most every CACHE_SECONDS per model and poll interval,
+        by one coroutine (the others wait for it); planning runs off the event loop."""
+        key = (backend, model, fallback)
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            cached = self._cache.get(key)
+            if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+                return cached[1]
+            rows = await self.pool.fetch(_RECENT_DURATIONS, backend, model, MAX_AGE_DAYS, RECENT)
+            schedule = learned_schedule(r["seconds"] for r in rows)
+            if schedule is not None:
+                await asyncio.to_thread(schedule.plan, fallback)  # cached by the schedule
+            self._cache[key] = (time.monotonic(), schedule)
+            return schedule

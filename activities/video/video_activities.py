@@ -301,7 +301,8 @@ class VideoActivities:
         """
         info = activity.info()
         fallback = _poll_interval(info)
-        timing = await self._times.timing(req.operation_name) if self._adaptive else None
+        timing = (await self._times.timing(req.operation_name, fallback) if self._adaptive
+                  else None)
         schedule = timing.schedule if timing else None
         early = poll_schedule.wait_before_first_check(schedule, timing.elapsed if timing else 0.0,
                                                       fallback)
