@@ -6,8 +6,8 @@ the 'brighter' template moved from 0.65 to 0.45, so it reuses the stored seed, a
 POLICY_VERSION bumped). The deployment is driven with the same `temporal worker deployment`
 commands the runbook gives. A run in flight on v1 when v2 becomes current completes on
 v1 with policy A's plan; new runs get policy B; a rollback sends new runs back to v1;
-v1 then drains, stops and is deleted. And the first switch: a run in flight on an
-unversioned worker moves to the first build made current.
+v1 then drains, stops and is deleted. And the first switch from unversioned workers, as
+the runbook gives it.
 """
 
 from __future__ import annotations
@@ -220,15 +220,13 @@ async def test_in_flight_run_finishes_on_its_build_while_new_runs_use_the_new_on
         v2.stop()
 
 
-@pytest.mark.skip(reason=(
-    "flaky under the parallel suite's load (1 hang, 1 failure in 5 full runs on 2026-11-25): "
-    "right after set-current, an unversioned run's next task can still reach an unversioned "
-    "poller, or its pending activity can wait for one; passes alone. docs/operations.md "
-    "keeps unversioned workers until no unversioned run is left."))
-async def test_first_switch_moves_unversioned_runs_in_flight_to_the_current_build(
+async def test_first_switch_runbook_finishes_unversioned_runs_and_pins_new_ones(
     deploy, fresh_veo_emulator
 ):
-    """The runbook's first switch: runs started unversioned move to the first current build."""
+    """The runbook's first switch: after set-current, the run started unversioned is listed
+    by the runbook's query, finishes with today's policy (on whichever worker takes its
+    next task: an unversioned run may move to the current build or finish where it
+    started), the list empties, the unversioned worker stops, and new runs are pinned."""
     veo, cli = fresh_veo_emulator, deploy.cli
     unversioned = deploy.worker("unversioned")
     v1 = deploy.worker("v1", RETAKE_DEPLOYMENT_NAME=cli.deployment)
@@ -241,17 +239,28 @@ async def test_first_switch_moves_unversioned_runs_in_flight_to_the_current_buil
 
         await cli.set_current(code_build_id())
         query = "TemporalWorkerDeploymentVersion IS NULL AND ExecutionStatus = 'Running'"
-        listed = json.loads(await cli.run("--query", query, "--output", "json",
-                                          command=("workflow", "list")) or "[]")
-        assert in_flight.id in [run["execution"]["workflowId"] for run in listed]
+
+        async def unversioned_running() -> list[str]:
+            listed = json.loads(await cli.run("--query", query, "--output", "json",
+                                              command=("workflow", "list")) or "[]")
+            return [run["execution"]["workflowId"] for run in listed]
+
+        assert in_flight.id in await unversioned_running()
 
         # As the runbook says: the unversioned workers stay until no unversioned run is
         # left (stopping them earlier once left a pending wait with no poller, under load).
         veo.finish_jobs()
         result = await asyncio.wait_for(in_flight.result(), 90)
-        unversioned.stop()
         assert result.status == "completed" and result.policy_version == POLICY_VERSION
-        info = (await in_flight.describe()).raw_description.workflow_execution_info
+        async with asyncio.timeout(30):  # visibility catches up with the completion
+            while in_flight.id in await unversioned_running():
+                await asyncio.sleep(0.3)
+        unversioned.stop()
+
+        veo.configure(job_seconds=0)
+        after = await deploy.start(1)
+        assert (await after.result()).status == "completed"
+        info = (await after.describe()).raw_description.workflow_execution_info
         assert info.versioning_info.behavior == VersioningBehavior.VERSIONING_BEHAVIOR_PINNED
         assert info.versioning_info.deployment_version.build_id == code_build_id()
     finally:
