@@ -69,6 +69,12 @@ def test_a_tight_history_needs_few_checks():
         assert checks <= 4 and lag <= 15.0 * P95_LAG_SHARE
 
 
+def test_a_first_check_due_within_the_servers_retry_floor_is_made_at_once():
+    """Sub-second jobs: waiting 0.3 s would take the server's ~1 s retry spacing, so ask now."""
+    schedule = learned_schedule([0.3, 0.31, 0.32, 0.33, 0.34])
+    assert wait_before_first_check(schedule, 0.0, 1.0) is None
+
+
 def test_past_every_planned_check_the_fallback_applies():
     schedule = learned_schedule([50.0, 52, 54, 56, 58, 60])
     assert next_check_in(schedule, 400.0, 15.0) == 15.0

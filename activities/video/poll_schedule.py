@@ -33,6 +33,7 @@ MEDIAN_LAG_SHARE, P95_LAG_SHARE = 1 / 10, 3 / 10  # lag goals, as shares of the 
 GRID_SHARE = 1 / 30  # check times are planned on a grid of fallback/30 (0.5 s at 15 s)
 MAX_GRID_POINTS = 400  # ... of at most this many points (planning is quadratic in them)
 EARLY_SLACK_SHARE = 1 / 30  # an attempt this close to a planned check makes it
+RETRY_FLOOR_SECONDS = 1.0  # the Temporal server spaces an activity's retries about this far apart
 MIN_BANDWIDTH = 0.02  # log-space smoothing of the durations, at least 2%
 TAIL_BANDWIDTHS = 2.0  # plan checks up to this many bandwidths past the slowest
 BANDWIDTH_SCALE = 0.5  # half of Silverman's rule: smooth between samples, barely widen
@@ -71,7 +72,8 @@ def wait_before_first_check(
     if not times:
         return None
     early = times[0] - elapsed
-    return early if early > fallback * EARLY_SLACK_SHARE else None
+    # A wait shorter than the server's spacing between retries would last that long anyway.
+    return early if early > max(fallback * EARLY_SLACK_SHARE, RETRY_FLOOR_SECONDS) else None
 
 
 def next_check_in(schedule: PollSchedule | None, elapsed: float, fallback: float) -> float | None:
