@@ -1,6 +1,6 @@
 """Run every benchmark and write docs/benchmarks.md (machine, versions, commands, figures).
 
-    .venv/bin/python benchmarks/run_all.py            # the full run (~20 minutes)
+    .venv/bin/python benchmarks/run_all.py            # the full run (~35 minutes)
     .venv/bin/python benchmarks/run_all.py --quick    # smaller counts (~3 minutes)
 
 Each benchmark starts what it needs (dev server, pgserver Postgres, emulators) and
@@ -31,6 +31,7 @@ import bench_polling  # noqa: E402
 import bench_quota  # noqa: E402
 import bench_scale  # noqa: E402
 import bench_store  # noqa: E402
+import dispatch_stall  # noqa: E402
 import psutil  # noqa: E402
 
 DOC = HERE.parent / "docs" / "benchmarks.md"
@@ -40,6 +41,8 @@ PY = ".venv/bin/python benchmarks"
 FIGURES = [
     ("overhead", f"{PY}/bench_overhead.py --runs 50",
      lambda: bench_overhead.run(50), lambda: bench_overhead.run(20)),
+    ("dispatch", f"{PY}/dispatch_stall.py --runs 10",
+     lambda: dispatch_stall.run(10), lambda: dispatch_stall.run(5)),
     ("data", f"{PY}/bench_data.py --runs 200",
      lambda: bench_data.run(200), lambda: bench_data.run(50)),
     ("planner", f"{PY}/bench_planner.py", bench_planner.run, bench_planner.run),
@@ -59,6 +62,7 @@ FIGURES = [
 ]
 QUICK_COMMANDS = {
     "overhead": f"{PY}/bench_overhead.py --runs 20",
+    "dispatch": f"{PY}/dispatch_stall.py --runs 5",
     "data": f"{PY}/bench_data.py --runs 50",
     "polling": f"{PY}/bench_polling.py --runs 3 --job-seconds 60",
     "conversation": f"{PY}/bench_conversation.py --runs 10",
