@@ -8,10 +8,13 @@ suite runs with RETAKE_ADAPTIVE_POLLING off so those rows pace nothing else.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
 
+from activities.video.generation_times import GenerationTimes
+from activities.video.poll_schedule import _plan
 from retake.client import start_regeneration
 from tests.support.temporal import retake_settings
 from tests.test_workflow_e2e import record
@@ -126,3 +129,16 @@ async def test_without_history_the_wait_keeps_the_fixed_interval(
         await forget(db_pool, sample_job_id)
         await db_pool.execute("UPDATE veo_operations SET finished_state = 'succeeded'"
                               " WHERE finished_state = 'test-hidden'")
+
+
+async def test_concurrent_waits_plan_the_check_times_once(db_pool, seeded_history):
+    """A thousand waits of one model checking at once: one reads the history and plans
+    (in a thread), the others wait for it, so planning never runs once per wait."""
+    name = await db_pool.fetchval("SELECT operation_name FROM veo_operations"
+                                  " WHERE regeneration_id LIKE 'adaptive-test-%' LIMIT 1")
+    times = GenerationTimes(db_pool)
+    _plan.cache_clear()
+    timings = await asyncio.gather(*(times.timing(name, 7.0) for _ in range(50)))
+    assert timings[0].schedule is not None
+    assert all(t.schedule is timings[0].schedule for t in timings)
+    assert _plan.cache_info().misses == 1
