@@ -7,16 +7,29 @@ keyframe, and the audio track (AAC) is cut with it: the result is within one fra
 of `seconds`. Deterministic (-bitexact, one thread) so a retried store writes the
 same bytes. Works file to file (`trim_mp4_file`): the store step streams the video to
 disk and ffmpeg reads and writes there, so the video is never held in memory.
+
+The store step cuts through `trim_mp4_file_bounded`: at most one ffmpeg per core at
+once in a worker process. Each cut is one single-threaded ffmpeg of about 45 MB RSS
+(mostly the static binary's pages), so more at once only adds memory and contention;
+and cuts on asyncio's default executor took up to all of its threads, which the
+store's own file work waits for (benchmarks/bench_scale.py, docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import imageio_ffmpeg
 
 TRIM_TIMEOUT_SECONDS = 120
+# ffmpeg processes at once per worker process: one per core this process may run on.
+MAX_CONCURRENT_TRIMS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+    os.cpu_count() or 1)
+_trim_threads = ThreadPoolExecutor(MAX_CONCURRENT_TRIMS, thread_name_prefix="ffmpeg-trim")
 
 
 class TrimError(RuntimeError):
@@ -39,3 +52,9 @@ def trim_mp4_file(source: Path, target: Path, seconds: float) -> None:
         stderr = getattr(exc, "stderr", b"") or b""
         raise TrimError(f"ffmpeg could not trim the video to {seconds:g} s: "
                         f"{stderr.decode(errors='replace')[-300:]}") from None
+
+
+async def trim_mp4_file_bounded(source: Path, target: Path, seconds: float) -> None:
+    """`trim_mp4_file` on one of MAX_CONCURRENT_TRIMS threads; later cuts queue for one."""
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(_trim_threads, trim_mp4_file, source, target, seconds)

@@ -42,7 +42,7 @@ from activities.video.generation_times import GenerationTimes
 from activities.video.preview_backend import PreviewVideoBackend
 from activities.video.store import LocalVideoStore, VideoStore, remote_video, video_key
 from activities.video.submission_ledger import HeldReservation, SubmissionLedger
-from activities.video.trim import TrimError, trim_mp4_file
+from activities.video.trim import TrimError, trim_mp4_file_bounded
 from activities.video.veo_backend import VertexVeoBackend
 from workflows.error_types import (
     DATABASE_UNAVAILABLE,
@@ -359,7 +359,11 @@ class VideoActivities:
             with whole.open("wb") as handle:
                 async for chunk in chunks:
                     handle.write(chunk)
-            await asyncio.to_thread(_trim, whole, cut, req.delivered_seconds)
+            try:
+                await trim_mp4_file_bounded(whole, cut, req.delivered_seconds)
+            except TrimError as exc:
+                raise non_retryable(f"{exc}. The generated video could not be cut to the "
+                                    "clip's length; regenerate the clip.", GENERATION_FAILED) from None
             return await self._store.put_file(key, cut, req.backend)
 
     async def aclose(self) -> None:
@@ -375,14 +379,6 @@ class VideoActivities:
             "configured. Run it on a worker with GOOGLE_CLOUD_PROJECT and Google credentials.",
             INVALID_INPUT,
         )
-
-
-def _trim(source: Path, target: Path, seconds: float) -> None:
-    try:
-        trim_mp4_file(source, target, seconds)
-    except TrimError as exc:
-        raise non_retryable(f"{exc}. The generated video could not be cut to the clip's "
-                            "length; regenerate the clip.", GENERATION_FAILED) from None
 
 
 def _pending(operation_name: str, what: str, delay: float | None) -> ApplicationError:
