@@ -59,10 +59,14 @@ from temporalio.exceptions import (
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    # Whole module names: `from workflows import x` would load x afresh in each run's
+    # sandbox (the package is re-imported there and its fromlist bypasses the pass-through).
+    import workflows.conventions as conventions
+    import workflows.decisions as decisions
+    import workflows.error_types as error_types
     from activities.job_store.job_store_activities import JobStoreActivities
     from activities.planner.prompt_activities import PromptActivities
     from activities.video.video_activities import VideoActivities
-    from workflows import conventions, decisions, error_types
     from workflows.conventions import backend_queue, veo_submit_queue
     from workflows.conversation import CANCEL, CONFIRM, REVISE, PlanConversation, state_refusal
     from workflows.models import (
