@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import asyncpg
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.config import Settings
 from activities.job_store.job_clips import JobClipsActivities
@@ -78,6 +79,19 @@ class RetakeActivities:
             self.video.find_submission,
             self.video.record_late_collection,
         ]
+
+
+# The sandbox re-imports a workflow's own module for every run it keeps in its cache: each
+# cached RegenerateClipWorkflow run held its own copy of the module's code (~100 KiB per
+# run; about 100 MB with 1,000 in flight, benchmarks/bench_scale.py). Our workflow modules
+# keep no state at module level (constants only), so they are passed through like the
+# rest of the package (~13 KiB per run; files changed on disk no longer reach running
+# workers either). The worker's sandbox then no longer refuses nondeterministic calls
+# made in these modules; tests/test_workflow_replay.py replays every recorded history in
+# the default sandbox, which still does.
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows")
+)
 
 
 # Measured with benchmarks/bench_quota.py (300 at once, 120/min quota, docs/benchmarks.md):
@@ -141,6 +155,7 @@ def build_worker(
     options = dict(
         task_queue=queue,
         workflows=WORKFLOWS,
+        workflow_runner=WORKFLOW_RUNNER,
         activities=activities.all(),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,
