@@ -87,6 +87,14 @@ class Settings(BaseSettings):
     # after submission, then one per options.poll_interval_seconds.
     adaptive_polling: bool = Field(default=True, alias="RETAKE_ADAPTIVE_POLLING")
 
+    # How the worker sandboxes workflow code (retake/wiring.py): "passthrough" shares the
+    # workflows package's modules between runs (~13 KiB per cached run instead of ~100;
+    # 1,000 in flight fit in 500 MB) but no longer refuses nondeterministic calls made in
+    # them; "strict" is Temporal's default sandbox. Every test worker runs strict, so CI
+    # checks the code that production passes through.
+    workflow_sandbox: Literal["passthrough", "strict"] = Field(
+        default="passthrough", alias="RETAKE_WORKFLOW_SANDBOX")
+
     # Where finished videos go.
     video_store_dir: Path | None = Field(default=None, alias="RETAKE_VIDEO_STORE_DIR")
     video_public_base_url: str | None = Field(default=None, alias="RETAKE_VIDEO_PUBLIC_BASE_URL")

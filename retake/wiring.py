@@ -84,14 +84,16 @@ class RetakeActivities:
 # The sandbox re-imports a workflow's own module for every run it keeps in its cache: each
 # cached RegenerateClipWorkflow run held its own copy of the module's code (~100 KiB per
 # run; about 100 MB with 1,000 in flight, benchmarks/bench_scale.py). Our workflow modules
-# keep no state at module level (constants only), so they are passed through like the
-# rest of the package (~13 KiB per run; files changed on disk no longer reach running
-# workers either). The worker's sandbox then no longer refuses nondeterministic calls
-# made in these modules; tests/test_workflow_replay.py replays every recorded history in
-# the default sandbox, which still does.
-WORKFLOW_RUNNER = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows")
-)
+# keep no state at module level (constants only), so by default they are passed through
+# like the rest of the package (~13 KiB per run; files changed on disk no longer reach
+# running workers either). The sandbox then no longer refuses nondeterministic calls made
+# in these modules, so every test worker runs the strict default sandbox instead
+# (RETAKE_WORKFLOW_SANDBOX=strict, tests/support), as does the replay test.
+WORKFLOW_RUNNERS = {
+    "passthrough": SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows")),
+    "strict": SandboxedWorkflowRunner(),
+}
 
 
 # Measured with benchmarks/bench_quota.py (300 at once, 120/min quota, docs/benchmarks.md):
@@ -155,7 +157,7 @@ def build_worker(
     options = dict(
         task_queue=queue,
         workflows=WORKFLOWS,
-        workflow_runner=WORKFLOW_RUNNER,
+        workflow_runner=WORKFLOW_RUNNERS[settings.workflow_sandbox],
         activities=activities.all(),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,

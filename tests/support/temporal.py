@@ -57,6 +57,9 @@ def retake_settings(tmp_path, *, openai=None, veo=None, **extra) -> Settings:
         # Other tests' generation times (one shared database) would pace the waits;
         # tests/test_adaptive_polling.py turns it on with a history it controls.
         "RETAKE_ADAPTIVE_POLLING": False,
+        # Production passes the workflows package through the sandbox (less memory per
+        # run); tests keep the strict sandbox so nondeterministic calls still fail here.
+        "RETAKE_WORKFLOW_SANDBOX": "strict",
     }
     if openai is not None:
         values.update(openai_api_key=openai.api_key, openai_base_url=openai.base_url)

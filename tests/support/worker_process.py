@@ -48,6 +48,7 @@ def worker_env(
         RETAKE_VIDEO_STORE_DIR=str(data_dir / "videos"),
         RETAKE_VIDEO_BACKEND="preview",
         RETAKE_ADAPTIVE_POLLING="false",  # the shared database's history would pace the waits
+        RETAKE_WORKFLOW_SANDBOX="strict",  # CI checks what production passes through
         OPENAI_API_KEY="",
         PYTHONUNBUFFERED="1",
     )
