@@ -184,6 +184,7 @@ class Outcome:
     submitted: float  # epoch seconds the submission activity completed
     closed: float
     cut: bool  # generated longer than the clip (reference images: 8 s), so cut with ffmpeg
+    store_s: float  # the store step, in workflow time (scheduled to completed)
 
 
 async def outcome(handle: WorkflowHandle) -> Outcome:
@@ -194,7 +195,7 @@ async def outcome(handle: WorkflowHandle) -> Outcome:
                      if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
     return Outcome(len(history.events), result.polls, submitted,
                    history.events[-1].event_time.ToDatetime().timestamp(),
-                   result.plan.delivered_seconds < result.plan.generated_seconds)
+                   result.delivered_seconds < result.generated_seconds, result.timings.store)
 
 
 async def wait_until(predicate, timeout: float, step: float = 0.5) -> None:
@@ -271,7 +272,15 @@ async def measure(n: int, n_long: int, job_seconds: float, long_seconds: float,
         polls=[o.polls for o in outcomes], long_polls=[o.polls for o in long_outcomes],
         span=max(o.closed for o in outcomes) - t0, counters=counters,
         cuts=sum(o.cut for o in outcomes), clips=clips,
+        store_cut=[o.store_s for o in outcomes if o.cut],
+        store_uncut=[o.store_s for o in outcomes if not o.cut],
     )
+
+
+def _seconds(values: list) -> str:
+    if not values:
+        return "none"
+    return f"{statistics.median(values):.1f} s / {percentile(values, 0.95):.1f} s"
 
 
 def _dist(values: list) -> str:
@@ -310,6 +319,9 @@ def run(n: int = 1000, n_long: int = 5, job_seconds: float = 60.0, long_seconds:
         f"{f['n_long']} long) | all |",
         f"| videos cut to the clip's length (ffmpeg re-encode; generated at 8 s with references) "
         f"| {f['cuts']:,} of {len(lags):,} | |",
+        f"| store step (scheduled to done), median / p95: cut videos | "
+        f"{_seconds(f['store_cut'])} | |",
+        f"| store step, median / p95: uncut videos | {_seconds(f['store_uncut'])} | |",
         f"| worker peak RSS (psutil, sampled every 0.5 s) | {f['peak_rss']:.0f} MB (idle "
         f"{f['idle_rss']:.0f} MB) | < 500 MB: **{'met' if f['peak_rss'] < 500 else 'missed'}** |",
         f"| completion after the last job was ready | {f['last_lag']:.1f} s | <= one poll "
