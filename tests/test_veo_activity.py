@@ -493,7 +493,9 @@ async def test_adc_environment_drives_project_mode_through_the_real_token_exchan
     key = fresh_veo_emulator.write_service_account_key(tmp_path / "adc.json")
     for name, value in {**fresh_veo_emulator.adc_env(key),
                         "VEO_BASE_URL": fresh_veo_emulator.base_url,
-                        "RETAKE_VIDEO_BACKEND": "veo", "RETAKE_DATA_DIR": str(tmp_path)}.items():
+                        "RETAKE_VIDEO_BACKEND": "veo", "RETAKE_DATA_DIR": str(tmp_path),
+                        # a check at once: other tests' generation times would pace it
+                        "RETAKE_ADAPTIVE_POLLING": "false"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
     video = VideoActivities.from_settings(Settings(), db_pool)
