@@ -45,9 +45,13 @@ CHILD = textwrap.dedent(
         print(handle.id)
         loaded = sorted(m for m in sys.modules if any(m == b or m.startswith(b + ".")
                                                       for b in BLOCKED))
-        print("loaded:", loaded)
+        print("loaded:", loaded, flush=True)
 
     asyncio.run(main())
+    # As the starter does (retake/process.py): no interpreter teardown after the SDK ran,
+    # which now and then aborts ("PyGILState_Release ... finalizing"; seen in a CI rehearsal).
+    from retake.process import exit_without_teardown
+    exit_without_teardown(0)
     """
 )
 
