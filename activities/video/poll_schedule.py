@@ -4,12 +4,14 @@ A fixed interval adds half an interval on average between Veo finishing and Reta
 noticing. With the model's recent durations (the submission ledger's submitted and
 finished times, activities/video/generation_times.py) the wait instead checks at the
 times that notice half the jobs within `fallback / 10` seconds and 95% within
-`fallback * 4 / 15` (1.5 s and 4 s at the default 15 s poll interval: the issue's 2 s and
-5 s goals, less about half a second for storing and saving) with the fewest expected
-status requests for those durations (activities/video/check_times.py): no check while a
-finish is unlikely, dense checks where jobs usually finish, none wasted past the
-slowest. Past the last planned check (slower than any recent job), one check every
-`fallback` seconds, as without history.
+`fallback * 3 / 10` (1.5 s and 4.5 s at the default 15 s poll interval: the issue's 2 s
+and 5 s goals, less about half a second for storing and saving) with the fewest expected
+status requests for those durations (activities/video/check_times.py), the durations
+smoothed so fifty samples stand for the jobs between and just beyond them: no check
+while a finish is unlikely, dense checks where jobs usually finish. Past the last
+planned check (slower than any recent job), one check every `fallback` seconds, as
+without history; a first check due sooner than the server's ~1 s retry spacing is made
+at once.
 
 With fewer than MIN_SAMPLES durations there is no schedule: today's defaults (a check
 right away, then one per poll interval). Every figure scales with the durations and
