@@ -350,9 +350,9 @@ def run(n: int = 1000, n_long: int = 5, job_seconds: float = 60.0, long_seconds:
         "Completion lag: every job becomes ready within the few seconds the submissions took, so "
         "the last regenerations finish behind the others' final steps (the store activity on "
         "the backend's queue, then persist, a local activity) on the 2 shared cores; a video "
-        "to be cut is re-encoded by ffmpeg in the store step (about 67 ms of CPU each for the "
-        "emulator's small video, about 26 cuts per second with both cores; real 720p/1080p "
-        "clips take seconds each).",
+        "to be cut is re-encoded by ffmpeg in the store step (video only, the audio copied: "
+        "about 26 ms of CPU each for the emulator's small video; real 720p/1080p clips take "
+        "seconds each).",
         "",
     ]
     return "\n".join(lines)
