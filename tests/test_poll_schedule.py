@@ -14,7 +14,6 @@ from activities.video.poll_schedule import (
     P95_LAG_SHARE,
     learned_schedule,
     next_check_in,
-    quantile,
     wait_before_first_check,
 )
 
@@ -99,9 +98,3 @@ def test_the_schedule_scales_with_time(sample, elapsed, k):
     plain = next_check_in(learned_schedule(sample), elapsed, 15.0)
     scaled = next_check_in(learned_schedule([d * k for d in sample]), elapsed * k, 15.0 * k)
     assert math.isclose(scaled, plain * k, rel_tol=1e-6, abs_tol=1e-6)
-
-
-@given(durations, st.floats(min_value=0.0, max_value=1.0))
-def test_quantiles_stay_within_the_sample(sample, q):
-    ordered = tuple(sorted(sample))
-    assert ordered[0] <= quantile(ordered, q) <= ordered[-1]

@@ -51,10 +51,6 @@ class PollSchedule:
     def plan(self, fallback: float) -> CheckPlan:
         return _plan(self.durations, round(fallback, 6))
 
-    @property
-    def slowest(self) -> float:
-        return self.durations[-1]
-
 
 def learned_schedule(durations: Iterable[float]) -> PollSchedule | None:
     """A schedule from recent durations; None (defaults) with fewer than MIN_SAMPLES."""
@@ -111,24 +107,3 @@ def smoothed_cdf(durations: tuple[float, ...], step: float) -> tuple[np.ndarray,
     cdf = np.mean(0.5 * (1.0 + _erf(z / np.sqrt(2.0))), axis=1)
     cdf[-1] = 1.0
     return grid, cdf
-
-
-def quantile(ordered: tuple[float, ...], q: float) -> float:
-    """Linear interpolation between order statistics (q in 0..1)."""
-    position = q * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def share_finished(ordered: tuple[float, ...], elapsed: float) -> float:
-    """The interpolated share of recent durations at most `elapsed` (inverse of quantile)."""
-    if elapsed < ordered[0]:
-        return 0.0
-    if elapsed >= ordered[-1]:
-        return 1.0
-    high = bisect.bisect_right(ordered, elapsed)
-    low = high - 1
-    span = ordered[high] - ordered[low]
-    within = (elapsed - ordered[low]) / span if span else 0.0
-    return (low + within) / (len(ordered) - 1)

@@ -94,11 +94,11 @@ async def activity_completed(handle: WorkflowHandle, name: str) -> bool:
     return False
 
 
-async def activity_attempts(handle: WorkflowHandle, name: str) -> int:
-    """How many attempts the (completed) activity of that type took, from its history."""
+async def _started(handle: WorkflowHandle, name: str):
+    """ActivityTaskStarted attributes of every attempt of that activity type (completed
+    attempts only: a started event is written when its attempt ends)."""
     history = await handle.fetch_history()
     scheduled: set[int] = set()
-    attempts = 0
     for event in history.events:
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             if event.activity_task_scheduled_event_attributes.activity_type.name == name:
@@ -106,8 +106,12 @@ async def activity_attempts(handle: WorkflowHandle, name: str) -> int:
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
             attrs = event.activity_task_started_event_attributes
             if attrs.scheduled_event_id in scheduled:
-                attempts = max(attempts, attrs.attempt)
-    return attempts
+                yield attrs
+
+
+async def activity_attempts(handle: WorkflowHandle, name: str) -> int:
+    """How many attempts the (completed) activity of that type took, from its history."""
+    return max([attrs.attempt async for attrs in _started(handle, name)], default=0)
 
 
 async def retry_causes(handle: WorkflowHandle, name: str) -> list[str]:
@@ -117,21 +121,14 @@ async def retry_causes(handle: WorkflowHandle, name: str) -> list[str]:
     of the attempt before it: for a worker killed mid-attempt, a timeout whose type
     (HEARTBEAT or START_TO_CLOSE) says which timeout noticed the dead worker.
     """
-    history = await handle.fetch_history()
-    scheduled: set[int] = set()
     causes = []
-    for event in history.events:
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            if event.activity_task_scheduled_event_attributes.activity_type.name == name:
-                scheduled.add(event.event_id)
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-            attrs = event.activity_task_started_event_attributes
-            if attrs.scheduled_event_id in scheduled and attrs.attempt > 1:
-                failure = attrs.last_failure
-                if failure.HasField("timeout_failure_info"):
-                    causes.append(TimeoutType.Name(failure.timeout_failure_info.timeout_type))
-                else:
-                    causes.append(failure.message)
+    async for attrs in _started(handle, name):
+        if attrs.attempt > 1:
+            failure = attrs.last_failure
+            if failure.HasField("timeout_failure_info"):
+                causes.append(TimeoutType.Name(failure.timeout_failure_info.timeout_type))
+            else:
+                causes.append(failure.message)
     return causes
 
 
