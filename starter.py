@@ -12,6 +12,7 @@
     python starter.py revert JOB_ID CLIP_INDEX VERSION                 # make one current again
     python starter.py plan --offline < instructions.jsonl
     python starter.py demo [--confirm]
+    python starter.py replay-check [--query Q]   # before a deploy: do open runs replay here?
 """
 
 from __future__ import annotations
@@ -90,6 +91,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     _clip_args(revert)
     revert.add_argument("version", type=int)
     revert.add_argument("--json", action="store_true")
+
+    check = sub.add_parser("replay-check",
+                           help="replay every open run's history with this build (exit 1 if any fails)")
+    check.add_argument("--query", default=None,
+                       help="which runs (a list filter); default: every open run")
+    check.add_argument("--json", action="store_true")
 
     demo = sub.add_parser("demo", help="regenerate a sample clip on the embedded default")
     demo.add_argument("--clip", type=int, default=3)
@@ -360,6 +367,15 @@ async def status(args: argparse.Namespace) -> int:
     return await print_outcome(handle, as_json=args.json)
 
 
+async def replay_check(args: argparse.Namespace) -> int:
+    from retake.client import connect
+    from retake.replay_check import OPEN_RUNS, check_open_runs, render
+
+    report = await check_open_runs(await connect(), query=args.query or OPEN_RUNS)
+    print(report.model_dump_json() if args.json else render(report))
+    return 1 if report.not_replaying else 0
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["plan"]:
         if len(argv) > 1 and _is_uuid(argv[1]):  # plan JOB CLIP TEXT: confirm first, online
@@ -372,7 +388,7 @@ def main(argv: list[str]) -> int:
     commands = {"regenerate": regenerate, "status": status, "plan-online": plan_online,
                 "confirm": conversation_step, "revise": conversation_step,
                 "cancel": conversation_step, "versions": versions, "revert": revert,
-                "batch": batch}
+                "batch": batch, "replay-check": replay_check}
     if args.command in commands:
         return asyncio.run(commands[args.command](args))
     from retake.demo import run_demo

@@ -20,25 +20,32 @@ from activities.config import Settings
 from activities.postgres.embedded import resolve_database_url, stop_embedded
 from activities.postgres.pool import create_pool
 from retake.client import connect
+from retake.replay_alarm import STUCK_RUNS_METRIC, ReplayAlarm, core_logging
 from retake.wiring import RetakeActivities, build_worker, describe_backends
 from retake.worker_version import describe_version
 
 log = logging.getLogger("retake.worker")
 
 
-def install_metrics(settings: Settings) -> None:
-    """Expose the SDK's Prometheus metrics when RETAKE_METRICS_ADDRESS is set."""
-    if settings.metrics_address:
-        Runtime.set_default(
-            Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=settings.metrics_address))),
-            error_if_already_set=True,
-        )
+def install_runtime(settings: Settings) -> None:
+    """The SDK runtime: its core's warnings reach Python logging, where the replay alarm
+    listens (retake/replay_alarm.py); Prometheus metrics when RETAKE_METRICS_ADDRESS is set."""
+    counter: list = []
+    alarm = ReplayAlarm(count=lambda kind: counter[0].add(1, {"workflow_type": kind}))
+    metrics = (
+        PrometheusConfig(bind_address=settings.metrics_address) if settings.metrics_address else None
+    )
+    runtime = Runtime(telemetry=TelemetryConfig(logging=core_logging(alarm), metrics=metrics))
+    counter.append(runtime.metric_meter.create_counter(
+        STUCK_RUNS_METRIC, "runs this worker could not replay (stuck until a build that can)"
+    ))
+    Runtime.set_default(runtime, error_if_already_set=True)
 
 
 async def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
-    install_metrics(settings)
+    install_runtime(settings)
     pool = await create_pool(await resolve_database_url(settings))
     client = await connect()
     try:  # a provider that cannot be used as configured stops the worker here, not later

@@ -26,6 +26,7 @@ from activities.job_store.job_store_activities import JobStoreActivities
 from activities.job_store.version_activities import ClipVersionActivities
 from activities.planner.prompt_activities import PromptActivities
 from activities.video.video_activities import VideoActivities
+from retake.replay_alarm import RunDirectoryInterceptor
 from retake.worker_version import deployment_config
 from workflows.clip_versions import ListClipVersionsWorkflow, RevertClipWorkflow
 from workflows.collect_late_video import CollectLateVideoWorkflow
@@ -162,6 +163,7 @@ def build_worker(
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+        interceptors=[RunDirectoryInterceptor()],  # names stuck runs (retake/replay_alarm.py)
     )
     versioning = deployment_config(settings)
     if versioning is not None:

@@ -26,6 +26,7 @@ SCENARIOS = [
     "tests/test_provider_faults_veo.py",  # issue 12: backend queues + one resubmission
     "tests/test_streaming_store.py",  # the streaming store on the backend queue
     "tests/test_adaptive_polling.py",  # waits paced by next_retry_delay
+    "tests/test_replay_under_queries.py",  # a first task split by a waiting query
 ]
 
 if __name__ == "__main__":

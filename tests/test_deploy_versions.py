@@ -220,11 +220,6 @@ async def test_in_flight_run_finishes_on_its_build_while_new_runs_use_the_new_on
         v2.stop()
 
 
-@pytest.mark.skip(reason=(
-    "hangs now and then under the parallel suite's load (2026-11-25: passed 4 times alone and "
-    "in one full run, then in a clean-clone CI rehearsal the unversioned run made no progress "
-    "for 90 s after set-current although the unversioned worker was still running); root "
-    "cause not found. docs/operations.md says so."))
 async def test_first_switch_runbook_finishes_unversioned_runs_and_pins_new_ones(
     deploy, fresh_veo_emulator
 ):

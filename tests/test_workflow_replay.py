@@ -37,7 +37,9 @@ EXPECTED = {"template", "llm", "offline", "dry_run", "seed_reused", "filtered_on
             "deadline_collected_late", "cancelled_collected_late", "collect_late_video",
             "transient_resubmitted",  # issue 12: backend queues + one resubmission
             # issue 17: the store as a streaming activity; a wait paced by next_retry_delay
-            "streaming_store", "adaptive_wait"}
+            "streaming_store", "adaptive_wait",
+            # a first workflow task split by a waiting query (tests/test_replay_under_queries.py)
+            "split_by_query"}
 
 
 def test_every_path_has_a_recorded_history():

@@ -17,6 +17,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.patches as patches
     from activities.job_store.version_activities import ClipVersionActivities
     from workflows import error_types
     from workflows.regenerate_clip import _local_step, typed_failure
@@ -33,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
 class ListClipVersionsWorkflow:
     @workflow.run
     async def run(self, inp: ClipVersionsInput) -> ClipVersions:
+        patches.decide_first(patches.VERSIONS)  # why: workflows/patches.py
         try:
             return await _local_step(
                 ClipVersionActivities.list_clip_versions,
@@ -48,6 +50,7 @@ class ListClipVersionsWorkflow:
 class RevertClipWorkflow:
     @workflow.run
     async def run(self, inp: RevertClipInput) -> RevertClipResult:
+        patches.decide_first(patches.VERSIONS)  # why: workflows/patches.py
         if inp.clip_index < 0 or inp.version < 1:
             raise ApplicationError(
                 f"Invalid revert: clip_index must be 0 or more and version 1 or more "

@@ -20,6 +20,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.patches as patches
     from activities.job_store.job_store_activities import JobStoreActivities
     from activities.video.video_activities import VideoActivities
     from workflows.conventions import backend_queue
@@ -41,7 +42,6 @@ with workflow.unsafe.imports_passed_through():
         WaitRequest,
     )
 
-_BACKEND_QUEUES_PATCH = "collector-backend-queues"
 LATE_WAIT_BUDGET = timedelta(hours=6)  # far beyond any Veo job: then the video is gone
 
 
@@ -49,6 +49,7 @@ LATE_WAIT_BUDGET = timedelta(hours=6)  # far beyond any Veo job: then the video 
 class CollectLateVideoWorkflow:
     @workflow.run
     async def run(self, req: LateCollectionRequest) -> LateCollectionResult:
+        patches.decide_first(patches.LATE_COLLECTOR)  # why: workflows/patches.py
         result = LateCollectionResult(
             job_id=req.job_id, clip_index=req.clip_index, outcome="nothing_paid"
         )
@@ -67,7 +68,7 @@ class CollectLateVideoWorkflow:
         # Wait and store run where that backend's workers are (conventions.backend_queue), as
         # in the regeneration: a worker without Veo credentials never takes them. Patched:
         # collectors started before it replay with both on the main queue, store local.
-        routed = workflow.patched(_BACKEND_QUEUES_PATCH)
+        routed = patches.applies(patches.COLLECTOR_BACKEND_QUEUES)
         queue = backend_queue(workflow.info().task_queue, submission.backend) if routed else None
         poll = timedelta(seconds=req.poll_interval_seconds)
         status = await workflow.execute_activity_method(

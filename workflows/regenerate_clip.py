@@ -64,6 +64,7 @@ with workflow.unsafe.imports_passed_through():
     import workflows.conventions as conventions
     import workflows.decisions as decisions
     import workflows.error_types as error_types
+    import workflows.patches as patches
     from activities.job_store.job_store_activities import JobStoreActivities
     from activities.planner.prompt_activities import PromptActivities
     from activities.video.video_activities import VideoActivities
@@ -100,24 +101,7 @@ with workflow.unsafe.imports_passed_through():
 
 T = TypeVar("T")
 FILTERED_RETRIES = 1  # one retry with a sanitised prompt, then give up
-# Patch: the workflow sets its own search attributes and refuses a non-conventional id
-# (issue 19). Runs recorded before it replay without either.
-OWNS_CONVENTIONS_PATCH = "owns-conventions"
-# Validation against the Veo model catalogue (retired ids refused); histories recorded
-# before it replay with the old prefix check.
-VEO_CATALOGUE_PATCH = "veo-model-catalogue"
-# Patch (issue 13): key the paid work by what a workflow reset keeps. Runs recorded
-# before it keep `{workflow id}/{run id}`; new runs use the caller's request id, else
-# the first execution's run id, which a reset carries over to the new run.
-RESET_PROOF_ID_PATCH = "reset-proof-regeneration-id"
-# Patch (issue 13): a generation Veo accepted is collected even when this regeneration
-# ends first (deadline, cancellation) by CollectLateVideoWorkflow, a child that outlives
-# it (abandon parent-close policy) and saves the video as a non-current version.
-LATE_COLLECTION_PATCH = "collect-late-videos"
 LATE_COLLECTOR = "CollectLateVideoWorkflow"  # started by name: it imports this module
-# workflow.patched ids (issue 12): recorded histories without them replay the old commands.
-BACKEND_QUEUES_PATCH = "backend-task-queues"
-TRANSIENT_RESUBMIT_PATCH = "transient-operation-resubmit"
 
 # Never retried: a retry cannot fix these.
 _NON_RETRYABLE = [
@@ -144,14 +128,13 @@ _STEP_BUDGET = timedelta(minutes=10)  # how long a step may keep retrying a tran
 _HEARTBEAT = timedelta(seconds=10)
 
 
-# Issue 15: the SDK (temporalio 1.35) keeps retrying a failing local activity past its
+# The SDK (temporalio 1.35) keeps retrying a failing local activity past its
 # schedule_to_close_timeout (measured: attempts went on for minutes past a 3 s budget), so
-# under this patch the budget is an attempt count: as many attempts as can start within it.
-# (A workflow timer around the step was tried first; when the step outlasted a workflow
-# task the timer reached history, and a replay elsewhere, where the step resolves from its
-# marker at once, never issued it: a nondeterminism. An attempt cap issues no command.)
-# Patched: older histories replay with the uncapped policy.
-_STEP_BUDGET_PATCH = "local-step-budget-timer"
+# under patches.STEP_BUDGET the budget is an attempt count: as many attempts as can start
+# within it. (A workflow timer around the step was tried first; when the step outlasted a
+# workflow task the timer reached history, and a replay elsewhere, where the step resolves
+# from its marker at once, never issued it: a nondeterminism. An attempt cap issues no
+# command.)
 
 
 def attempts_within(budget: timedelta, timeout: timedelta, policy: RetryPolicy) -> int:
@@ -184,7 +167,7 @@ async def _local_step(
 
     Out of attempts, the step fails with a typed StepTimedOut (workflows/step_failures.py).
     """
-    if not workflow.patched(_STEP_BUDGET_PATCH):
+    if not patches.applies(patches.STEP_BUDGET):
         return await workflow.execute_local_activity_method(
             activity, arg, start_to_close_timeout=timeout, schedule_to_close_timeout=budget,
             retry_policy=_SHORT_RETRY, summary=summary,
@@ -274,14 +257,16 @@ class RegenerateClipWorkflow:
         self._ended = err
 
     async def _regenerate(self, inp: RegenerateClipInput) -> RegenerateClipResult:
+        # Before the first local activity: see workflows/patches.py for why.
+        patches.decide_first(patches.REGENERATION)
         self._set_stage("validating", "checking the request")
         # Whoever started the run (CLI, any SDK): searchable by job, and one run per clip
         # (a wrong id is refused here, before anything is paid).
         workflow_id = None
-        if workflow.patched(OWNS_CONVENTIONS_PATCH):
+        if patches.applies(patches.OWNS_CONVENTIONS):
             self._set_search_attributes(inp)
             workflow_id = workflow.info().workflow_id
-        validate(inp, workflow_id=workflow_id, catalogue=workflow.patched(VEO_CATALOGUE_PATCH))
+        validate(inp, workflow_id=workflow_id, catalogue=patches.applies(patches.VEO_CATALOGUE))
         self._request_id = inp.request_id
 
         context = await self._load_context(inp)
@@ -494,7 +479,7 @@ class RegenerateClipWorkflow:
         """The video backend of the worker running this workflow (issue 12), or None for a
         history recorded before backend queues existed (then everything stays on the main
         queue and store stays local, as it was)."""
-        if not workflow.patched(BACKEND_QUEUES_PATCH):
+        if not patches.applies(patches.BACKEND_QUEUES):
             return None
         return await workflow.execute_local_activity_method(
             VideoActivities.configured_backend,
@@ -524,7 +509,7 @@ class RegenerateClipWorkflow:
                 if (
                     resubmitted < decisions.TRANSIENT_RESUBMISSIONS
                     and decisions.is_transient_operation_error(status.error_code)
-                    and workflow.patched(TRANSIENT_RESUBMIT_PATCH)
+                    and patches.applies(patches.TRANSIENT_RESUBMIT)
                 ):
                     resubmitted += 1
                     self._set_stage(
@@ -717,7 +702,7 @@ class RegenerateClipWorkflow:
     async def _collect_late(self, inp: RegenerateClipInput) -> str | None:
         """Start the collector of a paid, unsaved video; its workflow id (None: nothing to
         collect, or a run from before the patch)."""
-        if self._unsaved is None or not workflow.patched(LATE_COLLECTION_PATCH):
+        if self._unsaved is None or not patches.applies(patches.LATE_COLLECTION):
             return None
         submission_id, submission = self._unsaved
         collector_id = conventions.late_collection_id(
@@ -770,7 +755,7 @@ class RegenerateClipWorkflow:
         with the run id they were recorded with.
         """
         info = workflow.info()
-        if not workflow.patched(RESET_PROOF_ID_PATCH):
+        if not patches.applies(patches.RESET_PROOF_ID):
             return f"{info.workflow_id}/{info.run_id}"
         if self._request_id:
             return f"{info.workflow_id}/request-{self._request_id}"

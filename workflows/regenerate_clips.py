@@ -28,6 +28,7 @@ from temporalio.exceptions import (
 )
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.patches as patches
     from activities.job_store.job_clips import JobClipsActivities
     from activities.job_store.job_store_activities import JobStoreActivities
     from activities.planner.prompt_activities import PromptActivities
@@ -91,6 +92,7 @@ class RegenerateClipsWorkflow:
 
     @workflow.run
     async def run(self, inp: RegenerateClipsInput) -> RegenerateClipsResult:
+        patches.decide_first(patches.BATCH)  # why: workflows/patches.py
         return await run_to_typed_end(self._regenerate_all(inp), self._end)
 
     def _end(self, err: BaseException) -> None:
