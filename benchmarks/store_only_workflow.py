@@ -7,8 +7,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.video.video_activities import VideoActivities
-    from workflows.regenerate_clip import STORE_STEP_OPTIONS
     from workflows.step_models import StoredVideo, StoreVideoRequest
+    from workflows.step_options import STORE_STEP_OPTIONS
 
 
 @workflow.defn

@@ -88,7 +88,6 @@ __all__ = [
     "workflow_id_for",
 ]
 
-PROGRESS_QUERY = "progress"
 
 
 async def connect(address: str | None = None, namespace: str | None = None) -> Client:
@@ -197,7 +196,7 @@ def regeneration_handle(client: Client, workflow_id: str) -> WorkflowHandle[obje
 
 async def get_progress(handle: WorkflowHandle) -> Progress:
     """Where the regeneration is (the workflow's `progress` query)."""
-    return await handle.query(PROGRESS_QUERY, result_type=Progress)
+    return await handle.query(conventions.PROGRESS_QUERY, result_type=Progress)
 
 
 async def pending_polls(handle: WorkflowHandle) -> int | None:

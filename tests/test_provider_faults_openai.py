@@ -30,7 +30,7 @@ from workflows.error_types import (
     PROVIDER_RATE_LIMITED,
 )
 from workflows.models import PlannerKind
-from workflows.regenerate_clip import _NON_RETRYABLE
+from workflows.step_options import NON_RETRYABLE as _NON_RETRYABLE
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ Each test counts paid submissions at the emulator and versions in the database.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from uuid import uuid4
 
@@ -211,6 +212,19 @@ async def test_video_after_the_deadline_is_kept_and_starting_again_pays_nothing(
     assert original_url != late.video_url
     assert await clip_url(db_pool, sample_job_id, 0) == again.video_url
     assert await operation_outcomes(db_pool, sample_job_id, 0) == [("collected_late", 2)]
+    # What the collector saved is what Veo received (workflows/submitted.py), fact by fact.
+    [received] = veo.submissions()
+    late_row = await db_pool.fetchrow(
+        "SELECT prompt, negative_prompt, generation_seed, temperature, duration_seconds"
+        " FROM clip_versions WHERE job_id = $1 AND clip_index = 0 AND version_number = 2",
+        sample_job_id)
+    sent = await db_pool.fetchval(
+        "SELECT request FROM veo_operations WHERE job_id = $1 AND clip_index = 0", sample_job_id)
+    sent = json.loads(sent) if isinstance(sent, str) else sent
+    assert late_row["prompt"] == received["instances"][0]["prompt"] == again.prompt
+    assert late_row["generation_seed"] == received["parameters"]["seed"]
+    assert late_row["temperature"] == sent["temperature"] == again.temperature
+    assert received["model"] == sent["model"]
 
 
 async def test_video_of_a_cancelled_regeneration_is_kept_as_a_non_current_version(

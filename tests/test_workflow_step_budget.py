@@ -19,8 +19,10 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, Worker
 
 from workflows import error_types
-from workflows.regenerate_clip import _SHORT_RETRY, _local_step, attempts_within
 from workflows.step_failures import step_name, typed_step_failure
+from workflows.step_options import SHORT_RETRY as _SHORT_RETRY
+from workflows.step_options import attempts_within
+from workflows.steps import local_step as _local_step
 
 BUDGET = timedelta(seconds=1)
 

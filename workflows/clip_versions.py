@@ -11,17 +11,17 @@ is being regenerated, and a regeneration while it runs, so the two never race.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.conventions as conventions
     import workflows.patches as patches
+    import workflows.steps as steps
     from activities.job_store.version_activities import ClipVersionActivities
     from workflows import error_types
-    from workflows.regenerate_clip import _local_step, typed_failure
     from workflows.step_models import RevertRequest
+    from workflows.step_options import DATABASE_STEP
     from workflows.version_models import (
         ClipVersions,
         ClipVersionsInput,
@@ -30,23 +30,23 @@ with workflow.unsafe.imports_passed_through():
     )
 
 
-@workflow.defn
+@workflow.defn(name=conventions.LIST_VERSIONS_WORKFLOW_TYPE)
 class ListClipVersionsWorkflow:
     @workflow.run
     async def run(self, inp: ClipVersionsInput) -> ClipVersions:
         patches.decide_first(patches.VERSIONS)  # why: workflows/patches.py
         try:
-            return await _local_step(
+            return await steps.local_step(
                 ClipVersionActivities.list_clip_versions,
                 inp,
                 summary="list versions",
-                timeout=timedelta(seconds=30),
+                timeout=DATABASE_STEP,
             )
         except ActivityError as err:
-            raise typed_failure(err) from err
+            raise steps.typed_failure(err) from err
 
 
-@workflow.defn
+@workflow.defn(name=conventions.REVERT_WORKFLOW_TYPE)
 class RevertClipWorkflow:
     @workflow.run
     async def run(self, inp: RevertClipInput) -> RevertClipResult:
@@ -61,7 +61,7 @@ class RevertClipWorkflow:
         workflow.set_current_details(f"**reverting**: clip {inp.clip_index} to version {inp.version}")
         info = workflow.info()
         try:
-            result = await _local_step(
+            result = await steps.local_step(
                 ClipVersionActivities.revert_clip_version,
                 RevertRequest(
                     job_id=inp.job_id,
@@ -70,10 +70,10 @@ class RevertClipWorkflow:
                     revert_id=f"{info.workflow_id}/{info.run_id}",
                 ),
                 summary=f"make version {inp.version} current",
-                timeout=timedelta(seconds=30),
+                timeout=DATABASE_STEP,
             )
         except ActivityError as err:
-            raise typed_failure(err) from err
+            raise steps.typed_failure(err) from err
         workflow.set_current_details(
             f"**reverted**: version {result.version} of clip {inp.clip_index} is current "
             f"(was {result.previous_version or '-'})"

@@ -20,6 +20,8 @@ from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSear
 
 WORKFLOW_TYPE = "RegenerateClipWorkflow"
 DEFAULT_TASK_QUEUE = "retake"
+PROGRESS_QUERY = "progress"  # where a regeneration is (stage, detail, elapsed)
+DEFAULT_POLL_INTERVAL_SECONDS = 15.0  # between Veo status checks, unless options say otherwise
 
 # The confirm-first conversation (RegenerateOptions.confirm_first): Update and query names.
 PROPOSE_UPDATE = "propose"  # sent with the start: returns the first plan
@@ -36,6 +38,9 @@ REVERT_WORKFLOW_TYPE = "RevertClipWorkflow"
 BATCH_WORKFLOW_TYPE = "RegenerateClipsWorkflow"
 BATCH_QUERY = "batch"
 
+# Started by a regeneration whose paid video outlives it (workflows/collect_late_video.py).
+LATE_COLLECTOR_WORKFLOW_TYPE = "CollectLateVideoWorkflow"
+
 JOB_ID = SearchAttributeKey.for_keyword("JobId")
 CLIP_INDEX = SearchAttributeKey.for_int("ClipIndex")
 ALL_SEARCH_ATTRIBUTES = (JOB_ID, CLIP_INDEX)
@@ -47,7 +52,7 @@ def task_queue() -> str:
 
 
 def veo_submit_queue(queue: str) -> str:
-    """Veo submissions only (issue 12): the workers serving it set a server-side rate limit
+    """Veo submissions only: the workers serving it set a server-side rate limit
     (max_task_queue_activities_per_second) from the project's Veo quota, so a whole fleet
     stays under it."""
     return f"{queue}-veo-submit"

@@ -16,6 +16,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from workflows.conventions import DEFAULT_POLL_INTERVAL_SECONDS
+
 DEFAULT_VIDEO_MODEL = "veo-3.1-generate-001"  # decisions/veo_models.py lists what serves
 MAX_INSTRUCTION_CHARS = 2000
 
@@ -43,7 +45,7 @@ class RegenerateOptions(BaseModel):
     dry_run: bool = False
     video_model: str = DEFAULT_VIDEO_MODEL
     aspect_ratio: Literal["16:9", "9:16"] = "16:9"
-    poll_interval_seconds: float = 15.0
+    poll_interval_seconds: float = DEFAULT_POLL_INTERVAL_SECONDS
     deadline_seconds: float = 900.0  # the whole regeneration, Veo's wait included
     # Confirm first (README "Plan, then confirm"): plan, then wait for a `confirm` Update
     # before paying; `revise` re-plans, `cancel` ends with nothing paid. With confirm_first,

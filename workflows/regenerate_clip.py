@@ -5,50 +5,42 @@
     -> [confirm first: wait for confirm / revise / cancel Updates, or expire]
     -> submit to Veo -> wait -> store the video -> persist the new version
 
-Orchestration only: every step that touches the outside world is an activity
-(one hop away, in activities/), every decision is pure code in workflows/decisions/ (one entry: `plan_clip`).
+Orchestration only: every step that touches the outside world is an activity called
+through workflows/steps.py (named timeouts in workflows/step_options.py), every decision
+is pure code in workflows/decisions/ (one entry: `plan_clip`), and every patch is
+decided up front from workflows/patches.py.
 
 Durability choices, in one place:
 - Load, plan and persist are local activities: retried like any activity, but they
-  cost no extra workflow-task round trip (docs/benchmarks.md measures the
-  difference). Store was one too, and still is for histories recorded before backend
-  queues; it now runs on the backend's queue (see Routing). Each is idempotent (store
-  writes to a deterministic key, persist is keyed by the regeneration id), so a crash
-  that re-runs one is harmless: a dead worker's workflow task times out and a new
-  worker runs the step again.
+  cost no extra workflow-task round trip (docs/benchmarks.md measures the difference).
+  Each is idempotent (persist is keyed by the regeneration id), so a crash that re-runs
+  one is harmless.
 - Submission, the paid call, is a normal activity (visible with its attempts in the
   Web UI, heartbeating) keyed by a regeneration id that a workflow reset keeps
-  (`_regeneration_id`, patched); the activity reserves it in a Postgres ledger before
-  paying and records the operation after, so retries, replays, crashes and resets
-  adopt it instead of paying (activities/video/submission_ledger.py). Persist and the
-  result use what was sent (the submission's echo), not the plan recomputed here.
+  (`_regeneration_id`); the activity reserves it in a Postgres ledger before paying and
+  records the operation after, so retries, replays, crashes and resets adopt it instead
+  of paying (activities/video/submission_ledger.py). Persist and the result use what
+  was sent (the submission's echo, workflows/submitted.py), not the plan recomputed here.
 - A paid video outlives the regeneration: when the deadline passes or the run is
   cancelled after Veo may have accepted the job, `_collect_late` starts
-  CollectLateVideoWorkflow (abandon parent-close policy, patched), which saves it as
-  a non-current version.
-- Routing (issue 12): Veo submissions go to their own task queue, rate-limited by the
-  server to the project's Veo quota (conventions.veo_submit_queue); waiting and storing
-  go to the backend's own queue (conventions.backend_queue), polled only by workers
-  configured for that backend. The backend is the workflow worker's, asked once
-  (VideoActivities.configured_backend, a local activity, so replays agree).
-- A failed operation with a transient code (decisions/operation_errors.py) is
-  resubmitted once, like the content-filter retry, and counted in the result.
-- Waiting uses Temporal's "infrequent polling" pattern: one status check per
-  activity attempt, and the retry policy's fixed interval is the poll interval.
-  Between attempts no worker slot is held, and retries add no history events, so
-  a 6-minute job has the same history as a 60-second one.
+  CollectLateVideoWorkflow (abandon parent-close policy), which saves it as a
+  non-current version.
+- Routing: Veo submissions go to their own task queue, rate-limited by the server to
+  the project's Veo quota (conventions.veo_submit_queue); waiting and storing go to the
+  backend's own queue (conventions.backend_queue), polled only by workers configured
+  for that backend. The backend is the workflow worker's, asked once.
+- Waiting uses Temporal's "infrequent polling" pattern: one status check per activity
+  attempt, and the retry policy's interval is the poll interval. Between attempts no
+  worker slot is held, and retries add no history events, so a 6-minute job has the
+  same history as a 60-second one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import (
     ActivityError,
     ApplicationError,
@@ -65,158 +57,37 @@ with workflow.unsafe.imports_passed_through():
     import workflows.decisions as decisions
     import workflows.error_types as error_types
     import workflows.patches as patches
-    from activities.job_store.job_store_activities import JobStoreActivities
-    from activities.planner.prompt_activities import PromptActivities
+    import workflows.steps as steps
     from activities.video.video_activities import VideoActivities
-    from workflows.conventions import backend_queue, veo_submit_queue
-    from workflows.conversation import CANCEL, CONFIRM, REVISE, PlanConversation, state_refusal
+    from workflows.conversation import PlanConversation
+    from workflows.generation_attempts import GenerationAttempts, Next
     from workflows.models import (
-        Confirmation,
-        PlanProposal,
         PlanSummary,
         Progress,
         RegenerateClipInput,
         RegenerateClipResult,
-        Revision,
         Timings,
     )
-    from workflows.step_failures import step_name, step_timed_out, typed_step_failure
+    from workflows.regeneration_updates import ConfirmFirstConversation
     from workflows.step_models import (
         ClipContext,
-        ClipRef,
         GenerationRequest,
         GenerationState,
         GenerationStatus,
         LateCollectionRequest,
-        PersistRequest,
         Plan,
         PromptRequest,
         PromptSuggestion,
         StoredVideo,
-        StoreVideoRequest,
         Submission,
-        WaitRequest,
     )
+    from workflows.step_options import HEARTBEAT, SHORT_RETRY, STEP_BUDGET, SUBMIT_ATTEMPT
+    from workflows.submitted import as_submitted, version_to_save
     from workflows.validation import validate
 
-T = TypeVar("T")
-FILTERED_RETRIES = 1  # one retry with a sanitised prompt, then give up
-LATE_COLLECTOR = "CollectLateVideoWorkflow"  # started by name: it imports this module
 
-# Never retried: a retry cannot fix these.
-_NON_RETRYABLE = [
-    error_types.INVALID_INPUT,
-    error_types.JOB_NOT_FOUND,
-    error_types.STAGE_MISSING,
-    error_types.CLIP_NOT_FOUND,
-    error_types.INVALID_METADATA,
-    error_types.PROVIDER_AUTH,
-    error_types.PROVIDER_BAD_REQUEST,
-    error_types.PROVIDER_NOT_FOUND,
-    error_types.PROVIDER_QUOTA_EXHAUSTED,  # issue 12: OpenAI 429 insufficient_quota
-    error_types.CONTENT_FILTERED,
-]
-_SHORT_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=15),
-    non_retryable_error_types=_NON_RETRYABLE,
-)
-_STEP_BUDGET = timedelta(minutes=10)  # how long a step may keep retrying a transient fault
-# Network activities heartbeat (activities/heartbeat.py): a crashed worker's attempt is
-# retried after this, not after the start-to-close timeout.
-_HEARTBEAT = timedelta(seconds=10)
-
-
-# The SDK (temporalio 1.35) keeps retrying a failing local activity past its
-# schedule_to_close_timeout (measured: attempts went on for minutes past a 3 s budget), so
-# under patches.STEP_BUDGET the budget is an attempt count: as many attempts as can start
-# within it. (A workflow timer around the step was tried first; when the step outlasted a
-# workflow task the timer reached history, and a replay elsewhere, where the step resolves
-# from its marker at once, never issued it: a nondeterminism. An attempt cap issues no
-# command.)
-
-
-def attempts_within(budget: timedelta, timeout: timedelta, policy: RetryPolicy) -> int:
-    """How many attempts start within `budget` if each one runs to its timeout, then backs off."""
-    attempts, elapsed, interval = 1, timeout, policy.initial_interval
-    while True:
-        elapsed += interval
-        if elapsed >= budget:
-            return attempts
-        attempts += 1
-        elapsed += timeout
-        interval = min(interval * policy.backoff_coefficient, policy.maximum_interval)
-
-
-# How the store step is scheduled (the regeneration adds its backend's task queue;
-# benchmarks/bench_store.py schedules it the same way).
-STORE_STEP_OPTIONS = dict(
-    start_to_close_timeout=timedelta(minutes=5),
-    heartbeat_timeout=_HEARTBEAT,
-    schedule_to_close_timeout=_STEP_BUDGET,
-    retry_policy=_SHORT_RETRY,
-    summary="store video",
-)
-
-
-async def _local_step(
-    activity, arg, *, summary: str, timeout: timedelta, budget: timedelta = _STEP_BUDGET
-):
-    """Run a short, idempotent step as a local activity with the shared retry budget.
-
-    Out of attempts, the step fails with a typed StepTimedOut (workflows/step_failures.py).
-    """
-    if not patches.applies(patches.STEP_BUDGET):
-        return await workflow.execute_local_activity_method(
-            activity, arg, start_to_close_timeout=timeout, schedule_to_close_timeout=budget,
-            retry_policy=_SHORT_RETRY, summary=summary,
-        )
-    retry = dataclasses.replace(
-        _SHORT_RETRY, maximum_attempts=attempts_within(budget, timeout, _SHORT_RETRY)
-    )
-    name = step_name(getattr(activity, "__name__", summary))
-    try:
-        return await workflow.execute_local_activity_method(
-            activity, arg, start_to_close_timeout=timeout, schedule_to_close_timeout=budget,
-            retry_policy=retry, summary=summary,
-        )
-    # A local activity's failure arrives as its cause itself, not wrapped in ActivityError.
-    except TimeoutError as err:
-        kind = err.type.name.lower().replace("_", "-") if err.type else "unknown"
-        raise step_timed_out(name, f"time ({kind} timeout)") from err
-    except ApplicationError as err:
-        if err.non_retryable or err.type in _NON_RETRYABLE:
-            raise
-        raise step_timed_out(name, "retries (its retry budget is spent)", err) from err
-
-
-def typed_failure(err: BaseException) -> BaseException:
-    """Callers match on the typed error (README), not on which activity raised it; a step
-    that ran out of time or retries is StepTimedOut (workflows/step_failures.py)."""
-    if isinstance(err, ActivityError):
-        return typed_step_failure(err) or err
-    return err
-
-
-async def run_to_typed_end(work: Awaitable[T], on_end: Callable[[BaseException], None]) -> T:
-    """A workflow's body, run so that an activity's failure ends it as its typed error,
-    `on_end` learns why it ended (a waiting `propose` Update answers with that), and every
-    Update handler has finished before the run closes."""
-    try:
-        return await work
-    except BaseException as err:
-        typed = typed_failure(err)
-        on_end(typed)
-        if typed is err:
-            raise
-        raise typed from err
-    finally:
-        await workflow.wait_condition(workflow.all_handlers_finished)
-
-
-@workflow.defn
-class RegenerateClipWorkflow:
+@workflow.defn(name=conventions.WORKFLOW_TYPE)
+class RegenerateClipWorkflow(ConfirmFirstConversation):
     @workflow.init  # the input is known before any Update (update-with-start) is validated
     def __init__(self, inp: RegenerateClipInput) -> None:
         self._progress = Progress(stage="starting")
@@ -228,17 +99,17 @@ class RegenerateClipWorkflow:
         self._request_id: str | None = None
         self._possible_duplicates = 0
         # A submission that may have been paid and whose video is not saved yet:
-        # (its ledger key, the Submission once the submit activity returned).
-        self._unsaved: tuple[str, Submission | None] | None = None
+        # (its ledger key, the Submission once the submit activity returned, the plan sent).
+        self._unsaved: tuple[str, Submission | None, Plan] | None = None
 
-    @workflow.query
+    @workflow.query(name=conventions.PROGRESS_QUERY)
     def progress(self) -> Progress:
         """Where the regeneration is; elapsed is as of the workflow's last event."""
         return self._progress
 
     @workflow.run
     async def run(self, inp: RegenerateClipInput) -> RegenerateClipResult:
-        return await run_to_typed_end(self._regenerate_or_collect(inp), self._end)
+        return await steps.run_to_typed_end(self._regenerate_or_collect(inp), self._end)
 
     async def _regenerate_or_collect(self, inp: RegenerateClipInput) -> RegenerateClipResult:
         """The regeneration; cancelled after Veo may have accepted the job, its video is
@@ -275,10 +146,9 @@ class RegenerateClipWorkflow:
             self._set_stage("planned", "dry run: nothing generated or saved")
             return self._result(inp, plan, status="planned")
 
-        # --- Confirm first (issue 16): the ONE place a regeneration waits for its caller. ---
-        # Nothing is paid until a `confirm` Update; `revise` re-plans inside its handler
-        # (the Updates are below); `cancel` ends with a "cancelled" result and an
-        # unconfirmed plan fails as PlanExpired. Either way nothing was paid.
+        # Confirm first: the ONE place a regeneration waits for its caller. Nothing is paid
+        # until a `confirm` Update; `revise` re-plans; `cancel` ends with a "cancelled"
+        # result; an unconfirmed plan fails as PlanExpired (workflows/regeneration_updates.py).
         if inp.options.confirm_first:
             self._talk = PlanConversation(inp, context, plan)
             if not await self._await_confirmation(inp.options.confirm_timeout_seconds):
@@ -288,13 +158,11 @@ class RegenerateClipWorkflow:
             self._started = workflow.now()  # the deadline counts from the confirmation
 
         backend = await self._configured_backend()
-        submission, status, plan, filtered_retries, resubmissions = await self._generate(
-            inp, plan, backend
-        )
+        attempts = await self._generate(inp, plan, backend)
         # Save and report what Veo was sent (the ledger's echo), not the plan as this
         # code recomputes it: on a replay or a reset the two can differ.
-        plan = _as_submitted(plan, submission)
-        stored = await self._store(inp, plan, submission, status, routed=backend is not None)
+        plan = as_submitted(attempts.plan, attempts.submission.request)
+        stored = await self._store(inp, plan, attempts, routed=backend is not None)
         version = await self._persist(inp, plan, stored)
         self._set_stage("completed", f"version {version} of clip {inp.clip_index} is current")
         return self._result(
@@ -303,144 +171,18 @@ class RegenerateClipWorkflow:
             status="completed",
             version=version,
             stored=stored,
-            polls=status.polls,
-            filtered_retries=filtered_retries,
-            transient_resubmissions=resubmissions,
+            polls=attempts.status.polls,
+            filtered_retries=attempts.filtered_retries,
+            transient_resubmissions=attempts.transient_resubmissions,
         )
-
-    # --- confirm first: the wait and the Updates ------------------------------------
-
-    async def _await_confirmation(self, timeout_seconds: float) -> bool:
-        """True once confirmed, False if cancelled; PlanExpired when nobody answers in time.
-
-        Each new plan (the first, each revision) gets the full timeout.
-        """
-        talk = self._talk
-        while True:
-            if talk.state == "revising":
-                await workflow.wait_condition(lambda: talk.state != "revising")
-                continue
-            if talk.state == "confirmed":
-                return True
-            if talk.state == "cancelled":
-                return False
-            revision = talk.revision
-            talk.expires_at = workflow.now() + timedelta(seconds=timeout_seconds)
-            self._set_stage(
-                "awaiting_confirmation",
-                f"plan revision {revision} costs ${talk.plan.cost_estimate_usd}; waiting for "
-                f"confirm, revise or cancel until {talk.expires_at:%H:%M:%S} UTC",
-            )
-            try:
-                await workflow.wait_condition(
-                    lambda seen=revision: talk.state != "awaiting_confirmation"
-                    or talk.revision != seen,
-                    timeout=timedelta(seconds=timeout_seconds),
-                    timeout_summary="plan expiry",
-                )
-            except asyncio.TimeoutError:  # noqa: UP041 (TimeoutError here is Temporal's)
-                if talk.state == "awaiting_confirmation" and talk.revision == revision:
-                    talk.state = "expired"
-                    self._set_stage("expired", "the plan was not confirmed in time; nothing paid")
-                    raise ApplicationError(
-                        f"The plan for clip {talk.first_input.clip_index} was not confirmed "
-                        f"within {timeout_seconds:g} s, so nothing was generated or paid. "
-                        "Plan again, or raise options.confirm_timeout_seconds.",
-                        type=error_types.PLAN_EXPIRED,
-                        non_retryable=True,
-                    ) from None
-
-    @workflow.query
-    def proposal(self) -> PlanProposal | None:
-        """The current confirm-first plan (None before planning, or without confirm_first)."""
-        return self._talk.proposal() if self._talk else None
-
-    @workflow.update
-    async def propose(self) -> PlanProposal:
-        """The first plan, once made: the Update sent with the start (update-with-start)."""
-        await workflow.wait_condition(lambda: self._talk is not None or self._ended is not None)
-        if self._talk is None:
-            if isinstance(self._ended, ApplicationError):
-                raise self._ended
-            raise ApplicationError(
-                f"The regeneration ended before a plan was made ({type(self._ended).__name__}); "
-                "its result says why.",
-                type=error_types.UPDATE_NOT_ALLOWED,
-                non_retryable=True,
-            )
-        return self._talk.proposal()
-
-    @propose.validator
-    def _check_propose(self) -> None:
-        self._refuse_unless_confirm_first("propose")
-
-    @workflow.update
-    async def confirm(self, confirmation: Confirmation) -> PlanProposal:
-        """Pay for the current plan: returns the plan that will be generated."""
-        self._talk.state = "confirmed"
-        self._set_stage("confirmed", f"plan revision {self._talk.revision} confirmed")
-        return self._talk.proposal()
-
-    @confirm.validator
-    def _check_confirm(self, confirmation: Confirmation) -> None:
-        self._refuse(CONFIRM, revision=confirmation.revision)
-
-    @workflow.update
-    async def revise(self, revision: Revision) -> PlanProposal:
-        """Re-plan with a follow-up instruction (nothing paid); returns the new plan."""
-        talk = self._talk
-        talk.state = "revising"
-        self._set_stage("revising", f"re-planning with: {revision.instruction[:80]}")
-        try:
-            inp, context = talk.revised_request(revision.instruction)
-            plan = await self._plan(inp, context)
-        except BaseException:
-            talk.state = "awaiting_confirmation"  # the previous plan stands
-            raise
-        talk.accept_revision(revision.instruction, plan)
-        return talk.proposal()
-
-    @revise.validator
-    def _check_revise(self, revision: Revision) -> None:
-        self._refuse(REVISE, instruction=revision.instruction)
-
-    @workflow.update
-    async def cancel(self) -> PlanProposal:
-        """Drop the plan: the regeneration ends "cancelled" with nothing paid."""
-        self._talk.state = "cancelled"
-        return self._talk.proposal()
-
-    @cancel.validator
-    def _check_cancel(self) -> None:
-        self._refuse(CANCEL)
-
-    def _refuse_unless_confirm_first(self, update: str) -> None:
-        if not self._confirm_first:
-            raise ApplicationError(
-                f"Cannot {update}: this regeneration was not started with "
-                "options.confirm_first, so it does not wait for a confirmation.",
-                type=error_types.UPDATE_NOT_ALLOWED,
-                non_retryable=True,
-            )
-
-    def _refuse(self, update: str, **details) -> None:
-        self._refuse_unless_confirm_first(update)
-        if self._talk is None:
-            raise state_refusal(update, "planning")
-        refusal = self._talk.refusal(update, **details)
-        if refusal is not None:
-            raise refusal
 
     # --- steps -------------------------------------------------------------------
 
     async def _load_context(self, inp: RegenerateClipInput) -> ClipContext:
         self._set_stage("loading", f"reading job {inp.job_id}, clip {inp.clip_index}")
         started = workflow.now()
-        context = await _local_step(
-            JobStoreActivities.load_clip_context,
-            ClipRef(job_id=inp.job_id, clip_index=inp.clip_index),
-            summary="load clip context",
-            timeout=timedelta(seconds=30),
+        context = await steps.load_context(
+            inp.job_id, inp.clip_index, summary="load clip context"
         )
         self._timings.load = self._since(started)
         return context
@@ -468,77 +210,39 @@ class RegenerateClipWorkflow:
 
     async def _ask_planner(self, request: PromptRequest) -> PromptSuggestion:
         self._set_stage("planning", "asking the planner to rewrite the prompt")
-        return await _local_step(
-            PromptActivities.suggest_prompt,
-            request,
-            summary="rewrite prompt",
-            timeout=timedelta(seconds=90),
-        )
+        return await steps.ask_planner(request, summary="rewrite prompt")
 
     async def _configured_backend(self) -> str | None:
-        """The video backend of the worker running this workflow (issue 12), or None for a
-        history recorded before backend queues existed (then everything stays on the main
-        queue and store stays local, as it was)."""
+        """The video backend of the worker running this workflow, or None for a history
+        recorded before backend queues existed (then everything stays on the main queue
+        and store stays local, as it was)."""
         if not patches.applies(patches.BACKEND_QUEUES):
             return None
-        return await workflow.execute_local_activity_method(
-            VideoActivities.configured_backend,
-            start_to_close_timeout=timedelta(seconds=10),
-            retry_policy=_SHORT_RETRY,
-            summary="which video backend",
-        )
+        return await steps.configured_backend()
 
     async def _generate(
         self, inp: RegenerateClipInput, plan: Plan, backend: str | None
-    ) -> tuple[Submission, GenerationStatus, Plan, int, int]:
-        """Submit and wait; after a content filter, one retry with a sanitised prompt; after
-        a transient operation error (13, 14, ...), one resubmission of the same plan."""
+    ) -> GenerationAttempts:
+        """Submit and wait until Veo made the video (GenerationAttempts decides the retries)."""
         started = workflow.now()
-        filtered = resubmitted = submissions = 0
+        attempts = GenerationAttempts(plan=plan, clip_index=inp.clip_index)
         while True:
             # Stable across retries, replays and worker crashes; new for each resubmission.
-            submission = await self._submit(inp, plan, submissions, backend)
-            submissions += 1
-            status = await self._wait(inp, submission, routed=backend is not None)
+            attempts.submitted(await self._submit(inp, attempts.plan, attempts.submissions, backend))
+            status = await self._wait(inp, attempts.submission, routed=backend is not None)
             if status.state != GenerationState.SUCCEEDED:
                 self._unsaved = None  # Veo finished without a video: nothing to collect
-            if status.state == GenerationState.SUCCEEDED:
+            step = attempts.after(status)
+            if step is Next.DONE:
                 self._timings.generate = self._since(started)
-                return submission, status, plan, filtered, resubmitted
-            if status.state == GenerationState.FAILED:
-                if (
-                    resubmitted < decisions.TRANSIENT_RESUBMISSIONS
-                    and decisions.is_transient_operation_error(status.error_code)
-                    and patches.applies(patches.TRANSIENT_RESUBMIT)
-                ):
-                    resubmitted += 1
-                    self._set_stage(
-                        "generating",
-                        f"Veo failed transiently (code {status.error_code}); submitting again",
-                    )
-                    continue
-                again = " again after one resubmission" if resubmitted else ""
-                raise ApplicationError(
-                    f"Veo could not generate clip {inp.clip_index}{again} "
-                    f"(code {status.error_code}): {status.error_message}. "
-                    "Try again later, or rephrase the instruction.",
-                    type=error_types.GENERATION_FAILED,
-                    non_retryable=True,
+                return attempts
+            if step is Next.RESUBMIT:
+                self._set_stage(
+                    "generating",
+                    f"Veo failed transiently (code {status.error_code}); submitting again",
                 )
-            reasons = status.filter_reasons or ["unspecified"]
-            if filtered >= FILTERED_RETRIES:
-                raise ApplicationError(
-                    f"Veo's content filter refused clip {inp.clip_index} twice "
-                    f"(reasons: {', '.join(reasons)}). Rephrase the instruction; the original "
-                    "clip is unchanged.",
-                    type=error_types.CONTENT_FILTERED,
-                    non_retryable=True,
-                )
-            filtered += 1
-            plan = plan.model_copy(
-                update={"prompt": decisions.sanitise_prompt(plan.prompt, reasons)}
-            )
-            self._set_stage("generating", "content filter hit; retrying with a safer prompt")
+            else:
+                self._set_stage("generating", "content filter hit; retrying with a safer prompt")
 
     async def _submit(
         self, inp: RegenerateClipInput, plan: Plan, attempt: int, backend: str | None
@@ -548,8 +252,12 @@ class RegenerateClipWorkflow:
         main = workflow.info().task_queue
         queue = None  # a history from before backend queues: the main queue
         if backend is not None:
-            queue = veo_submit_queue(main) if backend == "veo" else backend_queue(main, backend)
-        self._unsaved = (regeneration_id, None)
+            queue = (
+                conventions.veo_submit_queue(main)
+                if backend == "veo"
+                else conventions.backend_queue(main, backend)
+            )
+        self._unsaved = (regeneration_id, None, plan)
         submission: Submission = await workflow.execute_activity_method(
             VideoActivities.submit_generation,
             GenerationRequest(
@@ -568,132 +276,100 @@ class RegenerateClipWorkflow:
                 policy_version=plan.policy_version,
                 temperature=plan.temperature,
             ),
-            start_to_close_timeout=timedelta(seconds=120),
-            heartbeat_timeout=_HEARTBEAT,
-            schedule_to_close_timeout=_STEP_BUDGET,
-            retry_policy=_SHORT_RETRY,
+            start_to_close_timeout=SUBMIT_ATTEMPT,
+            heartbeat_timeout=HEARTBEAT,
+            schedule_to_close_timeout=STEP_BUDGET,
+            retry_policy=SHORT_RETRY,
             summary="submit to Veo",
             task_queue=queue,
         )
         self._possible_duplicates += submission.possible_duplicate_charges
-        self._unsaved = (regeneration_id, submission)
+        self._unsaved = (regeneration_id, submission, plan)
         return submission
 
     async def _wait(
         self, inp: RegenerateClipInput, submission: Submission, *, routed: bool
     ) -> GenerationStatus:
         self._set_stage("waiting", f"Veo is generating ({submission.operation_name})")
-        poll = timedelta(seconds=inp.options.poll_interval_seconds)
         remaining = inp.options.deadline_seconds - self._since(self._started)
         try:
-            status = await workflow.execute_activity_method(
-                VideoActivities.wait_for_generation,
-                WaitRequest(operation_name=submission.operation_name, backend=submission.backend),
-                start_to_close_timeout=timedelta(seconds=60),
-                heartbeat_timeout=_HEARTBEAT,
-                schedule_to_close_timeout=timedelta(seconds=max(remaining, 1.0)),
-                retry_policy=RetryPolicy(
-                    initial_interval=poll,
-                    backoff_coefficient=1.0,
-                    maximum_interval=poll,
-                    non_retryable_error_types=_NON_RETRYABLE,
-                ),
+            status = await steps.wait_for_video(
+                submission,
+                poll_seconds=inp.options.poll_interval_seconds,
+                budget=timedelta(seconds=max(remaining, 1.0)),
+                queue=self._backend_queue(submission) if routed else None,
                 summary="wait for Veo",
-                task_queue=self._backend_queue(submission) if routed else None,
             )
         except ActivityError as err:
-            # The deadline arrives as a timeout, or (issue 15) as the last GenerationPending
-            # when the server sees the next poll would start after it.
+            # The deadline arrives as a timeout, or as the last GenerationPending when the
+            # server sees the next poll would start after it.
             still_pending = (
                 isinstance(err.cause, ApplicationError)
                 and err.cause.type == error_types.GENERATION_PENDING
             )
             if isinstance(err.cause, TimeoutError) or still_pending:
-                # The deadline bounds how long the caller waits, not whether the paid
-                # video is collected.
-                collector = await self._collect_late(inp)
-                later = (
-                    f" It is paid for: workflow {collector} collects it and saves it as a "
-                    f"version of clip {inp.clip_index} that is not current (its result, and "
-                    "this workflow's progress query, say which)."
-                    if collector
-                    else ""
-                )
-                raise ApplicationError(
-                    f"Veo did not finish clip {inp.clip_index} within the "
-                    f"{inp.options.deadline_seconds:.0f} s deadline (operation "
-                    f"{submission.operation_name}).{later} Start the regeneration again or "
-                    "raise options.deadline_seconds.",
-                    {"late_collection_workflow_id": collector} if collector else None,
-                    type=error_types.GENERATION_TIMED_OUT,
-                    non_retryable=True,
-                ) from err
+                raise await self._deadline_passed(inp, submission) from err
             raise
         self._progress.polls += status.polls
         return status
 
+    async def _deadline_passed(
+        self, inp: RegenerateClipInput, submission: Submission
+    ) -> ApplicationError:
+        """The deadline bounds how long the caller waits, not whether the paid video is
+        collected: a collector takes it over, and the error says where to find it."""
+        collector = await self._collect_late(inp)
+        later = (
+            f" It is paid for: workflow {collector} collects it and saves it as a version of "
+            f"clip {inp.clip_index} that is not current (its result, and this workflow's "
+            "progress query, say which)."
+            if collector
+            else ""
+        )
+        return ApplicationError(
+            f"Veo did not finish clip {inp.clip_index} within the "
+            f"{inp.options.deadline_seconds:.0f} s deadline (operation "
+            f"{submission.operation_name}).{later} Start the regeneration again or "
+            "raise options.deadline_seconds.",
+            {"late_collection_workflow_id": collector} if collector else None,
+            type=error_types.GENERATION_TIMED_OUT,
+            non_retryable=True,
+        )
+
     async def _store(
-        self,
-        inp: RegenerateClipInput,
-        plan: Plan,
-        submission: Submission,
-        status: GenerationStatus,
-        *,
-        routed: bool,
+        self, inp: RegenerateClipInput, plan: Plan, attempts: GenerationAttempts, *, routed: bool
     ) -> StoredVideo:
         self._set_stage("storing", "fetching and storing the new video")
         started = workflow.now()
-        request = StoreVideoRequest(
-            operation_name=submission.operation_name,
-            backend=submission.backend,
+        submission = attempts.submission
+        stored = await steps.store_video(
+            submission,
+            attempts.status,
             job_id=inp.job_id,
             clip_index=inp.clip_index,
             regeneration_id=self._regeneration_id(),
-            video_gcs_uri=status.video_gcs_uri,
             delivered_seconds=plan.cut_to_seconds(),
+            queue=self._backend_queue(submission) if routed else None,
+            summary="store video",
         )
-        if routed:  # on the backend's queue: only a worker that can fetch it stores it
-            stored = await workflow.execute_activity_method(
-                VideoActivities.store_generated_video,
-                request,
-                **STORE_STEP_OPTIONS,
-                task_queue=self._backend_queue(submission),
-            )
-        else:
-            stored = await _local_step(
-                VideoActivities.store_generated_video,
-                request,
-                summary="store video",
-                timeout=timedelta(minutes=5),
-            )
         self._timings.store = self._since(started)
         return stored
 
     async def _persist(self, inp: RegenerateClipInput, plan: Plan, stored: StoredVideo) -> int:
         self._set_stage("saving", "recording the new clip version")
         started = workflow.now()
-        persisted = await _local_step(
-            JobStoreActivities.persist_clip_version,
-            PersistRequest(
+        persisted = await steps.persist_version(
+            version_to_save(
                 job_id=inp.job_id,
                 clip_index=inp.clip_index,
                 regeneration_id=self._regeneration_id(),
-                video_url=stored.url,
-                prompt=plan.prompt,
-                negative_prompt=plan.negative_prompt,
                 user_instruction=inp.instruction,
-                seed=plan.seed,
-                temperature=plan.temperature,
-                # Data fidelity (issue 15): the entry describes the new clip. The plan here
-                # is the submitted request's echo (_as_submitted): what Veo was sent.
-                # The length is the stored video's: cut to the clip, or whole as generated.
-                duration_seconds=stored.trimmed_to_seconds or float(plan.generated_seconds),
-                cost_usd=plan.cost_estimate_usd,
+                stored=stored,
+                sent=None,  # `plan` is already as submitted (from the echo)
+                plan=plan,
                 generation_seconds=self._timings.generate,
-                policy_version=plan.policy_version,
             ),
             summary="persist version",
-            timeout=timedelta(seconds=30),
         )
         self._unsaved = None
         self._timings.persist = self._since(started)
@@ -701,16 +377,16 @@ class RegenerateClipWorkflow:
 
     async def _collect_late(self, inp: RegenerateClipInput) -> str | None:
         """Start the collector of a paid, unsaved video; its workflow id (None: nothing to
-        collect, or a run from before the patch)."""
+        collect, or a run from before late collection)."""
         if self._unsaved is None or not patches.applies(patches.LATE_COLLECTION):
             return None
-        submission_id, submission = self._unsaved
+        submission_id, submission, plan = self._unsaved
         collector_id = conventions.late_collection_id(
             workflow.info().first_execution_run_id, submission_id.rsplit("/", 1)[-1]
         )
         try:
             await workflow.start_child_workflow(
-                LATE_COLLECTOR,
+                conventions.LATE_COLLECTOR_WORKFLOW_TYPE,  # by name: it imports the steps
                 LateCollectionRequest(
                     job_id=inp.job_id,
                     clip_index=inp.clip_index,
@@ -718,6 +394,7 @@ class RegenerateClipWorkflow:
                     regeneration_id=self._regeneration_id(),
                     user_instruction=inp.instruction,
                     submission=submission,
+                    plan=plan,
                     poll_interval_seconds=inp.options.poll_interval_seconds,
                 ),
                 id=collector_id,
@@ -744,7 +421,7 @@ class RegenerateClipWorkflow:
             workflow.upsert_search_attributes(updates)
 
     def _backend_queue(self, submission: Submission) -> str:
-        return backend_queue(workflow.info().task_queue, submission.backend)
+        return conventions.backend_queue(workflow.info().task_queue, submission.backend)
 
     def _regeneration_id(self) -> str:
         """Keys the paid submission, the stored video and the persisted version.
@@ -798,22 +475,3 @@ class RegenerateClipWorkflow:
             transient_resubmissions=transient_resubmissions,
             timings=self._timings,
         )
-
-
-def _as_submitted(plan: Plan, submission: Submission) -> Plan:
-    """The plan as Veo received it, from the submission's echo (absent in old histories)."""
-    sent = submission.request
-    if sent is None:
-        return plan
-    update = {
-        "prompt": sent.prompt,
-        "negative_prompt": sent.negative_prompt,
-        "seed": sent.seed,
-        "duration_seconds": sent.duration_seconds,
-        "reference_image_urls": sent.reference_image_urls,
-        "enhance_prompt": sent.enhance_prompt,
-        "video_model": sent.model,
-    }
-    if sent.temperature is not None:
-        update["temperature"] = sent.temperature
-    return plan.model_copy(update=update)

@@ -15,7 +15,6 @@ the batch is terminated: a paid generation still finishes and is saved.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from decimal import Decimal
 
 from temporalio import workflow
@@ -28,10 +27,10 @@ from temporalio.exceptions import (
 )
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.confirm_first as confirm_first
     import workflows.patches as patches
+    import workflows.steps as steps
     from activities.job_store.job_clips import JobClipsActivities
-    from activities.job_store.job_store_activities import JobStoreActivities
-    from activities.planner.prompt_activities import PromptActivities
     from workflows import conventions, decisions, error_types
     from workflows.batch_models import (
         MAX_BATCH_CONCURRENCY,
@@ -42,13 +41,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.conversation import CANCEL, CONFIRM, state_refusal, summary_of
     from workflows.models import Confirmation, RegenerateClipInput
-    from workflows.regenerate_clip import (
-        RegenerateClipWorkflow,
-        _local_step,
-        run_to_typed_end,
-        typed_failure,
-    )
-    from workflows.step_models import ClipRef, Plan, PromptRequest, PromptSuggestion
+    from workflows.regenerate_clip import RegenerateClipWorkflow
+    from workflows.step_models import Plan, PromptRequest, PromptSuggestion
+    from workflows.step_options import DATABASE_STEP
     from workflows.validation import problems
 
 
@@ -74,7 +69,7 @@ def batch_problems(inp: RegenerateClipsInput, indexes: list[int]) -> list[str]:
     return found
 
 
-@workflow.defn
+@workflow.defn(name=conventions.BATCH_WORKFLOW_TYPE)
 class RegenerateClipsWorkflow:
     @workflow.init
     def __init__(self, inp: RegenerateClipsInput) -> None:
@@ -85,7 +80,7 @@ class RegenerateClipsWorkflow:
         self._expires_at = None
         self._ended: BaseException | None = None
 
-    @workflow.query
+    @workflow.query(name=conventions.BATCH_QUERY)
     def batch(self) -> BatchPlan:
         """The combined plan, and each clip's progress and outcome so far."""
         return self._batch(BatchPlan)
@@ -93,7 +88,7 @@ class RegenerateClipsWorkflow:
     @workflow.run
     async def run(self, inp: RegenerateClipsInput) -> RegenerateClipsResult:
         patches.decide_first(patches.BATCH)  # why: workflows/patches.py
-        return await run_to_typed_end(self._regenerate_all(inp), self._end)
+        return await steps.run_to_typed_end(self._regenerate_all(inp), self._end)
 
     def _end(self, err: BaseException) -> None:
         self._ended = err
@@ -134,9 +129,9 @@ class RegenerateClipsWorkflow:
             return sorted(inp.instructions)
         if inp.clips != "all":
             return list(inp.clips)
-        return await _local_step(
+        return await steps.local_step(
             JobClipsActivities.list_clip_indexes, inp.job_id,
-            summary="list the job's clips", timeout=timedelta(seconds=30),
+            summary="list the job's clips", timeout=DATABASE_STEP,
         )
 
     async def _plan_clip(self, gate: asyncio.Semaphore, inp: RegenerateClipsInput,
@@ -144,10 +139,8 @@ class RegenerateClipsWorkflow:
         """Plan one clip as RegenerateClipWorkflow would; a failure stays on this clip."""
         async with gate:
             try:
-                context = await _local_step(
-                    JobStoreActivities.load_clip_context,
-                    ClipRef(job_id=inp.job_id, clip_index=clip.clip_index),
-                    summary=f"load clip {clip.clip_index}", timeout=timedelta(seconds=30),
+                context = await steps.load_context(
+                    inp.job_id, clip.clip_index, summary=f"load clip {clip.clip_index}"
                 )
                 plan = await decisions.plan_clip(
                     clip.instruction, context, conversation=inp.conversation,
@@ -155,42 +148,33 @@ class RegenerateClipsWorkflow:
                     ask_planner=self._ask_planner, aspect_ratio=inp.options.aspect_ratio,
                 )
             except (ActivityError, ApplicationError) as err:  # a local activity's own error
-                self._record_failure(clip, "plan_failed", typed_failure(err))
+                self._record_failure(clip, "plan_failed", steps.typed_failure(err))
                 return
         self._plans[clip.clip_index] = plan
         clip.plan = summary_of(plan)
         clip.state = "planned"
 
     async def _ask_planner(self, request: PromptRequest) -> PromptSuggestion:
-        return await _local_step(
-            PromptActivities.suggest_prompt, request,
-            summary=f"rewrite prompt of clip {request.context.clip_index}",
-            timeout=timedelta(seconds=90),
+        return await steps.ask_planner(
+            request, summary=f"rewrite prompt of clip {request.context.clip_index}"
         )
 
     async def _await_confirmation(self, timeout_seconds: float) -> bool:
         """True once confirmed, False if cancelled; PlanExpired when nobody answers in time."""
-        self._expires_at = workflow.now() + timedelta(seconds=timeout_seconds)
+        self._expires_at = confirm_first.expiry(timeout_seconds)
         self._details(
             f"${self._total()} for {len(self._plans)} clips; waiting for confirm or cancel "
             f"until {self._expires_at:%H:%M:%S} UTC"
         )
-        try:
-            await workflow.wait_condition(
-                lambda: self._state != "awaiting_confirmation",
-                timeout=timedelta(seconds=timeout_seconds),
-                timeout_summary="batch plan expiry",
+        if not await confirm_first.decided_in_time(
+            lambda: self._state != "awaiting_confirmation",
+            timeout_seconds=timeout_seconds,
+            timeout_summary="batch plan expiry",
+        ):
+            self._finish("expired", "the plan was not confirmed in time; nothing paid")
+            raise confirm_first.plan_expired(
+                f"The batch plan for {len(self._plans)} clips", timeout_seconds
             )
-        except asyncio.TimeoutError:  # noqa: UP041 (the builtin; asyncio's name is clearer here)
-            if self._state == "awaiting_confirmation":
-                self._finish("expired", "the plan was not confirmed in time; nothing paid")
-                raise ApplicationError(
-                    f"The batch plan for {len(self._plans)} clips was not confirmed within "
-                    f"{timeout_seconds:g} s, so nothing was generated or paid. Plan again, "
-                    "or raise options.confirm_timeout_seconds.",
-                    type=error_types.PLAN_EXPIRED,
-                    non_retryable=True,
-                ) from None
         return self._state == "confirmed"
 
     async def _run_clip(self, gate: asyncio.Semaphore, inp: RegenerateClipsInput,
@@ -234,7 +218,7 @@ class RegenerateClipsWorkflow:
 
     # --- the Updates -----------------------------------------------------------------
 
-    @workflow.update
+    @workflow.update(name=conventions.PROPOSE_UPDATE)
     async def propose(self) -> BatchPlan:
         """The combined plan, once every clip is planned (sent with the start)."""
         await workflow.wait_condition(
@@ -244,7 +228,7 @@ class RegenerateClipsWorkflow:
             raise self._ended
         return self._batch(BatchPlan)
 
-    @workflow.update
+    @workflow.update(name=conventions.CONFIRM_UPDATE)
     async def confirm(self, confirmation: Confirmation) -> BatchPlan:
         """Pay for every planned clip of the combined plan."""
         self._state = "confirmed"
@@ -254,7 +238,7 @@ class RegenerateClipsWorkflow:
     def _check_confirm(self, confirmation: Confirmation) -> None:
         self._refuse(CONFIRM)
 
-    @workflow.update
+    @workflow.update(name=conventions.CANCEL_UPDATE)
     async def cancel(self) -> BatchPlan:
         """Drop the combined plan: nothing is paid."""
         self._state = "cancelled"

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from workflows.conventions import DEFAULT_POLL_INTERVAL_SECONDS
 from workflows.models import (
     DEFAULT_VIDEO_MODEL,
     BackendName,
@@ -178,11 +179,11 @@ class PersistRequest(BaseModel):
     clip_index: int
     regeneration_id: str
     video_url: str
-    prompt: str
+    prompt: str | None  # None only when nothing recorded what was sent (never invented)
     negative_prompt: str | None = None
     user_instruction: str
-    seed: int
-    temperature: float
+    seed: int | None
+    temperature: float | None
     # What this generation delivered, so the clip entry describes the new clip (docs/data.md).
     # Defaults keep older payloads valid; None is written as null, never the old clip's value.
     duration_seconds: float | None = None  # the delivered length
@@ -221,4 +222,5 @@ class LateCollectionRequest(BaseModel):
     regeneration_id: str  # keys the stored video and the version, as in the regeneration
     user_instruction: str
     submission: Submission | None = None
-    poll_interval_seconds: float = 15.0
+    plan: Plan | None = None  # as submitted: what to save where an old echo lacks a fact
+    poll_interval_seconds: float = DEFAULT_POLL_INTERVAL_SECONDS

@@ -1,4 +1,4 @@
-"""Which failed Veo operations are worth one resubmission (issue 12): the transient codes.
+"""Which failed Veo operations are worth one resubmission: the transient codes.
 
 A finished operation can carry `error = {"code": <google.rpc.Code>, "message"}`. The
 request was accepted, so a resubmission is a new paid generation: the workflow makes at

@@ -1,0 +1,140 @@
+"""The confirm-first conversation of one regeneration, as Temporal sees it: its Updates,
+its query and the wait for a decision.
+
+A helper class outside the workflow's story (temporalio/samples-python `message_passing/`):
+RegenerateClipWorkflow inherits it, so the handlers are registered on the workflow, and
+provides `_talk`, `_ended`, `_confirm_first`, `_plan` and `_set_stage`. The rules
+themselves (what may happen when) are pure, in workflows/conversation.py.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    import workflows.confirm_first as confirm_first
+    import workflows.conventions as conventions
+    import workflows.error_types as error_types
+    from workflows.conversation import CANCEL, CONFIRM, REVISE, PlanConversation, state_refusal
+    from workflows.models import Confirmation, PlanProposal, Revision
+
+
+class ConfirmFirstConversation:
+    _talk: PlanConversation | None
+    _ended: BaseException | None
+    _confirm_first: bool
+
+    async def _await_confirmation(self, timeout_seconds: float) -> bool:
+        """True once confirmed, False if cancelled; PlanExpired when nobody answers in time.
+
+        Each new plan (the first, each revision) gets the full timeout.
+        """
+        talk = self._talk
+        while True:
+            if talk.state == "revising":
+                await workflow.wait_condition(lambda: talk.state != "revising")
+                continue
+            if talk.state == "confirmed":
+                return True
+            if talk.state == "cancelled":
+                return False
+            revision = talk.revision
+            talk.expires_at = confirm_first.expiry(timeout_seconds)
+            self._set_stage(
+                "awaiting_confirmation",
+                f"plan revision {revision} costs ${talk.plan.cost_estimate_usd}; waiting for "
+                f"confirm, revise or cancel until {talk.expires_at:%H:%M:%S} UTC",
+            )
+            if not await confirm_first.decided_in_time(
+                lambda seen=revision: talk.state != "awaiting_confirmation"
+                or talk.revision != seen,
+                timeout_seconds=timeout_seconds,
+                timeout_summary="plan expiry",
+            ):
+                talk.state = "expired"
+                self._set_stage("expired", "the plan was not confirmed in time; nothing paid")
+                raise confirm_first.plan_expired(
+                    f"The plan for clip {talk.first_input.clip_index}", timeout_seconds
+                )
+
+    @workflow.query(name=conventions.PROPOSAL_QUERY)
+    def proposal(self) -> PlanProposal | None:
+        """The current confirm-first plan (None before planning, or without confirm_first)."""
+        return self._talk.proposal() if self._talk else None
+
+    @workflow.update(name=conventions.PROPOSE_UPDATE)
+    async def propose(self) -> PlanProposal:
+        """The first plan, once made: the Update sent with the start (update-with-start)."""
+        await workflow.wait_condition(lambda: self._talk is not None or self._ended is not None)
+        if self._talk is None:
+            if isinstance(self._ended, ApplicationError):
+                raise self._ended
+            raise ApplicationError(
+                f"The regeneration ended before a plan was made ({type(self._ended).__name__}); "
+                "its result says why.",
+                type=error_types.UPDATE_NOT_ALLOWED,
+                non_retryable=True,
+            )
+        return self._talk.proposal()
+
+    @propose.validator
+    def _check_propose(self) -> None:
+        self._refuse_unless_confirm_first("propose")
+
+    @workflow.update(name=conventions.CONFIRM_UPDATE)
+    async def confirm(self, confirmation: Confirmation) -> PlanProposal:
+        """Pay for the current plan: returns the plan that will be generated."""
+        self._talk.state = "confirmed"
+        self._set_stage("confirmed", f"plan revision {self._talk.revision} confirmed")
+        return self._talk.proposal()
+
+    @confirm.validator
+    def _check_confirm(self, confirmation: Confirmation) -> None:
+        self._refuse(CONFIRM, revision=confirmation.revision)
+
+    @workflow.update(name=conventions.REVISE_UPDATE)
+    async def revise(self, revision: Revision) -> PlanProposal:
+        """Re-plan with a follow-up instruction (nothing paid); returns the new plan."""
+        talk = self._talk
+        talk.state = "revising"
+        self._set_stage("revising", f"re-planning with: {revision.instruction[:80]}")
+        try:
+            inp, context = talk.revised_request(revision.instruction)
+            plan = await self._plan(inp, context)
+        except BaseException:
+            talk.state = "awaiting_confirmation"  # the previous plan stands
+            raise
+        talk.accept_revision(revision.instruction, plan)
+        return talk.proposal()
+
+    @revise.validator
+    def _check_revise(self, revision: Revision) -> None:
+        self._refuse(REVISE, instruction=revision.instruction)
+
+    @workflow.update(name=conventions.CANCEL_UPDATE)
+    async def cancel(self) -> PlanProposal:
+        """Drop the plan: the regeneration ends "cancelled" with nothing paid."""
+        self._talk.state = "cancelled"
+        return self._talk.proposal()
+
+    @cancel.validator
+    def _check_cancel(self) -> None:
+        self._refuse(CANCEL)
+
+    def _refuse_unless_confirm_first(self, update: str) -> None:
+        if not self._confirm_first:
+            raise ApplicationError(
+                f"Cannot {update}: this regeneration was not started with "
+                "options.confirm_first, so it does not wait for a confirmation.",
+                type=error_types.UPDATE_NOT_ALLOWED,
+                non_retryable=True,
+            )
+
+    def _refuse(self, update: str, **details) -> None:
+        self._refuse_unless_confirm_first(update)
+        if self._talk is None:
+            raise state_refusal(update, "planning")
+        refusal = self._talk.refusal(update, **details)
+        if refusal is not None:
+            raise refusal
