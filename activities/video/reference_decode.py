@@ -1,0 +1,48 @@
+"""Checking and converting downloaded reference bytes: JPEG/PNG as they are, others to PNG.
+
+Run in a thread (`ReferenceImageLoader` does), never on the event loop: converting an
+image costs CPU and memory in proportion to its pixels. Pixels are counted from the
+header before anything is decoded, so an image bomb (a small file declaring a huge
+canvas) is refused without being expanded.
+"""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from workflows.decisions.veo_models import REFERENCE_MIME_TYPES
+
+# 4096 x 4096: far above what a reference needs, and a converted RGBA frame of it
+# (64 MiB) is the most one conversion holds.
+MAX_REFERENCE_PIXELS = 4096 * 4096
+_MIME_BY_FORMAT = {"JPEG": "image/jpeg", "PNG": "image/png"}
+
+
+class NotAReference(Exception):
+    """Bytes that cannot be sent as a reference image; the message says why."""
+
+
+def as_jpeg_or_png(data: bytes, max_pixels: int = MAX_REFERENCE_PIXELS) -> tuple[bytes, str]:
+    """The image as JPEG or PNG bytes with its mimeType; others converted to PNG."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise NotAReference(f"{width}x{height} pixels, over the "
+                                    f"{max_pixels:,} pixel cap")
+            mime_type = _MIME_BY_FORMAT.get(image.format or "")
+            if mime_type in REFERENCE_MIME_TYPES:
+                return data, mime_type
+            image.seek(0)  # an animated image: its first frame
+            out = io.BytesIO()
+            mode = "RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB"
+            image.convert(mode).save(out, format="PNG")
+            return out.getvalue(), "image/png"
+    except NotAReference:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise NotAReference(f"an image bomb ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - any decoder failure: this image is not used
+        raise NotAReference(f"not a readable image ({type(exc).__name__})") from None
