@@ -9,6 +9,7 @@ canvas) is refused without being expanded.
 from __future__ import annotations
 
 import io
+import warnings
 
 from PIL import Image
 
@@ -18,6 +19,9 @@ from workflows.decisions.veo_models import REFERENCE_MIME_TYPES
 # (64 MiB) is the most one conversion holds.
 MAX_REFERENCE_PIXELS = 4096 * 4096
 _MIME_BY_FORMAT = {"JPEG": "image/jpeg", "PNG": "image/png"}
+# Pillow warns from 89 MP and refuses from 179 MP; the cap above refuses far earlier, so
+# its warning says nothing new (its error is still caught below).
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 class NotAReference(Exception):

@@ -73,17 +73,19 @@ class ReferenceFetcher:
 
     async def _follow(self, url: str) -> bytes:
         first = reference_name(url)
-        for _ in range(MAX_REDIRECTS + 1):
+        for hop in range(MAX_REDIRECTS + 1):
+            said = f"{first} redirects to " if hop else ""  # each refusal names the hop
             if (why := self._policy.refusal(url)) is not None:
-                raise ReferenceRefused(why if url == first or reference_name(url) == first
-                                       else f"{first} redirects to {why}")
+                raise ReferenceRefused(said + why)
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https"):
-                raise ReferenceRefused(f"{first} redirects to {reference_name(url)}, "
-                                       "which is not downloaded")
+                raise ReferenceRefused(f"{said}{reference_name(url)}, which is not downloaded")
             host = parts.hostname or ""
             port = parts.port or (443 if parts.scheme == "https" else 80)
-            address = await self._checked_address(host, port)
+            try:
+                address = await self._checked_address(host, port)
+            except ReferenceRefused as exc:
+                raise ReferenceRefused(f"{said}{reference_name(url)}: {exc}") from None
             target = parts._replace(netloc=_netloc(address, parts.port)).geturl()
             headers = {"Host": parts.netloc, "Accept-Encoding": "identity",
                        "Accept": "image/png, image/jpeg, image/*;q=0.8"}

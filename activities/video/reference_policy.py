@@ -101,8 +101,8 @@ class ReferencePolicy(BaseModel):
         if self.hosts and not any(_host_matches(host, allowed) for allowed in self.hosts):
             return f"{shown}: host {host!r} is not in RETAKE_REFERENCE_HOSTS"
         literal = _ip_literal(host)
-        if literal is not None:
-            return self.address_refusal(host, literal)
+        if literal is not None and (why := self.address_refusal(host, literal)) is not None:
+            return f"{shown}: {why}"
         return None
 
     def address_refusal(self, host: str, address: IPAddress) -> str | None:
@@ -115,7 +115,8 @@ class ReferencePolicy(BaseModel):
             return None
         if self.allow_private and not (address.is_multicast or address.is_unspecified):
             return None
-        return (f"{host} resolves to {address}, a non-public address "
+        where = str(address) if host.strip("[]") == str(address) else f"{host} resolves to {address}"
+        return (f"{where}, a non-public address "
                 "(RETAKE_REFERENCE_ALLOW_PRIVATE is for tests only)")
 
 
