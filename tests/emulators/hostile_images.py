@@ -2,7 +2,7 @@
 
 Every route is a way an untrusted reference URL can hurt a worker: a body far over the
 cap, a gzip bomb, a slow drip, a redirect to a loopback port, an image bomb, a GIF bomb,
-a wrong content type. It serves on its own thread (`ThreadedApp`), or as a process of
+a wrong content type; and `/signed.png`, readable only with its signature. It serves on its own thread (`ThreadedApp`), or as a process of
 its own for the benchmark (`python -m tests.emulators.hostile_images HOST PORT`), so
 its memory is never counted as the fetcher's. Payloads are generated as they stream:
 the server itself holds none of them whole.
@@ -93,6 +93,16 @@ async def _redirect(request: web.Request) -> web.Response:
     raise web.HTTPFound(target)
 
 
+SIGNATURE_PREFIX = "s3cr3t-"
+
+
+async def _signed(request: web.Request) -> web.Response:
+    """An image only a signed URL may read, as Cloud Storage serves one: no signature, 403."""
+    if not request.query.get("X-Goog-Signature", "").startswith(SIGNATURE_PREFIX):
+        return web.Response(status=403, text="SignatureDoesNotMatch")
+    return web.Response(body=tiny_image("PNG"), content_type="image/png")
+
+
 async def _png_bomb(request: web.Request) -> web.Response:
     return web.Response(body=png_bomb(), content_type="image/png")
 
@@ -112,6 +122,7 @@ async def _lying(request: web.Request) -> web.Response:
 def hostile_app() -> web.Application:
     app = web.Application()
     app.router.add_get("/ok.png", _ok)
+    app.router.add_get("/signed.png", _signed)
     app.router.add_get("/huge.png", _huge)
     app.router.add_get("/gzip-bomb.png", _gzip_bomb)
     app.router.add_get("/slow.png", _slow)
