@@ -11,6 +11,9 @@ the server itself holds none of them whole.
 from __future__ import annotations
 
 import asyncio
+import functools
+import io
+import logging
 import struct
 import sys
 import zlib
@@ -111,6 +114,41 @@ async def _gif_bomb(request: web.Request) -> web.Response:
     return web.Response(body=gif_bomb(), content_type="image/gif")
 
 
+async def _gif_at_cap(request: web.Request) -> web.Response:
+    """A GIF header of 4096 x 4096: within the pixel cap, over the conversion cap."""
+    return web.Response(body=gif_bomb(4096, 4096), content_type="image/gif")
+
+
+@functools.lru_cache(maxsize=1)
+def real_gif_at_cap() -> bytes:
+    """A real 2048 x 2048 GIF (a gradient, small on the wire): the largest converted."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.linear_gradient("L").resize((2048, 2048)).convert("P").save(out, format="GIF")
+    return out.getvalue()
+
+
+async def _real_gif_at_cap(request: web.Request) -> web.Response:
+    return web.Response(body=real_gif_at_cap(), content_type="image/gif")
+
+
+@functools.lru_cache(maxsize=1)
+def real_webp_at_cap() -> bytes:
+    """A real 2048 x 2048 WebP with alpha: the costliest image the loader converts."""
+    from PIL import Image
+
+    gradient = Image.linear_gradient("L").resize((2048, 2048))
+    out = io.BytesIO()
+    Image.merge("RGBA", [gradient, gradient.transpose(Image.Transpose.ROTATE_90),
+                         gradient, gradient]).save(out, format="WEBP", quality=50)
+    return out.getvalue()
+
+
+async def _real_webp_at_cap(request: web.Request) -> web.Response:
+    return web.Response(body=real_webp_at_cap(), content_type="image/webp")
+
+
 async def _html(request: web.Request) -> web.Response:
     return web.Response(text="<html>login</html>", content_type="text/html")
 
@@ -129,6 +167,9 @@ def hostile_app() -> web.Application:
     app.router.add_get("/redirect.png", _redirect)
     app.router.add_get("/image-bomb.png", _png_bomb)
     app.router.add_get("/gif-bomb.gif", _gif_bomb)
+    app.router.add_get("/gif-at-cap.gif", _gif_at_cap)
+    app.router.add_get("/gif-at-conversion-cap.gif", _real_gif_at_cap)
+    app.router.add_get("/webp-at-conversion-cap.webp", _real_webp_at_cap)
     app.router.add_get("/page.html", _html)
     app.router.add_get("/lying.png", _lying)
     return app
@@ -143,5 +184,6 @@ class HostileImages(ThreadedApp):
 
 
 if __name__ == "__main__":
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)  # clients hang up: expected
     web.run_app(hostile_app(), host=sys.argv[1], port=int(sys.argv[2]), access_log=None,
                 print=lambda *_: None)
