@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable
 from urllib.parse import urljoin, urlsplit
 
@@ -47,12 +48,14 @@ class ReferenceFetcher:
     """Downloads reference images under a policy; one per worker, shared by all submits."""
 
     def __init__(self, policy: ReferencePolicy, *, timeout_seconds: float, max_bytes: int,
-                 resolver: Resolver = system_resolver) -> None:
+                 resolver: Resolver = system_resolver, verify: ssl.SSLContext | bool = True,
+                 ) -> None:
         self._policy = policy
         self._timeout = timeout_seconds
         self._max_bytes = max_bytes
         self._resolve = resolver
         self._http = httpx.AsyncClient(
+            verify=verify,  # the system's CAs; a test passes a context trusting its own
             follow_redirects=False, trust_env=False, timeout=timeout_seconds,
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=0),
         )

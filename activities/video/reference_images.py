@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from dataclasses import dataclass, field
 
 from google.genai import types
@@ -54,10 +55,12 @@ class ReferenceImageLoader:
     """Turns reference URLs into `types.Image`s under a policy; one per worker."""
 
     def __init__(self, policy: ReferencePolicy | None = None, *, timeout_seconds: float = 10.0,
-                 resolver: Resolver = _system_resolver) -> None:
+                 resolver: Resolver = _system_resolver,
+                 verify: ssl.SSLContext | bool = True) -> None:
         self._policy = policy or ReferencePolicy()
         self._fetcher = ReferenceFetcher(self._policy, timeout_seconds=timeout_seconds,
-                                         max_bytes=MAX_REFERENCE_BYTES, resolver=resolver)
+                                         max_bytes=MAX_REFERENCE_BYTES, resolver=resolver,
+                                         verify=verify)
         self._downloads = asyncio.Semaphore(CONCURRENT_DOWNLOADS)
         self._decodes = asyncio.Semaphore(CONCURRENT_DECODES)
 
