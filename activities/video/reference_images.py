@@ -26,8 +26,12 @@ from dataclasses import dataclass, field
 from google.genai import types
 
 from activities.video.reference_decode import NotAReference, as_jpeg_or_png
-from activities.video.reference_fetch import ReferenceFetcher, ReferenceRefused, Resolver
-from activities.video.reference_fetch import system_resolver as _system_resolver
+from activities.video.reference_fetch import (
+    ReferenceFetcher,
+    ReferenceRefused,
+    Resolver,
+    system_resolver,
+)
 from activities.video.reference_names import reference_name
 from activities.video.reference_policy import ReferencePolicy, gcs_uri_of
 from workflows.decisions.veo_models import MAX_REFERENCE_BYTES
@@ -55,7 +59,7 @@ class ReferenceImageLoader:
     """Turns reference URLs into `types.Image`s under a policy; one per worker."""
 
     def __init__(self, policy: ReferencePolicy | None = None, *, timeout_seconds: float = 10.0,
-                 resolver: Resolver = _system_resolver,
+                 resolver: Resolver = system_resolver,
                  verify: ssl.SSLContext | bool = True) -> None:
         self._policy = policy or ReferencePolicy()
         self._fetcher = ReferenceFetcher(self._policy, timeout_seconds=timeout_seconds,
