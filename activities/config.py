@@ -8,10 +8,10 @@ defaults: the pgserver Postgres, the offline planner and the preview video backe
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from workflows.conventions import DEFAULT_TASK_QUEUE
 
@@ -63,6 +63,18 @@ class Settings(BaseSettings):
     veo_base_url: str | None = None  # an alternative Vertex endpoint (emulators, proxies)
     veo_output_gcs_uri: str | None = None  # storageUri: Veo writes the video to GCS
     veo_timeout_seconds: float = 60.0
+    # Issue 27: where reference images may come from (activities/video/reference_policy.py,
+    # docs/operations.md). Comma-separated. Hosts unset: any public host; buckets unset:
+    # gs:// references are dropped. Private addresses are for tests' local emulators only.
+    reference_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="RETAKE_REFERENCE_HOSTS")
+    reference_buckets: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="RETAKE_REFERENCE_BUCKETS")
+    reference_allow_http: bool = Field(default=False, alias="RETAKE_REFERENCE_ALLOW_HTTP")
+    reference_allow_private: bool = Field(default=False, alias="RETAKE_REFERENCE_ALLOW_PRIVATE")
+    # One deadline for each reference image's whole download (redirects included).
+    reference_timeout_seconds: float = Field(
+        default=10.0, gt=0, alias="RETAKE_REFERENCE_TIMEOUT_SECONDS")
     # A submit whose answer was lost after the request may have reached Veo (read
     # timeout, connection reset after sending, a worker dying mid-call): "resubmit"
     # pays again and counts a possible duplicate charge; "fail" stops the regeneration
@@ -98,6 +110,13 @@ class Settings(BaseSettings):
     # Where finished videos go.
     video_store_dir: Path | None = Field(default=None, alias="RETAKE_VIDEO_STORE_DIR")
     video_public_base_url: str | None = Field(default=None, alias="RETAKE_VIDEO_PUBLIC_BASE_URL")
+
+    @field_validator("reference_hosts", "reference_buckets", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @property
     def uses_veo(self) -> bool:

@@ -29,6 +29,7 @@ import bench_overhead  # noqa: E402
 import bench_planner  # noqa: E402
 import bench_polling  # noqa: E402
 import bench_quota  # noqa: E402
+import bench_references  # noqa: E402
 import bench_scale  # noqa: E402
 import bench_store  # noqa: E402
 import dispatch_stall  # noqa: E402
@@ -62,6 +63,8 @@ FIGURES = [
      lambda: bench_adaptive.run(50, 1.0), lambda: bench_adaptive.run(10, 0.25)),
     ("store", f"{PY}/bench_store.py --stores 100 --video-mb 50",
      lambda: bench_store.run(100, 50.0), lambda: bench_store.run(20, 50.0)),
+    ("references", f"{PY}/bench_references.py --downloads 20",
+     lambda: bench_references.run(20), lambda: bench_references.run(20)),
 ]
 QUICK_COMMANDS = {
     "overhead": f"{PY}/bench_overhead.py --runs 20",

@@ -12,6 +12,7 @@ the Temporal server enforces for the whole fleet (RETAKE_VEO_REQUESTS_PER_MINUTE
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from activities.job_store.job_clips import JobClipsActivities
 from activities.job_store.job_store_activities import JobStoreActivities
 from activities.job_store.version_activities import ClipVersionActivities
 from activities.planner.prompt_activities import PromptActivities
+from activities.video.reference_policy import ReferencePolicy
 from activities.video.video_activities import VideoActivities
 from retake.replay_alarm import RunDirectoryInterceptor
 from retake.worker_version import deployment_config
@@ -43,6 +45,8 @@ WORKFLOWS = [
     CollectLateVideoWorkflow,
 ]
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class RetakeActivities:
@@ -56,8 +60,11 @@ class RetakeActivities:
 
     @classmethod
     def from_settings(cls, settings: Settings, pool: asyncpg.Pool) -> RetakeActivities:
+        references = ReferencePolicy.from_settings(settings)
+        for warning in references.start_warnings():
+            log.warning(warning)
         return cls(
-            job_store=JobStoreActivities(pool),
+            job_store=JobStoreActivities(pool, references),
             prompt=PromptActivities.from_settings(settings),
             video=VideoActivities.from_settings(settings, pool),
             versions=ClipVersionActivities(pool),

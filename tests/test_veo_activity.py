@@ -64,6 +64,10 @@ def veo_settings(emulator: VeoEmulator, tmp_path: Path, **overrides) -> Settings
         veo_timeout_seconds=5.0,
         RETAKE_VIDEO_PUBLIC_BASE_URL=None,
         RETAKE_ADAPTIVE_POLLING=False,  # the retry policy's interval (test_adaptive_polling.py)
+        # The emulator serves references over http on 127.0.0.1 (tests/support/temporal.py).
+        RETAKE_REFERENCE_ALLOW_HTTP=True,
+        RETAKE_REFERENCE_ALLOW_PRIVATE=True,
+        RETAKE_REFERENCE_BUCKETS="refs,retake-refs",
     )
     values.update(overrides)
     return Settings(**values)

@@ -34,8 +34,13 @@ class ClipContext(BaseModel):
     original_seed: int | None = None  # metadata.generation_seed, if stored
     target_duration: float = 8.0
     scene_summary: str = ""  # scene, style and characters, for the LLM
+    # Each reference by its name (activities/video/reference_names.py): a signed URL's
+    # query is a credential and stays in the job's metadata, out of history.
     scene_reference_urls: list[str] = Field(default_factory=list)
     character_reference_urls: list[str] = Field(default_factory=list)
+    # References the worker's policy refused when loading, each with its reason (the plan
+    # says so); empty in histories recorded before issue 27.
+    references_dropped: list[str] = Field(default_factory=list)
 
 
 class ClipRef(BaseModel):
@@ -99,6 +104,9 @@ class SubmittedRequest(BaseModel):
     # it marks each recorded submission for the plan-drift test.
     policy_version: int | None = None
     temperature: float | None = None  # not sent to Veo; saved with what was sent
+    # Set on the echo only: references not sent, each with its reason (too big, not an
+    # image, refused by the reference policy, ...); they never fail the paid step.
+    references_dropped: list[str] = Field(default_factory=list)
 
 
 class GenerationRequest(SubmittedRequest):
@@ -108,10 +116,12 @@ class GenerationRequest(SubmittedRequest):
     job_id: UUID
     clip_index: int
 
-    def as_submitted(self, references_sent: list[str]) -> SubmittedRequest:
+    def as_submitted(self, references_sent: list[str],
+                     references_dropped: list[str] | None = None) -> SubmittedRequest:
         """The echo of this request, with the references the backend actually sent."""
         fields = self.model_dump(include=set(SubmittedRequest.model_fields))
-        return SubmittedRequest(**{**fields, "reference_image_urls": references_sent})
+        return SubmittedRequest(**{**fields, "reference_image_urls": references_sent,
+                                   "references_dropped": list(references_dropped or [])})
 
 
 class Submission(BaseModel):

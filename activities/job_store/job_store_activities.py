@@ -20,6 +20,7 @@ from temporalio.exceptions import ApplicationError
 from activities import errors
 from activities.job_store import queries as sql
 from activities.job_store.clip_entry import entry_changes
+from activities.job_store.reference_urls import named_references
 from activities.job_store.stage_models import (
     Character,
     Clip,
@@ -30,6 +31,7 @@ from activities.job_store.stage_models import (
     first_validation_error,
 )
 from activities.postgres.faults import CONNECTION_FAULTS, database_unavailable
+from activities.video.reference_policy import ReferencePolicy
 from workflows import error_types
 from workflows.step_models import ClipContext, ClipRef, PersistRequest, PersistResult
 
@@ -233,15 +235,17 @@ async def in_transaction(pool: asyncpg.Pool, action: str, step, *args):
 class JobStoreActivities:
     """Reads and writes job data; owns the asyncpg pool it is given."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, references: ReferencePolicy | None = None) -> None:
         self.pool = pool
+        self._references = references or ReferencePolicy()
 
     @activity.defn
     async def load_clip_context(self, ref: ClipRef) -> ClipContext:
-        """One clip's compact context, in one SQL statement."""
+        """One clip's compact context, in one SQL statement; references by name only, the
+        ones the reference policy refuses dropped with their reasons."""
         try:
             row = await self.pool.fetchrow(sql.CLIP_CONTEXT, ref.job_id, ref.clip_index)
-            return build_context(ref, row)
+            return named_references(build_context(ref, row), self._references)
         except CONNECTION_FAULTS as exc:
             raise database_unavailable(f"loading clip {ref.clip_index}", exc) from exc
         except RecursionError:

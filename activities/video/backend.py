@@ -25,6 +25,7 @@ class Accepted:
 
     operation_name: str
     reference_image_urls: list[str] = field(default_factory=list)
+    references_dropped: list[str] = field(default_factory=list)  # each with its reason
 
 
 @dataclass

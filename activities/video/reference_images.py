@@ -2,127 +2,107 @@
 
 Vertex AI reads an image from `gcsUri` (gs:// only) or inline `bytesBase64Encoded`,
 and its mimeType must be image/jpeg or image/png (workflows/decisions/veo_models.py).
-- gs://bucket/object.(jpg|png) is passed as is.
+- gs://bucket/object.(jpg|png) is passed as is, when its bucket is allowed
+  (RETAKE_REFERENCE_BUCKETS): Vertex reads it with its own service agent's access.
 - https://storage.googleapis.com/bucket/object (and storage.cloud.google.com, and
   bucket.storage.googleapis.com/object) becomes gs://bucket/object, its path
   percent-decoded (a GCS object name is the decoded path). With a query string it
   is a signed URL: the signature is what grants access, so it is downloaded and sent
   inline instead.
-- Any other http(s) URL is downloaded (size-capped, short timeout) and sent inline.
-- Downloaded bytes are checked with Pillow: JPEG and PNG are sent as they are, any
+- Any other http(s) URL is downloaded within bounds (activities/video/reference_fetch.py)
+  and checked in a thread (reference_decode.py): JPEG and PNG are sent as they are, any
   other image (WebP, GIF, ...) is converted to PNG.
-An image that cannot be used is skipped with a warning: references steer consistency,
-and losing one should not fail a paid regeneration.
+An image that cannot be used is dropped with its reason: references steer consistency,
+and losing one must never fail or retry a paid regeneration.
 """
 
 from __future__ import annotations
 
-import io
+import asyncio
 import logging
-from urllib.parse import unquote, urlsplit
+import ssl
+from dataclasses import dataclass, field
 
-import httpx2 as httpx
 from google.genai import types
-from PIL import Image, UnidentifiedImageError
 
-from activities.errors import redact
-from workflows.decisions.veo_models import MAX_REFERENCE_BYTES, REFERENCE_MIME_TYPES
+from activities.video.reference_decode import NotAReference, as_jpeg_or_png
+from activities.video.reference_fetch import (
+    ReferenceFetcher,
+    ReferenceRefused,
+    Resolver,
+    system_resolver,
+)
+from activities.video.reference_names import reference_name
+from activities.video.reference_policy import ReferencePolicy, gcs_uri_of
+from workflows.decisions.veo_models import MAX_REFERENCE_BYTES
+
+__all__ = ["LoadedReferences", "ReferenceImageLoader", "gcs_uri_of"]
 
 log = logging.getLogger(__name__)
 
-_GCS_HTTP_HOSTS = ("storage.googleapis.com", "storage.cloud.google.com")
-_GCS_SUFFIX = ".storage.googleapis.com"
 _MIME_BY_SUFFIX = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
-_MIME_BY_FORMAT = {"JPEG": "image/jpeg", "PNG": "image/png"}
+# Downloads held in memory at once per worker (each at most MAX_REFERENCE_BYTES), and
+# conversions at once (each up to a 64 MiB frame): the worker's memory bound.
+CONCURRENT_DOWNLOADS = 4
+CONCURRENT_DECODES = 1
 
 
-def gcs_uri_of(url: str) -> str | None:
-    """The gs:// URI an unsigned Cloud Storage https URL names, or None for any other URL."""
-    parts = urlsplit(url)
-    if parts.scheme == "gs":
-        return url
-    if parts.scheme != "https" or parts.query:
-        return None
-    host = (parts.hostname or "").lower()
-    path = unquote(parts.path).lstrip("/")
-    if host in _GCS_HTTP_HOSTS and "/" in path:
-        return f"gs://{path}"
-    if host.endswith(_GCS_SUFFIX) and path:
-        return f"gs://{host.removesuffix(_GCS_SUFFIX)}/{path}"
-    return None
+@dataclass
+class LoadedReferences:
+    """The images to send, each with the URL it came from, and why others were dropped."""
 
-
-def as_jpeg_or_png(data: bytes) -> tuple[bytes, str] | None:
-    """The image as JPEG or PNG bytes with its mimeType; others converted to PNG."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            mime_type = _MIME_BY_FORMAT.get(image.format or "")
-            if mime_type in REFERENCE_MIME_TYPES:
-                return data, mime_type
-            image.seek(0)  # an animated image: its first frame
-            out = io.BytesIO()
-            mode = "RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB"
-            image.convert(mode).save(out, format="PNG")
-            return out.getvalue(), "image/png"
-    except (UnidentifiedImageError, OSError, ValueError):
-        return None
+    found: list[tuple[str, types.Image]] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
 
 
 class ReferenceImageLoader:
-    """Turns reference URLs into `types.Image`s, downloading with the given client."""
+    """Turns reference URLs into `types.Image`s under a policy; one per worker."""
 
-    def __init__(self, http: httpx.AsyncClient, *, timeout_seconds: float = 10.0) -> None:
-        self._http = http
-        self._timeout = timeout_seconds
+    def __init__(self, policy: ReferencePolicy | None = None, *, timeout_seconds: float = 10.0,
+                 resolver: Resolver = system_resolver,
+                 verify: ssl.SSLContext | bool = True) -> None:
+        self._policy = policy or ReferencePolicy()
+        self._fetcher = ReferenceFetcher(self._policy, timeout_seconds=timeout_seconds,
+                                         max_bytes=MAX_REFERENCE_BYTES, resolver=resolver,
+                                         verify=verify)
+        self._downloads = asyncio.Semaphore(CONCURRENT_DOWNLOADS)
+        self._decodes = asyncio.Semaphore(CONCURRENT_DECODES)
 
-    async def images(self, urls: list[str], limit: int) -> list[tuple[str, types.Image]]:
-        """Up to `limit` readable references, each with the URL it came from (the echo of a
-        submission lists only those sent)."""
-        found: list[tuple[str, types.Image]] = []
+    async def images(self, urls: list[str], limit: int) -> LoadedReferences:
+        """Up to `limit` usable references, in order; every other one with its reason."""
+        loaded = LoadedReferences()
         for url in urls:
-            if len(found) == limit:
+            if len(loaded.found) == limit:
                 break
-            image = await self.image(url)
-            if image is not None:
-                found.append((url, image))
-        return found
+            try:
+                loaded.found.append((url, await self.image(url)))
+            except ReferenceRefused as exc:
+                log.warning("Dropping reference image: %s", exc)
+                loaded.dropped.append(str(exc))
+        return loaded
 
-    async def image(self, url: str) -> types.Image | None:
+    async def image(self, url: str) -> types.Image:
+        """The image to send for url, or ReferenceRefused with the reason."""
+        if (why := self._policy.refusal(url)) is not None:
+            raise ReferenceRefused(why)
         gcs_uri = gcs_uri_of(url)
         if gcs_uri is not None:
             suffix = "." + gcs_uri.rsplit(".", 1)[-1].lower() if "." in gcs_uri else ""
             if suffix not in _MIME_BY_SUFFIX:
-                log.warning("Skipping reference image %s: Veo reads JPEG or PNG from Cloud "
-                            "Storage only", redact(gcs_uri))
-                return None
+                raise ReferenceRefused(f"{reference_name(gcs_uri)}: Veo reads JPEG or PNG "
+                                       "from Cloud Storage only")
             return types.Image(gcs_uri=gcs_uri, mime_type=_MIME_BY_SUFFIX[suffix])
-        if urlsplit(url).scheme not in ("http", "https"):
-            log.warning("Skipping reference image with unsupported scheme: %s", redact(url))
-            return None
-        data = await self._download(url)
-        converted = as_jpeg_or_png(data) if data is not None else None
-        if converted is None or len(converted[0]) > MAX_REFERENCE_BYTES:
-            if data is not None:
-                log.warning("Skipping reference image %s: not an image under %d MB",
-                            _shown(url), MAX_REFERENCE_BYTES // (1024 * 1024))
-            return None
-        return types.Image(image_bytes=converted[0], mime_type=converted[1])
+        async with self._downloads:
+            data = await self._fetcher.fetch(url)
+            async with self._decodes:
+                try:
+                    converted, mime_type = await asyncio.to_thread(as_jpeg_or_png, data)
+                except NotAReference as exc:
+                    raise ReferenceRefused(f"{reference_name(url)}: {exc}") from None
+        if len(converted) > MAX_REFERENCE_BYTES:
+            raise ReferenceRefused(f"{reference_name(url)}: over "
+                                   f"{MAX_REFERENCE_BYTES // (1024 * 1024)} MB as PNG")
+        return types.Image(image_bytes=converted, mime_type=mime_type)
 
-    async def _download(self, url: str) -> bytes | None:
-        try:
-            response = await self._http.get(url, timeout=self._timeout, follow_redirects=True)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            log.warning("Skipping reference image %s: %s", _shown(url), type(exc).__name__)
-            return None
-        if len(response.content) > MAX_REFERENCE_BYTES:
-            log.warning("Skipping reference image %s: over %d MB", _shown(url),
-                        MAX_REFERENCE_BYTES // (1024 * 1024))
-            return None
-        return response.content
-
-
-def _shown(url: str) -> str:
-    """A URL for logs: a signed URL's query string is a credential, so it is cut."""
-    parts = urlsplit(url)
-    return redact(parts._replace(query="", fragment="").geturl())
+    async def aclose(self) -> None:
+        await self._fetcher.aclose()

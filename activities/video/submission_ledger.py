@@ -23,6 +23,7 @@ from typing import Literal
 import asyncpg
 
 from activities.postgres.faults import CONNECTION_FAULTS
+from activities.video.reference_names import reference_name
 from workflows.models import BackendName
 from workflows.step_models import GenerationRequest, GenerationState, Submission, SubmittedRequest
 
@@ -95,6 +96,13 @@ WHERE operation_name = $1 AND outcome <> 'collected_late'
 """
 
 
+def named(sent: SubmittedRequest) -> SubmittedRequest:
+    """The echo as the ledger keeps it: each reference by name, never a signed URL
+    (a request from a run recorded before names were used may still carry one)."""
+    names = [reference_name(url) for url in sent.reference_image_urls]
+    return sent.model_copy(update={"reference_image_urls": names})
+
+
 @dataclass(frozen=True)
 class Reservation:
     """What the ledger holds for one regeneration id when an attempt takes the lock."""
@@ -124,7 +132,7 @@ async def _record_on(
     The operation always gets its own row. If another operation was recorded for this
     regeneration first, that one stays the regeneration's (resubmission_avoided).
     """
-    echo = sent.model_dump(mode="json")
+    echo = named(sent).model_dump(mode="json")
     async with conn.transaction():
         await conn.execute(
             _ACCEPT, request.regeneration_id, request.job_id, request.clip_index,
@@ -163,7 +171,7 @@ class HeldReservation:
         req = self._request
         await self._conn.execute(
             _MARK_SUBMITTING, req.regeneration_id, req.job_id, req.clip_index, backend, req.model,
-            req.as_submitted(req.reference_image_urls).model_dump(mode="json"),
+            named(req.as_submitted(req.reference_image_urls)).model_dump(mode="json"),
             int(possible_duplicate),
         )
 

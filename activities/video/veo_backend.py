@@ -60,6 +60,7 @@ from activities.errors import (
 from activities.video.backend import Accepted, FetchedVideo
 from activities.video.inline_video import InlineVideoDecoder, InlineVideoError
 from activities.video.reference_images import ReferenceImageLoader
+from activities.video.reference_policy import ReferencePolicy
 from workflows.decisions.veo_models import model_for
 from workflows.error_types import GENERATION_FAILED, PROVIDER_UNAVAILABLE
 from workflows.step_models import GenerationRequest, GenerationState, GenerationStatus
@@ -123,14 +124,13 @@ class VertexVeoBackend:
         http_client: httpx.AsyncClient,
         output_gcs_uri: str | None = None,
         secrets: list[str | None] | None = None,
-        reference_timeout_seconds: float = 10.0,
+        references: ReferenceImageLoader | None = None,
     ) -> None:
         self._client = client
-        self._http = http_client  # used by the SDK, and for downloading references
+        self._http = http_client  # used by the SDK (references have a client of their own)
         self._output_gcs_uri = output_gcs_uri
         self._secrets = list(secrets or [])
-        self._references = ReferenceImageLoader(http_client,
-                                                timeout_seconds=reference_timeout_seconds)
+        self._references = references or ReferenceImageLoader()
 
     @classmethod
     def from_settings(cls, settings: Settings, credentials=None) -> VertexVeoBackend:
@@ -163,14 +163,17 @@ class VertexVeoBackend:
             http_client=http_client,
             output_gcs_uri=settings.veo_output_gcs_uri,
             secrets=settings.secret_values(),
+            references=ReferenceImageLoader(
+                ReferencePolicy.from_settings(settings),
+                timeout_seconds=settings.reference_timeout_seconds),
         )
 
     async def submit(self, req: GenerationRequest) -> Accepted:
         model = model_for(req.model)
-        found = await self._references.images(req.reference_image_urls,
-                                               model.max_reference_images)
-        references = [_asset_reference(image) for _, image in found]
-        sent = [url for url, _ in found]
+        loaded = await self._references.images(req.reference_image_urls,
+                                                model.max_reference_images)
+        references = [_asset_reference(image) for _, image in loaded.found]
+        sent = [url for url, _ in loaded.found]
         config = types.GenerateVideosConfig(
             number_of_videos=1,
             duration_seconds=req.duration_seconds,
@@ -192,7 +195,7 @@ class VertexVeoBackend:
         if not operation.name:  # an answer, but no operation to follow: maybe charged
             raise submission_outcome_unknown(
                 "Vertex Veo", ValueError("an answer without an operation name"))
-        return Accepted(operation.name, sent)
+        return Accepted(operation.name, sent, loaded.dropped)
 
     async def check(self, operation_name: str) -> GenerationStatus:
         operation = await self._get(operation_name)  # an inline video is skipped, not held
@@ -257,6 +260,7 @@ class VertexVeoBackend:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        await self._references.aclose()
 
     async def _get(self, operation_name: str) -> types.GenerateVideosOperation:
         """The operation, as `client.aio.operations.get` returns it, minus any inline video."""

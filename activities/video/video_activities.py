@@ -35,11 +35,13 @@ from activities import errors
 from activities.config import Settings
 from activities.errors import non_retryable
 from activities.heartbeat import heartbeating
+from activities.job_store.reference_urls import full_reference_urls
 from activities.postgres.faults import CONNECTION_FAULTS, database_unavailable
 from activities.video import poll_schedule
 from activities.video.backend import VideoBackend
 from activities.video.generation_times import GenerationTimes
 from activities.video.preview_backend import PreviewVideoBackend
+from activities.video.reference_names import reference_name
 from activities.video.store import LocalVideoStore, VideoStore, remote_video, video_key
 from activities.video.submission_ledger import HeldReservation, SubmissionLedger
 from activities.video.trim import TrimError, trim_mp4_file_bounded
@@ -53,6 +55,7 @@ from workflows.error_types import (
 )
 from workflows.models import BackendName, LateCollectionResult
 from workflows.step_models import (
+    ClipRef,
     GenerationRequest,
     GenerationState,
     GenerationStatus,
@@ -216,19 +219,25 @@ class VideoActivities:
         an earlier attempt left it 'submitting', so a POST may already have been paid."""
         if unclear and self._unclear_submit == "fail":
             raise self._outcome_unknown(req, "an earlier attempt")
+        # The request names signed references; the job's metadata holds their full URLs.
+        urls, missing = await full_reference_urls(
+            self._ledger.pool, ClipRef(job_id=req.job_id, clip_index=req.clip_index),
+            req.reference_image_urls)
         await held.mark_submitting(self._backend.name, possible_duplicate=unclear)
         if unclear:
             self._count_possible_duplicate(req)
         try:
-            accepted = await self._backend.submit(req)
+            accepted = await self._backend.submit(
+                req.model_copy(update={"reference_image_urls": urls}))
         except Exception as err:  # the backend names unclear outcomes
             if getattr(err, "type", None) != SUBMISSION_OUTCOME_UNKNOWN:
                 await held.reopen()  # clearly refused, or never sent: nothing paid
             elif self._unclear_submit == "fail":
                 raise self._outcome_unknown(req, "this attempt") from err
             raise
+        sent = [reference_name(url) for url in accepted.reference_image_urls]
         beat.accepted(accepted.operation_name, self._backend.name,
-                      req.as_submitted(accepted.reference_image_urls))
+                      req.as_submitted(sent, [*missing, *accepted.references_dropped]))
 
     async def _record(self, req: GenerationRequest, beat: _Beat) -> Submission:
         """Write the accepted operation, retrying Postgres faults for a while."""

@@ -60,6 +60,11 @@ def retake_settings(tmp_path, *, openai=None, veo=None, **extra) -> Settings:
         # Production passes the workflows package through the sandbox (less memory per
         # run); tests keep the strict sandbox so nondeterministic calls still fail here.
         "RETAKE_WORKFLOW_SANDBOX": "strict",
+        # The emulators serve reference images over http on 127.0.0.1 (production leaves
+        # both off); the buckets are the ones test data names.
+        "RETAKE_REFERENCE_ALLOW_HTTP": True,
+        "RETAKE_REFERENCE_ALLOW_PRIVATE": True,
+        "RETAKE_REFERENCE_BUCKETS": "refs,retake-refs,b,bucket",
     }
     if openai is not None:
         values.update(openai_api_key=openai.api_key, openai_base_url=openai.base_url)

@@ -55,6 +55,8 @@ def finalize_plan(
         context.character_reference_urls,
     )
     notes.append(shape.note)
+    if context.references_dropped:  # refused by the worker's reference policy on loading
+        notes.append("reference images dropped: " + "; ".join(context.references_dropped))
     prompt = suggestion.prompt.strip() or context.prompt
     if prompt != suggestion.prompt.strip():
         notes.append("planner returned an empty prompt; kept the original")
