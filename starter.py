@@ -12,6 +12,7 @@
     python starter.py revert JOB_ID CLIP_INDEX VERSION                 # make one current again
     python starter.py plan --offline < instructions.jsonl
     python starter.py demo [--confirm]
+    python starter.py migrate [--grant-to ROLE]   # as RETAKE_MIGRATION_DATABASE_URL's login
 """
 
 from __future__ import annotations
@@ -90,6 +91,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     _clip_args(revert)
     revert.add_argument("version", type=int)
     revert.add_argument("--json", action="store_true")
+
+    migrate = sub.add_parser("migrate", help="apply the database schema with the migration login")
+    migrate.add_argument("--grant-to", metavar="ROLE", default=None,
+                         help="give this role (the workers' login) its read/write rights")
 
     demo = sub.add_parser("demo", help="regenerate a sample clip on the embedded default")
     demo.add_argument("--clip", type=int, default=3)
@@ -375,6 +380,10 @@ def main(argv: list[str]) -> int:
                 "batch": batch}
     if args.command in commands:
         return asyncio.run(commands[args.command](args))
+    if args.command == "migrate":
+        from retake.migrate_cli import migrate
+
+        return asyncio.run(migrate(args.grant_to, sys.stdout, sys.stderr))
     from retake.demo import run_demo
 
     try:

@@ -1,7 +1,8 @@
 """A real Postgres for the suite: TEST_DATABASE_URL when set, else pgserver in a temp folder.
 
 Fixtures:
-- `postgres_dsn` (session): the test database's DSN; migrations are applied by `db_pool`.
+- `postgres_dsn` (session): the test database's DSN, migrated (as `starter.py migrate` would
+  do before a deploy: worker processes on DATABASE_URL only check the schema).
 - `db_pool` (session): an asyncpg pool from activities.postgres.pool.create_pool.
 - `sample_job_id` (function): the sample job loaded under a fresh UUID, so tests never collide.
 - `shared_pool_dsn` (function): points DATABASE_URL, and so the loaders' shared pool, at the
@@ -19,6 +20,7 @@ user out of a server another session started.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -33,6 +35,7 @@ import pytest_asyncio
 from pgserver.utils import PostmasterInfo
 
 from activities.job_store.sample_data import load_sample_job
+from activities.postgres.migrations import apply_migrations
 from activities.postgres.pool import create_pool, reset_shared_pool
 
 
@@ -84,14 +87,30 @@ def postgres_root() -> Iterator[Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
+def migrate(dsn: str) -> None:
+    """Apply the migrations on a connection of a loop of its own (a sync fixture's)."""
+
+    async def _apply() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await apply_migrations(conn)
+        finally:
+            await conn.close()
+
+    asyncio.run(_apply())
+
+
 @pytest.fixture(scope="session")
 def postgres_dsn(postgres_root: Path) -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
+        migrate(url)
         yield url
         return
     server = PrivatePostgres(postgres_root / "session")
-    yield server.start()
+    dsn = server.start()
+    migrate(dsn)
+    yield dsn
     server.stop()
 
 
