@@ -29,7 +29,10 @@ def default_data_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+    # An empty variable counts as unset (docker-compose.yml passes `${VAR:-}` for settings
+    # that .env may leave out).
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False,
+                                      env_ignore_empty=True)
 
     # Postgres: a real server, or None for the embedded pgserver in data_dir/postgres.
     # A secret: the URL usually holds the password.
