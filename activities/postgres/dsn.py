@@ -12,8 +12,12 @@ from urllib.parse import unquote
 
 HIDDEN = "***"
 _URI = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<rest>.*)$", re.DOTALL)
-# key = value, the value bare (no spaces) or single-quoted with backslash escapes.
-_PAIR = re.compile(r"\s*(?P<key>[A-Za-z_]+)\s*=\s*(?P<value>'(?:[^'\\]|\\.)*'|[^\s']*)\s*", re.DOTALL)
+# key = value, the value bare (no spaces) or single-quoted with backslash escapes. Spaces
+# are libpq's (C isspace), not Python's wider \s.
+_SP = r"[ \t\n\r\f\v]"
+_PAIR = re.compile(
+    rf"{_SP}*(?P<key>[A-Za-z_]+){_SP}*={_SP}*(?P<value>'(?:[^'\\]|\\.)*'|[^ \t\n\r\f\v']*){_SP}*",
+    re.DOTALL)
 UNREADABLE = "<a connection string that could not be read; hidden>"
 
 
