@@ -7,6 +7,7 @@ database and an application role without DDL rights, as docs/operations.md sets 
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ import asyncpg
 import pytest
 
 from activities.job_store.sample_data import load_sample_job
+from activities.postgres.dsn import dsn_passwords
 from activities.postgres.embedded import in_container
 from activities.postgres.migrations import _migration_files
 from activities.postgres.pool import create_pool
@@ -155,3 +157,17 @@ def test_container_markers_are_docker_and_podman_files(tmp_path: Path) -> None:
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / ".containerenv").touch()
     assert in_container(tmp_path)
+
+
+async def test_the_suites_worker_login_has_a_password_and_no_ddl_rights(app_database_url) -> None:
+    """Worker processes of the suite connect as this login, so the leak scans
+    (tests/reliability/leaks.py) have a database password to look for."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("TEST_DATABASE_URL: the suite's own login is not made")
+    assert dsn_passwords(app_database_url)
+    conn = await asyncpg.connect(app_database_url)
+    try:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await conn.execute("CREATE TABLE sneaky (id int)")
+    finally:
+        await conn.close()

@@ -3,6 +3,9 @@
 Fixtures:
 - `postgres_dsn` (session): the test database's DSN, migrated (as `starter.py migrate` would
   do before a deploy: worker processes on DATABASE_URL only check the schema).
+- `app_database_url` (session): the test database as a login of its own with a password and
+  the application's rights only (no DDL), as production workers connect; worker processes
+  use it, and leak scans look for its password.
 - `db_pool` (session): an asyncpg pool from activities.postgres.pool.create_pool.
 - `sample_job_id` (function): the sample job loaded under a fresh UUID, so tests never collide.
 - `shared_pool_dsn` (function): points DATABASE_URL, and so the loaders' shared pool, at the
@@ -26,6 +29,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -37,6 +41,7 @@ from pgserver.utils import PostmasterInfo
 from activities.job_store.sample_data import load_sample_job
 from activities.postgres.migrations import apply_migrations
 from activities.postgres.pool import create_pool, reset_shared_pool
+from activities.postgres.roles import grant_app_role
 
 
 class PrivatePostgres:
@@ -112,6 +117,28 @@ def postgres_dsn(postgres_root: Path) -> Iterator[str]:
     migrate(dsn)
     yield dsn
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_database_url(postgres_dsn: str) -> str:
+    """A DML-only login with a password on the session database (the password is checked
+    by no one on pgserver's trust authentication, but it travels in the URL like a real one).
+    With TEST_DATABASE_URL, that URL itself: its server's roles are not ours to make."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return postgres_dsn
+    role, password = f"retake_app_{uuid4().hex[:8]}", f"pw-{uuid4().hex}"
+
+    async def _make() -> None:
+        conn = await asyncpg.connect(postgres_dsn)
+        try:
+            await conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")  # generated
+            await grant_app_role(conn, role)
+        finally:
+            await conn.close()
+
+    asyncio.run(_make())
+    parts = urlsplit(postgres_dsn)
+    return urlunsplit(parts._replace(netloc=f"{role}:{password}@{parts.netloc.rpartition('@')[2]}"))
 
 
 @pytest.fixture
