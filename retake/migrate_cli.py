@@ -12,6 +12,7 @@ import asyncpg
 from pydantic import SecretStr
 
 from activities.config import Settings
+from activities.errors import redact
 from activities.postgres.dsn import safe_dsn
 from activities.postgres.embedded import resolve_database_url, stop_embedded
 from activities.postgres.migrations import apply_migrations
@@ -39,9 +40,12 @@ async def migrate(grant_to: str | None, out, err) -> int:
                 await grant_app_role(conn, grant_to)
         finally:
             await conn.close()
-    except (OSError, asyncpg.PostgresError) as exc:
-        print(f"migrate failed on {where}: {type(exc).__name__}: {exc}. The migration "
-              "login must own the schema (docs/operations.md, \"Database roles\").", file=err)
+    except (OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        why = redact(str(exc), settings.secret_values())[:500]
+        hint = ("The migration login must own the schema (docs/operations.md, \"Database "
+                "roles\")." if isinstance(exc, asyncpg.PostgresError)
+                else "Check that Postgres is reachable at that address and the URL is right.")
+        print(f"migrate failed on {where}: {type(exc).__name__}: {why}. {hint}", file=err)
         return 1
     finally:
         stop_embedded()

@@ -171,3 +171,10 @@ async def test_the_suites_worker_login_has_a_password_and_no_ddl_rights(app_data
             await conn.execute("CREATE TABLE sneaky (id int)")
     finally:
         await conn.close()
+
+
+def test_migrate_that_cannot_connect_says_so_without_the_password() -> None:
+    done = run_starter("migrate", RETAKE_MIGRATION_DATABASE_URL="postgresql://u:t0psecret@127.0.0.1:1/x")
+    assert done.returncode == 1
+    assert "migrate failed on postgresql://u:***@127.0.0.1:1/x" in done.stderr
+    assert "reachable" in done.stderr and "t0psecret" not in done.stdout + done.stderr
