@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     # embedded Postgres; with DATABASE_URL it checks the schema and refuses an older one.
     auto_migrate: bool | None = Field(default=None, alias="RETAKE_AUTO_MIGRATE")
     # Whether the embedded Postgres may start when DATABASE_URL is unset. Unset: yes,
-    # except inside a container, where a database of its own would vanish with it.
+    # except for a worker inside a container, whose own database would vanish with it.
     embedded_postgres: bool | None = Field(default=None, alias="RETAKE_EMBEDDED_POSTGRES")
     data_dir: Path = Field(default_factory=default_data_dir, alias="RETAKE_DATA_DIR")
 

@@ -17,9 +17,10 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
+from activities.config import Settings
 from activities.job_store.sample_data import load_sample_job
 from activities.postgres.dsn import dsn_passwords
-from activities.postgres.embedded import in_container
+from activities.postgres.embedded import embedded_allowed, in_container
 from activities.postgres.migrations import _migration_files
 from activities.postgres.pool import create_pool
 from retake.client import start_regeneration
@@ -147,6 +148,14 @@ def test_a_worker_refuses_to_start_an_embedded_postgres_where_forbidden(tmp_path
     assert "cannot start: DATABASE_URL is not set" in done.stderr
     assert "RETAKE_EMBEDDED_POSTGRES=false" in done.stderr
     assert not (tmp_path / "postgres").exists()
+
+
+def test_in_a_container_the_embedded_postgres_needs_an_explicit_yes() -> None:
+    unset = Settings(RETAKE_EMBEDDED_POSTGRES=None)
+    assert embedded_allowed(unset, container=False)
+    assert not embedded_allowed(unset, container=True)
+    assert embedded_allowed(Settings(RETAKE_EMBEDDED_POSTGRES=True), container=True)
+    assert not embedded_allowed(Settings(RETAKE_EMBEDDED_POSTGRES=False), container=False)
 
 
 def test_container_markers_are_docker_and_podman_files(tmp_path: Path) -> None:
