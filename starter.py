@@ -13,6 +13,7 @@
     python starter.py plan --offline < instructions.jsonl
     python starter.py demo [--confirm]
     python starter.py replay-check [--query Q]   # before a deploy: do open runs replay here?
+    python starter.py migrate [--grant-to ROLE]   # as RETAKE_MIGRATION_DATABASE_URL's login
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     check.add_argument("--query", default=None,
                        help="which runs (a list filter); default: every open run")
     check.add_argument("--json", action="store_true")
+    migrate = sub.add_parser("migrate", help="apply the database schema with the migration login")
+    migrate.add_argument("--grant-to", metavar="ROLE", default=None,
+                         help="give this role (the workers' login) its read/write rights")
 
     demo = sub.add_parser("demo", help="regenerate a sample clip on the embedded default")
     demo.add_argument("--clip", type=int, default=3)
@@ -391,6 +395,10 @@ def main(argv: list[str]) -> int:
                 "batch": batch, "replay-check": replay_check}
     if args.command in commands:
         return asyncio.run(commands[args.command](args))
+    if args.command == "migrate":
+        from retake.migrate_cli import migrate
+
+        return asyncio.run(migrate(args.grant_to, sys.stdout, sys.stderr))
     from retake.demo import run_demo
 
     try:

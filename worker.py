@@ -6,6 +6,10 @@ Postgres); OPENAI_API_KEY (else the offline planner); GOOGLE_CLOUD_PROJECT with
 Application Default Credentials (else the preview video backend). RETAKE_DEPLOYMENT_NAME and
 RETAKE_BUILD_ID to join a worker deployment as a pinned build (else unversioned;
 docs/operations.md). SIGINT/SIGTERM drain and stop.
+
+On DATABASE_URL the worker checks the schema and refuses an older one (migrations are
+applied by `starter.py migrate` with a login of their own); it migrates itself on the
+embedded Postgres, or where RETAKE_AUTO_MIGRATE=true.
 """
 
 from __future__ import annotations
@@ -17,7 +21,12 @@ import signal
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from activities.config import Settings
-from activities.postgres.embedded import resolve_database_url, stop_embedded
+from activities.postgres.embedded import (
+    EmbeddedPostgresRefused,
+    resolve_database_url,
+    stop_embedded,
+)
+from activities.postgres.migrations import SchemaOutdated
 from activities.postgres.pool import create_pool
 from retake.client import connect
 from retake.replay_alarm import STUCK_RUNS_METRIC, ReplayAlarm, core_logging
@@ -46,7 +55,13 @@ async def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
     install_runtime(settings)
-    pool = await create_pool(await resolve_database_url(settings))
+    try:  # no database, or an older schema: said now, before any work is taken
+        dsn = await resolve_database_url(settings, refuse_in_container=True)
+        pool = await create_pool(dsn, migrate=settings.migrates_itself)
+    except (EmbeddedPostgresRefused, SchemaOutdated) as exc:
+        log.error("cannot start: %s", exc)
+        stop_embedded()
+        return 2
     client = await connect()
     try:  # a provider that cannot be used as configured stops the worker here, not later
         activities = RetakeActivities.from_settings(settings, pool)

@@ -7,12 +7,14 @@ defaults: the pgserver Postgres, the offline planner and the preview video backe
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from activities.postgres.dsn import dsn_passwords
 from workflows.conventions import DEFAULT_TASK_QUEUE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -27,13 +29,29 @@ def default_data_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+    # An empty variable counts as unset (docker-compose.yml passes `${VAR:-}` for settings
+    # that .env may leave out).
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False,
+                                      env_ignore_empty=True)
 
     # Postgres: a real server, or None for the embedded pgserver in data_dir/postgres.
-    database_url: str | None = None
+    # A secret: the URL usually holds the password.
+    database_url: SecretStr | None = None
+    # The login `starter.py migrate` changes the schema with (docs/operations.md,
+    # "Database roles"); unset: DATABASE_URL.
+    migration_database_url: SecretStr | None = Field(
+        default=None, alias="RETAKE_MIGRATION_DATABASE_URL")
+    # Whether a worker applies pending migrations itself at start. Unset: only on the
+    # embedded Postgres; with DATABASE_URL it checks the schema and refuses an older one.
+    auto_migrate: bool | None = Field(default=None, alias="RETAKE_AUTO_MIGRATE")
+    # Whether the embedded Postgres may start when DATABASE_URL is unset. Unset: yes,
+    # except for a worker inside a container, whose own database would vanish with it.
+    embedded_postgres: bool | None = Field(default=None, alias="RETAKE_EMBEDDED_POSTGRES")
     data_dir: Path = Field(default_factory=default_data_dir, alias="RETAKE_DATA_DIR")
 
-    # Temporal (address/namespace/TLS/API key come from the SDK's envconfig).
+    # Temporal (address/namespace/TLS/API key come from the SDK's envconfig). The API key
+    # is read here too, only so that redaction and leak scans know it.
+    temporal_api_key: SecretStr | None = Field(default=None, alias="TEMPORAL_API_KEY")
     task_queue: str = Field(default=DEFAULT_TASK_QUEUE, alias="RETAKE_TASK_QUEUE")
     max_concurrent_activities: int = Field(default=100, alias="RETAKE_MAX_CONCURRENT_ACTIVITIES")
     max_concurrent_workflow_tasks: int = Field(
@@ -134,9 +152,36 @@ class Settings(BaseSettings):
     def videos_dir(self) -> Path:
         return self.video_store_dir or (self.data_dir / "videos")
 
+    @property
+    def uses_embedded_postgres(self) -> bool:
+        return self.database_url is None or not self.database_url.get_secret_value()
+
+    @property
+    def migrates_itself(self) -> bool:
+        """RETAKE_AUTO_MIGRATE, else True only for the embedded Postgres."""
+        if self.auto_migrate is not None:
+            return self.auto_migrate
+        return self.uses_embedded_postgres
+
     def secret_values(self) -> list[str | None]:
-        """Every configured secret value, for redaction and for leak-scanning tests."""
-        return [
-            s.get_secret_value() if s else None
-            for s in (self.openai_api_key, self.google_api_key)
-        ]
+        """Every configured secret value, for redaction and for leak-scanning tests: the
+        API keys, and the database URLs with the passwords they carry."""
+        keys = [self.openai_api_key, self.google_api_key, self.temporal_api_key]
+        values: list[str | None] = [s.get_secret_value() if s else None for s in keys]
+        for url in (self.database_url, self.migration_database_url):
+            if url is not None:
+                values += [url.get_secret_value(), *dsn_passwords(url.get_secret_value())]
+        return values + _key_file_secrets(self.google_application_credentials)
+
+
+def _key_file_secrets(path: Path | None) -> list[str | None]:
+    """The private key of a service-account key file (and its id), when one is readable."""
+    if path is None:
+        return []
+    try:
+        key = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []  # unreadable: the Veo backend refuses it at start and says why
+    if not isinstance(key, dict):
+        return []
+    return [v for v in (key.get("private_key"), key.get("private_key_id")) if isinstance(v, str)]

@@ -54,9 +54,9 @@ async def run_demo(
     out.reconfigure(line_buffering=True)  # each line shows at once, piped or not
     print(f"Retake demo: {describe_backends(settings)}", file=out)
 
-    pool = await create_pool(await resolve_database_url(settings))
+    pool = await create_pool(await resolve_database_url(settings), migrate=settings.migrates_itself)
     job_id: UUID = await load_sample_job(pool)
-    print(f"database: {'DATABASE_URL' if settings.database_url else 'embedded Postgres in ' + str(settings.data_dir / 'postgres')}; sample job {job_id} loaded", file=out)
+    print(f"database: {'DATABASE_URL' if not settings.uses_embedded_postgres else 'embedded Postgres in ' + str(settings.data_dir / 'postgres')}; sample job {job_id} loaded", file=out)
 
     env = None
     if os.environ.get("TEMPORAL_ADDRESS") or port_is_open("127.0.0.1", port):

@@ -15,7 +15,9 @@ from activities.postgres.pool import get_shared_pool, safe_dsn
 
 async def test_database_url_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://app:pw@db.internal:5432/retake")
-    assert await resolve_database_url(Settings()) == "postgresql://app:pw@db.internal:5432/retake"
+    found = await resolve_database_url(Settings())
+    assert found.get_secret_value() == "postgresql://app:pw@db.internal:5432/retake"
+    assert "pw" not in repr(found) and "pw" not in str(found)  # a secret type, not a str
 
 
 async def test_embedded_postgres_starts_in_a_long_data_dir(postgres_root: Path) -> None:
@@ -23,7 +25,7 @@ async def test_embedded_postgres_starts_in_a_long_data_dir(postgres_root: Path) 
     data_dir = Path(tempfile.mkdtemp(dir=postgres_root)) / ("d" * 60) / ("e" * 60)
     settings = Settings(database_url=None, RETAKE_DATA_DIR=data_dir)
     assert len(str(data_dir / "postgres" / ".s.PGSQL.5432")) > 107
-    dsn = await resolve_database_url(settings)
+    dsn = (await resolve_database_url(settings)).get_secret_value()
     assert (data_dir / "postgres" / "PG_VERSION").exists()  # the data is where it was asked
     conn = await asyncpg.connect(dsn)
     try:

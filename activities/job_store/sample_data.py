@@ -18,6 +18,7 @@ from uuid import UUID
 
 import asyncpg
 
+from activities.config import Settings
 from activities.postgres.embedded import resolve_database_url
 from activities.postgres.pool import create_pool, safe_dsn
 
@@ -66,13 +67,14 @@ async def _main(argv: list[str] | None = None) -> None:
     parser.add_argument("--path", type=Path, default=None, help="fixture file (default: packaged)")
     parser.add_argument("--job-id", type=UUID, default=None, help="load under this job id")
     args = parser.parse_args(argv)
-    dsn = await resolve_database_url()
-    pool = await create_pool(dsn, min_size=1, max_size=2)
+    settings = Settings()
+    dsn = await resolve_database_url(settings)
+    pool = await create_pool(dsn, migrate=settings.migrates_itself, min_size=1, max_size=2)
     try:
         job = await load_sample_job(pool, args.path, args.job_id)
     finally:
         await pool.close()
-    print(f"Loaded sample job {job} into {safe_dsn(dsn)}")
+    print(f"Loaded sample job {job} into {safe_dsn(dsn.get_secret_value())}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ The .sql files ship inside the package (package data, read with importlib.resour
 so an installed wheel migrates its database from any working directory.
 
 Applied runs are recorded in `schema_migrations` (with a checksum) under an advisory
-lock, so several workers starting at once are safe.
+lock, so several workers starting at once are safe. `starter.py migrate` applies them
+with a login allowed to change the schema; a worker on DATABASE_URL only checks that
+none is missing (`check_schema`), so its own login needs no DDL rights.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR: Traversable = files("activities.postgres") / "migrations"
 _MIGRATION_LOCK_KEY = 7_348_112_901  # any constant: serialises migration runs
+
+
+class SchemaOutdated(RuntimeError):
+    """The database lacks migrations this code needs."""
 
 
 def _migration_files() -> list[Traversable]:
@@ -62,3 +68,28 @@ async def apply_migrations(conn: asyncpg.Connection) -> list[str]:
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK_KEY)
     return applied_now
+
+
+async def pending_migrations(conn: asyncpg.Connection) -> list[str]:
+    """The migrations this code ships that the database has not applied (read-only)."""
+    names = [f.name for f in _migration_files()]
+    if await conn.fetchval("SELECT to_regclass('schema_migrations')") is None:
+        return names
+    done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+    return [name for name in names if name not in done]
+
+
+async def check_schema(conn: asyncpg.Connection) -> None:
+    """Raise SchemaOutdated, saying what to run, unless every migration is applied.
+
+    A newer schema (migrations this code does not know) is accepted: migrations only
+    add, so the previous build keeps working during a rolling deploy.
+    """
+    missing = await pending_migrations(conn)
+    if missing:
+        raise SchemaOutdated(
+            f"the database schema is older than this code: {len(missing)} migration(s) "
+            f"missing ({', '.join(missing)}). Apply them with the migration login: "
+            "RETAKE_MIGRATION_DATABASE_URL=... python starter.py migrate "
+            "(docs/operations.md, \"Database roles\"); or set RETAKE_AUTO_MIGRATE=true "
+            "if this worker's login may change the schema.")

@@ -1,4 +1,4 @@
-"""Postgres connection pools: JSON codecs, the schema migrated on first use of a DSN.
+"""Postgres connection pools: JSON codecs, the schema migrated (or checked) on first use.
 
 `create_pool` is what the worker and tests use; `get_shared_pool` is the shared pool
 behind the original module's loaders (activities/job_store/stage_loaders.py). An asyncpg
@@ -14,20 +14,22 @@ import logging
 import os
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 import asyncpg
+from pydantic import SecretStr
 
 from activities.config import Settings
+from activities.postgres.dsn import safe_dsn
 from activities.postgres.embedded import resolve_database_url
-from activities.postgres.migrations import apply_migrations
+from activities.postgres.migrations import apply_migrations, check_schema
+
+__all__ = ["create_pool", "dumps", "get_shared_pool", "reset_shared_pool", "safe_dsn"]
 
 log = logging.getLogger(__name__)
 
 _migrated: set[str] = set()  # DSNs migrated by this process
 _EMBEDDED = "embedded"
-
 
 
 class _LoopPools:
@@ -39,15 +41,6 @@ class _LoopPools:
 
 
 _by_loop: dict[asyncio.AbstractEventLoop, _LoopPools] = {}
-
-
-def safe_dsn(dsn: str) -> str:
-    """The DSN without its password, fit for a log line."""
-    parts = urlsplit(dsn)
-    if not parts.password:
-        return dsn
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _json_default(value: Any) -> Any:
@@ -70,20 +63,24 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
-async def create_pool(dsn: str, **kw: Any) -> asyncpg.Pool:
-    """An asyncpg pool with JSON codecs; the schema is migrated on first use of a DSN."""
+async def create_pool(dsn: str | SecretStr, *, migrate: bool = True, **kw: Any) -> asyncpg.Pool:
+    """An asyncpg pool with JSON codecs. With `migrate`, pending migrations are applied on
+    first use of a DSN; without, the schema is checked and an older one raises
+    SchemaOutdated (the login then needs no right to change the schema)."""
+    url = dsn.get_secret_value() if isinstance(dsn, SecretStr) else dsn
     kw.setdefault("min_size", 1)
     kw.setdefault("max_size", 10)
     kw.setdefault("command_timeout", 30)
-    pool = await asyncpg.create_pool(dsn, init=_init_connection, **kw)
-    if dsn not in _migrated:
+    pool = await asyncpg.create_pool(url, init=_init_connection, **kw)
+    if not (migrate and url in _migrated):
         try:
             async with pool.acquire() as conn:
-                await apply_migrations(conn)
+                await (apply_migrations(conn) if migrate else check_schema(conn))
         except BaseException:
             await pool.close()
             raise
-        _migrated.add(dsn)
+        if migrate:
+            _migrated.add(url)
     return pool
 
 
@@ -107,8 +104,9 @@ async def get_shared_pool() -> asyncpg.Pool:
         return pool
     async with mine.lock:
         if key not in mine.pools:
-            dsn = await resolve_database_url(Settings())
-            mine.pools[key] = await create_pool(dsn)
+            settings = Settings()
+            dsn = await resolve_database_url(settings)
+            mine.pools[key] = await create_pool(dsn, migrate=settings.migrates_itself)
         return mine.pools[key]
 
 

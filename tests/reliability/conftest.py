@@ -33,10 +33,11 @@ def temporal_address(temporal_client) -> str:
 
 
 @pytest.fixture
-def spawn_worker(tmp_path: Path, task_queue: str, temporal_address: str, postgres_dsn: str):
+def spawn_worker(tmp_path: Path, task_queue: str, temporal_address: str, app_database_url: str):
     """`spawn_worker(name, openai=..., veo=..., **env)` -> a started-later WorkerProcess.
 
-    Each gets its own data folder and log file; all are stopped after the test.
+    Each gets its own data folder and log file; all are stopped after the test. By default
+    it connects as the application's login (a password, no DDL rights), as in production.
     """
     made: list[WorkerProcess] = []
 
@@ -44,7 +45,7 @@ def spawn_worker(tmp_path: Path, task_queue: str, temporal_address: str, postgre
                queue: str | None = None, address: str | None = None, **kwargs) -> WorkerProcess:
         env = worker_env(
             temporal_address=address or temporal_address,
-            database_url=database_url or postgres_dsn,
+            database_url=database_url or app_database_url,
             task_queue=queue or task_queue,
             data_dir=tmp_path / name,
             **kwargs,

@@ -22,6 +22,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
 from activities.job_store.sample_data import load_sample_job
+from activities.postgres.dsn import dsn_passwords
 from retake.client import start_regeneration
 from tests.reliability.helpers import RECOVERY_TIMEOUT, request
 from tests.reliability.leaks import history_text, leaks
@@ -190,13 +191,15 @@ async def outcome(handle) -> tuple[str, Any]:
 
 async def test_bad_inputs_give_typed_errors_or_correct_results_and_touch_nothing_else(
     temporal_client, task_queue, run_worker, tmp_path, db_pool, veo_emulator, openai_emulator,
+    app_database_url,
     figures,
 ):
     veo_emulator.reset()
     openai_emulator.reset()
     jobs = [await prepare(db_pool, case) for case in CASES]
     before = await snapshot(db_pool)
-    async with run_worker(retake_settings(tmp_path, openai=openai_emulator, veo=veo_emulator)):
+    async with run_worker(retake_settings(tmp_path, openai=openai_emulator, veo=veo_emulator,
+                                          database_url=app_database_url)):
         handles = [
             await start_regeneration(temporal_client, request(job, case.clip, case.instruction,
                                                               **(case.options or {})),
@@ -228,7 +231,8 @@ async def test_bad_inputs_give_typed_errors_or_correct_results_and_touch_nothing
     assert {j: after.get(j) for j in others} == {j: before[j] for j in others}  # no other job moved
     texts = {case.name: (d.model_dump_json() if kind == OK else f"{d.message} {d.details}")
              for case, (kind, d) in zip(CASES, outcomes)}
-    assert leaks([veo_emulator.api_key, openai_emulator.api_key], {**texts, **histories}) == []
+    secrets = [veo_emulator.api_key, openai_emulator.api_key, *dsn_passwords(app_database_url)]
+    assert leaks(secrets, {**texts, **histories}) == []
 
     errors = sum(1 for k, _ in outcomes if k != OK)
     figures.add(

@@ -19,6 +19,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
 from activities.job_store.sample_data import load_sample_job
+from activities.postgres.dsn import dsn_passwords
 from retake.client import start_regeneration
 from tests.emulators.openai_emulator import OpenAIEmulator
 from tests.reliability.helpers import (
@@ -48,7 +49,7 @@ WRONG_GOOGLE_KEY = "AIzaWrongKeyReliability-01234"
 
 
 async def test_thirty_percent_provider_faults_and_timeouts_then_all_complete(
-    temporal_client, db_pool, spawn_worker, figures
+    temporal_client, db_pool, spawn_worker, figures, app_database_url
 ):
     veo = GatedVeo(job_seconds=0.5, fault_rate=FAULT_RATE, fault_seed=SEED).start()
     with OpenAIEmulator(seed=SEED) as openai_emulator:
@@ -91,7 +92,7 @@ async def test_thirty_percent_provider_faults_and_timeouts_then_all_complete(
     llm_faults = sum(v for k, v in llm_counts["outcomes"].items() if k != "ok")
     assert veo_counts["faults_injected"] >= 3 and llm_faults >= 2  # the faults really happened
     assert [await versions(db_pool, job, clip) for clip in range(n)] == [[1, 2]] * n
-    assert leaks([veo.api_key, llm.api_key], texts) == []
+    assert leaks([veo.api_key, llm.api_key, *dsn_passwords(app_database_url)], texts) == []
     figures.add(
         f"providers failing {FAULT_RATE:.0%} of calls (429/5xx, seed {SEED}) plus client timeouts",
         runs=n, completions=n, submissions=veo_counts["submissions_accepted"], versions=n,
@@ -112,7 +113,7 @@ async def failure_of(handle) -> ApplicationError:
 
 
 async def test_auth_failures_and_bad_requests_fail_fast_typed_and_unpaid(
-    temporal_client, db_pool, spawn_worker, figures, tmp_path
+    temporal_client, db_pool, spawn_worker, figures, tmp_path, app_database_url
 ):
     """Four refusals, each on emulators of its own: one request each, no retry, no write."""
     job = await load_sample_job(db_pool, job_id=uuid4())
@@ -175,7 +176,7 @@ async def test_auth_failures_and_bad_requests_fail_fast_typed_and_unpaid(
         "SELECT count(*) FROM veo_submissions WHERE job_id = $1 AND state <> 'open'", job) == 0
     assert await db_pool.fetchval("SELECT count(*) FROM veo_operations WHERE job_id = $1", job) == 0
     secrets = [WRONG_OPENAI_KEY, WRONG_GOOGLE_KEY] + [e[2].api_key for e in emulators.values()] + [
-        e[0].api_key for e in emulators.values()]
+        e[0].api_key for e in emulators.values()] + dsn_passwords(app_database_url)
     assert leaks(secrets, texts) == []
     figures.add(
         "auth failures and 400s (OpenAI 401, refused Google key, OpenAI 400, Vertex 400)",

@@ -1,7 +1,11 @@
 """A real Postgres for the suite: TEST_DATABASE_URL when set, else pgserver in a temp folder.
 
 Fixtures:
-- `postgres_dsn` (session): the test database's DSN; migrations are applied by `db_pool`.
+- `postgres_dsn` (session): the test database's DSN, migrated (as `starter.py migrate` would
+  do before a deploy: worker processes on DATABASE_URL only check the schema).
+- `app_database_url` (session): the test database as a login of its own with a password and
+  the application's rights only (no DDL), as production workers connect; worker processes
+  use it, and leak scans look for its password.
 - `db_pool` (session): an asyncpg pool from activities.postgres.pool.create_pool.
 - `sample_job_id` (function): the sample job loaded under a fresh UUID, so tests never collide.
 - `shared_pool_dsn` (function): points DATABASE_URL, and so the loaders' shared pool, at the
@@ -19,11 +23,13 @@ user out of a server another session started.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -33,7 +39,9 @@ import pytest_asyncio
 from pgserver.utils import PostmasterInfo
 
 from activities.job_store.sample_data import load_sample_job
+from activities.postgres.migrations import apply_migrations
 from activities.postgres.pool import create_pool, reset_shared_pool
+from activities.postgres.roles import grant_app_role
 
 
 class PrivatePostgres:
@@ -84,15 +92,53 @@ def postgres_root() -> Iterator[Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
+def migrate(dsn: str) -> None:
+    """Apply the migrations on a connection of a loop of its own (a sync fixture's)."""
+
+    async def _apply() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await apply_migrations(conn)
+        finally:
+            await conn.close()
+
+    asyncio.run(_apply())
+
+
 @pytest.fixture(scope="session")
 def postgres_dsn(postgres_root: Path) -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
+        migrate(url)
         yield url
         return
     server = PrivatePostgres(postgres_root / "session")
-    yield server.start()
+    dsn = server.start()
+    migrate(dsn)
+    yield dsn
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_database_url(postgres_dsn: str) -> str:
+    """A DML-only login with a password on the session database (the password is checked
+    by no one on pgserver's trust authentication, but it travels in the URL like a real one).
+    With TEST_DATABASE_URL, that URL itself: its server's roles are not ours to make."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return postgres_dsn
+    role, password = f"retake_app_{uuid4().hex[:8]}", f"pw-{uuid4().hex}"
+
+    async def _make() -> None:
+        conn = await asyncpg.connect(postgres_dsn)
+        try:
+            await conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")  # generated
+            await grant_app_role(conn, role)
+        finally:
+            await conn.close()
+
+    asyncio.run(_make())
+    parts = urlsplit(postgres_dsn)
+    return urlunsplit(parts._replace(netloc=f"{role}:{password}@{parts.netloc.rpartition('@')[2]}"))
 
 
 @pytest.fixture

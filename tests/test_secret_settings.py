@@ -1,0 +1,88 @@
+"""Database URLs are secrets: hidden in reprs and log lines, known to redaction in every DSN form."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from activities.config import Settings
+from activities.errors import redact
+from activities.postgres.dsn import UNREADABLE, dsn_passwords, safe_dsn
+
+# Any password libpq can carry: every character but NUL (and lone surrogates, not text).
+passwords = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
+                    min_size=1, max_size=30)
+users = st.from_regex(r"\A[a-z_][a-z0-9_]{0,8}\Z")
+databases = st.from_regex(r"\A[a-z][a-z0-9_]{0,8}\Z")
+uri_hosts = st.sampled_from(["db", "db.internal:5432", "h1:5432,h2:5433", "[::1]:5432", ""])
+schemes = st.sampled_from(["postgresql://", "postgres://"])
+queries = st.sampled_from(["", "?sslmode=require", "?host=/run/postgresql&application_name=w"])
+
+
+def keyword_quoted(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+@given(schemes, users, passwords, uri_hosts, databases, queries)
+def test_a_uri_password_is_hidden_and_found(scheme, user, password, host, db, query) -> None:
+    dsn = f"{scheme}{user}:{quote(password, safe='')}@{host}/{db}{query}"
+    assert safe_dsn(dsn) == f"{scheme}{user}:***@{host}/{db}{query}"
+    assert password in dsn_passwords(dsn)
+
+
+@given(schemes, users, passwords, uri_hosts, databases,
+       st.sampled_from(["password", "sslpassword"]), st.booleans())
+def test_a_password_in_the_uri_query_is_hidden_and_found(
+    scheme, user, password, host, db, key, first
+) -> None:
+    secret = f"{key}={quote(password, safe='')}"
+    params = [secret, "sslmode=require"] if first else ["sslmode=require", secret]
+    dsn = f"{scheme}{user}@{host}/{db}?{'&'.join(params)}"
+    hidden = [f"{key}=***" if p == secret else p for p in params]
+    assert safe_dsn(dsn) == f"{scheme}{user}@{host}/{db}?{'&'.join(hidden)}"
+    assert password in dsn_passwords(dsn)
+
+
+@given(users, passwords, databases, st.sampled_from(["db", "/run/postgresql", "'a host'"]),
+       st.sampled_from(["=", " = ", "= ", " ="]), st.booleans())
+def test_a_keyword_dsn_password_is_hidden_and_found(user, password, db, host, eq, quoted) -> None:
+    bare = all(c not in password for c in " \t\n\r\f\v'\\")
+    value = password if bare and not quoted else keyword_quoted(password)
+    dsn = f"host{eq}{host}  user{eq}{user} password{eq}{value} dbname{eq}{db}"
+    assert safe_dsn(dsn) == f"host={host} user={user} password=*** dbname={db}"
+    assert dsn_passwords(dsn) == [password]
+
+
+def test_forms_without_a_password_are_left_as_they_are() -> None:
+    for dsn in ("postgresql://app@db:5432/x", "postgresql:///x?host=/run/pg",
+                "host=db user=app dbname=x", "retake", ""):
+        assert safe_dsn(dsn) == dsn
+        assert dsn_passwords(dsn) == []
+
+
+def test_a_string_that_reads_as_no_form_is_hidden_whole() -> None:
+    """An unquoted password with a space is no valid DSN: nothing of it is printed."""
+    assert safe_dsn("host=db password=two words") == UNREADABLE
+
+
+def test_settings_hold_database_urls_as_secrets(tmp_path: Path) -> None:
+    url = "postgresql://retake_app:s3cr%40t-pw@db:5432/retake"
+    migration = "host=db user=retake_owner password='0wner pw'"
+    key_file = tmp_path / "sa.json"
+    key_file.write_text(json.dumps({"private_key": "-----BEGIN PRIVATE KEY-----abc",
+                                    "private_key_id": "kid-123"}))
+    settings = Settings(database_url=url, RETAKE_MIGRATION_DATABASE_URL=migration,
+                        TEMPORAL_API_KEY="tmprl-key", google_application_credentials=key_file)
+    shown = repr(settings) + str(settings) + settings.model_dump_json()
+    for secret in ("s3cr", "0wner pw", "tmprl-key"):
+        assert secret not in shown
+    secrets = settings.secret_values()
+    for secret in ("s3cr@t-pw", "s3cr%40t-pw", "0wner pw", "tmprl-key",
+                   "-----BEGIN PRIVATE KEY-----abc", "kid-123"):
+        assert secret in secrets
+    message = "connect failed: password s3cr@t-pw rejected for 0wner pw"
+    assert "s3cr" not in redact(message, secrets) and "0wner" not in redact(message, secrets)
