@@ -5,9 +5,11 @@ check at or after D, and is noticed t - D seconds late. Given the share of jobs 
 each time (a CDF on a grid), `cheapest_checks` finds check times that meet "at least
 half the jobs noticed within `median_lag`, 95% within `p95_lag`" with the fewest
 expected requests: dynamic programming over the previous check, with Lagrange
-multipliers on the two shares (searched on a small grid; the cheapest schedule that
-meets both wins). The same search gives a lower bound on the requests of *any*
-schedule that knows only the elapsed time (weak duality; benchmarks/polling_bound.py).
+multipliers on the two shares, chosen by maximising the (concave) dual; the cheapest
+schedule met that meets both goals wins. The dual's maximum is a lower bound on the
+requests of *any* schedule that knows only the elapsed time (weak duality; it equals the
+linear-programming optimum, which tests/test_check_times.py checks against an LP solver;
+benchmarks/polling_bound.py).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MULTIPLIERS_P95 = (0.0, 2.0, 8.0, 32.0)
-MAX_MULTIPLIER, BISECTIONS = 256.0, 9
+MAX_MULTIPLIER = 256.0  # a share is worth at most this many checks
+OUTER_STEPS, INNER_STEPS = 16, 14  # golden-section steps on the p95 and median multipliers
+_GOLDEN = (5 ** 0.5 - 1) / 2
 
 
 @dataclass(frozen=True)
@@ -37,38 +40,53 @@ def cheapest_checks(grid: np.ndarray, cdf: np.ndarray, median_lag: float,
                     p95_lag: float) -> CheckPlan:
     """`grid`: evenly spaced times from 0; `cdf[k]`: share of jobs done by grid[k] (reaching 1).
 
-    For each multiplier on the p95 share, the smallest multiplier on the median share
-    whose schedule notices half the jobs in time is found by bisection (the share
-    grows with its multiplier); the cheapest schedule meeting both goals wins.
+    The Lagrangian dual g(m, p) = min over schedules of E[checks] - m * share(median)
+    - p * share(p95) + 0.5 m + 0.95 p is concave, so it is maximised by golden-section
+    search on p, each step maximising over m the same way (the inner maximum is concave
+    in p too). Its maximum is the lower bound; every schedule the search meets is a
+    candidate, and the cheapest one meeting both goals is the plan.
     """
     step = float(grid[1] - grid[0])
     w2, w5 = max(1, round(median_lag / step)), max(1, round(p95_lag / step))
     best: CheckPlan | None = None
     lower = 0.0
 
-    def attempt(lam2: float, lam5: float) -> CheckPlan:
+    def dual(lam2: float, lam5: float) -> float:
         nonlocal best, lower
         value, choice = _solve(cdf, lam2, lam5, w2, w5)
-        lower = max(lower, value + 0.5 * lam2 + 0.95 * lam5)
+        bound = value + 0.5 * lam2 + 0.95 * lam5
+        lower = max(lower, bound)
         plan = _evaluate(grid, cdf, choice, w2, w5)
         if best is None or _better(plan, best):
             best = plan
-        return plan
+        return bound
 
-    for lam5 in MULTIPLIERS_P95:
-        low, high = 0.0, MAX_MULTIPLIER
-        if attempt(low, lam5).share_within_median >= 0.5:
-            continue
-        if attempt(high, lam5).share_within_median < 0.5:
-            continue
-        for _ in range(BISECTIONS):
-            middle = (low + high) / 2
-            if attempt(middle, lam5).share_within_median >= 0.5:
-                high = middle
-            else:
-                low = middle
+    def best_over_median(lam5: float) -> float:
+        return _golden_max(lambda lam2: dual(lam2, lam5), INNER_STEPS)
+
+    _golden_max(best_over_median, OUTER_STEPS)
     return CheckPlan(best.times, best.expected_checks, best.share_within_median,
                      best.share_within_p95, lower_bound=max(lower, 1.0))
+
+
+def _golden_max(f, steps: int, low: float = 0.0, high: float = MAX_MULTIPLIER) -> float:
+    """The largest value of a concave `f` on [low, high] that golden-section search meets
+    (the end points included: the maximum may sit at 0, a goal met for free)."""
+    seen = max(f(low), f(high))
+    a, b = low, high
+    c, d = b - _GOLDEN * (b - a), a + _GOLDEN * (b - a)
+    fc, fd = f(c), f(d)
+    for _ in range(steps):
+        seen = max(seen, fc, fd)
+        if fc >= fd:
+            b, d, fd = d, c, fc
+            c = b - _GOLDEN * (b - a)
+            fc = f(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + _GOLDEN * (b - a)
+            fd = f(d)
+    return max(seen, fc, fd)
 
 
 def _better(plan: CheckPlan, than: CheckPlan) -> bool:
