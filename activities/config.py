@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o"
     openai_timeout_seconds: float = 60.0
+    # One planner reply is a prompt and a sentence of reasoning (~300 tokens); the cap
+    # bounds what a runaway reply can cost.
+    openai_max_output_tokens: int = Field(default=1000, ge=100, le=16000,
+                                          alias="RETAKE_OPENAI_MAX_OUTPUT_TOKENS")
 
     # Veo on Vertex AI: a project + location with Application Default Credentials
     # (GOOGLE_APPLICATION_CREDENTIALS names a key file; unset: gcloud ADC or the attached

@@ -415,10 +415,26 @@ async def test_poll_timeout_is_retryable_and_a_submit_timeout_is_outcome_unknown
         await video.aclose()
 
 
-async def test_bad_request_is_non_retryable(video, fresh_veo_emulator, sample_job_id):
+async def test_a_request_veo_would_refuse_is_refused_at_the_door_unpaid(
+    video, fresh_veo_emulator, sample_job_id
+):
+    """Re-checked before the reservation, whatever built it (workflows/trust.py)."""
+    for bad in (dict(duration_seconds=5), dict(model="veo-9-imaginary"), dict(seed=-7),
+                dict(prompt="x" * 5000), dict(reference_image_urls=["file:///etc/passwd"]),
+                dict(delivered_seconds=-1.0)):
+        with pytest.raises(ApplicationError) as info:
+            await ActivityEnvironment().run(video.submit_generation,
+                                            generation(sample_job_id, **bad))
+        assert info.value.type == INVALID_INPUT and info.value.non_retryable, bad
+        assert "Nothing was paid" in info.value.message
+    assert fresh_veo_emulator.counters()["submissions_accepted"] == 0
+    assert fresh_veo_emulator.submissions() == []
+
+
+async def test_veos_own_bad_request_is_non_retryable(video, fresh_veo_emulator, sample_job_id):
+    """Past the door, Vertex's 400 still maps to ProviderBadRequest (the backend alone)."""
     with pytest.raises(ApplicationError) as info:
-        await ActivityEnvironment().run(video.submit_generation,
-                                        generation(sample_job_id, duration_seconds=5))
+        await video._backend.submit(generation(sample_job_id, duration_seconds=5))
     assert info.value.type == PROVIDER_BAD_REQUEST and info.value.non_retryable
     assert "durationSeconds 5" in info.value.message
     assert fresh_veo_emulator.counters()["submissions_accepted"] == 0
@@ -426,8 +442,7 @@ async def test_bad_request_is_non_retryable(video, fresh_veo_emulator, sample_jo
 
 async def test_unknown_model_is_non_retryable_not_found(video, sample_job_id):
     with pytest.raises(ApplicationError) as info:
-        await ActivityEnvironment().run(video.submit_generation,
-                                        generation(sample_job_id, model="veo-9-imaginary"))
+        await video._backend.submit(generation(sample_job_id, model="veo-9-imaginary"))
     assert info.value.type == PROVIDER_NOT_FOUND and info.value.non_retryable
     assert "model name" in info.value.message
 

@@ -63,8 +63,13 @@ class RegenerateClipInput(BaseModel):
     conversation: list[ChatMessage] = Field(default_factory=list)
     options: RegenerateOptions = Field(default_factory=RegenerateOptions)
     # Internal: the plan (workflows.step_models.Plan, as a dict) a RegenerateClipsWorkflow
-    # batch already showed and had confirmed; the child generates it as is. Callers leave it unset.
-    approved_plan: dict | None = None
+    # batch already showed and had confirmed; the child generates it as is. Callers leave it
+    # unset: from anyone but the job's batch it is refused (workflows/trust.py).
+    approved_plan: dict | None = Field(
+        default=None,
+        description="INTERNAL: set only by RegenerateClipsWorkflow of the same job; any "
+        "other sender is refused with InvalidInput. Leave it out.",
+    )
     # Optional: the caller's id for this request. Starting again with the same id (a
     # retried HTTP call, a restarted chatbot) reuses the paid generation and the saved
     # version instead of paying again. Without it, the first run of the workflow keys
@@ -166,7 +171,7 @@ class PlanProposal(BaseModel):
     job_id: UUID
     clip_index: int
     revision: int
-    instructions: list[str]  # the first instruction, then each follow-up, in order
+    instructions: list[str]  # the latest instructions (at most 5), oldest first; see `revision`
     plan: PlanSummary  # with generated_seconds (billed) and delivered_seconds (the clip's)
     temperature_band: str | None = None  # the policy band the temperature falls in
     state: ConversationState

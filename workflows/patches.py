@@ -83,6 +83,13 @@ TRANSIENT_RESUBMIT = Patch(
     old="it fails the regeneration",
     retire="when no open run predates it",
 )
+INTERNAL_INPUTS = Patch(
+    "internal-inputs-checked",
+    new="approved_plan only from the job's batch, re-checked; a collector only as the "
+    "clip's regeneration's child, with the submission read from the ledger",
+    old="both trusted as given",
+    retire="when no open run predates it",
+)
 COLLECTOR_BACKEND_QUEUES = Patch(
     "collector-backend-queues",
     new="the late collector waits and stores on the backend's queue",
@@ -100,15 +107,16 @@ ALL: tuple[Patch, ...] = (
     BACKEND_QUEUES,
     TRANSIENT_RESUBMIT,
     COLLECTOR_BACKEND_QUEUES,
+    INTERNAL_INPUTS,
 )
 
 # What each workflow decides up front, in the order the decisions are recorded.
 REGENERATION = (
     OWNS_CONVENTIONS, VEO_CATALOGUE, STEP_BUDGET, RESET_PROOF_ID, BACKEND_QUEUES,
-    TRANSIENT_RESUBMIT, LATE_COLLECTION,
+    TRANSIENT_RESUBMIT, LATE_COLLECTION, INTERNAL_INPUTS,
 )
 BATCH = (STEP_BUDGET,)
-LATE_COLLECTOR = (COLLECTOR_BACKEND_QUEUES, STEP_BUDGET)
+LATE_COLLECTOR = (COLLECTOR_BACKEND_QUEUES, STEP_BUDGET, INTERNAL_INPUTS)
 VERSIONS = (STEP_BUDGET,)
 
 

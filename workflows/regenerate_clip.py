@@ -83,7 +83,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.step_options import HEARTBEAT, SHORT_RETRY, STEP_BUDGET, SUBMIT_ATTEMPT
     from workflows.submitted import as_submitted, version_to_save
-    from workflows.validation import validate
+    from workflows.trust import approved_plan_problem, plan_problems
+    from workflows.validation import refuse_internal, validate
 
 
 @workflow.defn(name=conventions.WORKFLOW_TYPE)
@@ -138,6 +139,9 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
             self._set_search_attributes(inp)
             workflow_id = workflow.info().workflow_id
         validate(inp, workflow_id=workflow_id, catalogue=patches.applies(patches.VEO_CATALOGUE))
+        if inp.approved_plan is not None and patches.applies(patches.INTERNAL_INPUTS):
+            parent = workflow.info().parent
+            refuse_internal(approved_plan_problem(inp.job_id, parent and parent.workflow_id))
         self._request_id = inp.request_id
 
         context = await self._load_context(inp)
@@ -190,7 +194,12 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
     async def _plan(self, inp: RegenerateClipInput, context: ClipContext) -> Plan:
         if inp.approved_plan is not None:  # a batch showed this plan and had it confirmed
             self._set_stage("planning", "using the plan the batch confirmed")
-            return Plan.model_validate(inp.approved_plan)
+            plan = Plan.model_validate(inp.approved_plan)
+            if patches.applies(patches.INTERNAL_INPUTS):  # re-checked: no planner made it here
+                known = [*context.scene_reference_urls, *context.character_reference_urls]
+                found = plan_problems(plan, inp.options.aspect_ratio, known)
+                refuse_internal("approved_plan: " + "; ".join(found) if found else None)
+            return plan
         self._set_stage("planning", "matching templates")
         started = workflow.now()
         plan = await decisions.plan_clip(

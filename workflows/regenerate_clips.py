@@ -39,12 +39,14 @@ with workflow.unsafe.imports_passed_through():
         RegenerateClipsInput,
         RegenerateClipsResult,
     )
+    from workflows.caps import MAX_BATCH_CLIPS
     from workflows.conversation import CANCEL, CONFIRM, state_refusal, summary_of
+    from workflows.decisions import CONVERSATION_WINDOW
     from workflows.models import Confirmation, RegenerateClipInput
     from workflows.regenerate_clip import RegenerateClipWorkflow
     from workflows.step_models import Plan, PromptRequest, PromptSuggestion
     from workflows.step_options import DATABASE_STEP
-    from workflows.validation import problems
+    from workflows.validation import MAX_CLIP_INDEX, problems
 
 
 def batch_problems(inp: RegenerateClipsInput, indexes: list[int]) -> list[str]:
@@ -54,8 +56,12 @@ def batch_problems(inp: RegenerateClipsInput, indexes: list[int]) -> list[str]:
         found.append("give either `instruction` (for `clips`) or `instructions` per clip, not both")
     if not indexes:
         found.append("no clips to regenerate: list clip indexes, or use \"all\" on a job with clips")
-    if any(i < 0 for i in indexes):
-        found.append("clip indexes must be 0 or more")
+    if len(indexes) > MAX_BATCH_CLIPS:
+        found.append(f"{len(indexes)} clips is over the {MAX_BATCH_CLIPS} one batch may take: "
+                     "split the job into several batches")
+        return found  # each index's checks would only repeat it
+    if any(not 0 <= i <= MAX_CLIP_INDEX for i in indexes):
+        found.append(f"clip indexes must be within 0-{MAX_CLIP_INDEX}")
     if len(set(indexes)) != len(indexes):
         found.append("a clip index is listed twice")
     if not 1 <= inp.max_concurrent <= MAX_BATCH_CONCURRENCY:
@@ -184,7 +190,8 @@ class RegenerateClipsWorkflow:
             child_id = conventions.workflow_id_for(inp.job_id, clip.clip_index)
             child_input = RegenerateClipInput(
                 job_id=inp.job_id, clip_index=clip.clip_index, instruction=clip.instruction,
-                conversation=inp.conversation,
+                # What the planner saw, not the whole chat: each child's input stays small.
+                conversation=inp.conversation[-CONVERSATION_WINDOW:],
                 options=inp.options.model_copy(update={"confirm_first": False}),
                 approved_plan=self._plans[clip.clip_index].model_dump(mode="json"),
             )

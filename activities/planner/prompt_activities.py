@@ -41,8 +41,11 @@ class PromptActivities:
         client: openai.AsyncOpenAI | None,
         model: str,
         secrets: list[str | None] | None = None,
+        *,
+        max_output_tokens: int = 1000,
     ) -> None:
         self._client = client
+        self._max_output_tokens = max_output_tokens
         self._model = model
         self._secrets = secrets or []
 
@@ -57,7 +60,8 @@ class PromptActivities:
                 timeout=settings.openai_timeout_seconds,
                 max_retries=0,
             )
-        return cls(client, settings.openai_model, settings.secret_values())
+        return cls(client, settings.openai_model, settings.secret_values(),
+                   max_output_tokens=settings.openai_max_output_tokens)
 
     @activity.defn
     async def suggest_prompt(self, req: PromptRequest) -> PromptSuggestion:
@@ -83,6 +87,7 @@ class PromptActivities:
                 messages=build_messages(req),
                 response_format=LLMPromptReply,
                 temperature=REQUEST_TEMPERATURE,
+                max_completion_tokens=self._max_output_tokens,  # a bound on what one call costs
             )
         except openai.OpenAIError as exc:
             # `from None`: the SDK's message may quote the key; it must not ride along as a cause.

@@ -65,6 +65,7 @@ from workflows.step_models import (
     SubmittedRequest,
     WaitRequest,
 )
+from workflows.trust import generation_problems
 
 POSSIBLE_DUPLICATE_METRIC = "retake_veo_possible_duplicate_charges"
 
@@ -157,6 +158,13 @@ class VideoActivities:
         leaves it to the next one. A cancellation does not interrupt a paid call or its
         record: both finish first.
         """
+        found = generation_problems(req)  # whatever built it: refused before any reservation
+        if found:
+            raise errors.non_retryable(
+                f"Refused to pay for regeneration {req.regeneration_id}: " + "; ".join(found)
+                + ". Nothing was paid; plan the clip again (Retake's planner never builds this).",
+                INVALID_INPUT,
+            )
         beat = _Beat.from_previous_attempt()
         async with heartbeating(details=beat.details):
             paid = asyncio.ensure_future(self._submit_reserved(req, beat))
