@@ -13,6 +13,7 @@
     python starter.py plan --offline < instructions.jsonl
     python starter.py demo [--confirm]
     python starter.py replay-check [--query Q]   # before a deploy: do open runs replay here?
+    python starter.py codec-server [--host H --port P]  # the Web UI and CLI read encrypted data
     python starter.py migrate [--grant-to ROLE]   # as RETAKE_MIGRATION_DATABASE_URL's login
 """
 
@@ -101,6 +102,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     migrate = sub.add_parser("migrate", help="apply the database schema with the migration login")
     migrate.add_argument("--grant-to", metavar="ROLE", default=None,
                          help="give this role (the workers' login) its read/write rights")
+
+    codec = sub.add_parser("codec-server",
+                           help="decode encrypted payloads for the Web UI and the CLI")
+    codec.add_argument("--host", default="127.0.0.1")
+    codec.add_argument("--port", type=int, default=8081)
 
     demo = sub.add_parser("demo", help="regenerate a sample clip on the embedded default")
     demo.add_argument("--clip", type=int, default=3)
@@ -395,6 +401,10 @@ def main(argv: list[str]) -> int:
                 "batch": batch, "replay-check": replay_check}
     if args.command in commands:
         return asyncio.run(commands[args.command](args))
+    if args.command == "codec-server":
+        from retake.codec_server import serve
+
+        return serve(args.host, args.port)
     if args.command == "migrate":
         from retake.migrate_cli import migrate
 

@@ -26,6 +26,7 @@ clip's own workflow id, refused with WorkflowAlreadyStartedError while the clip 
 
 from __future__ import annotations
 
+import os
 import uuid
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
@@ -98,7 +99,17 @@ async def connect(address: str | None = None, namespace: str | None = None) -> C
     if namespace:
         config["namespace"] = namespace
     config.setdefault("target_host", "localhost:7233")
-    return await Client.connect(**config, data_converter=pydantic_data_converter)
+    return await Client.connect(**config, data_converter=data_converter())
+
+
+def data_converter():
+    """Pydantic types; encrypted payloads when RETAKE_ENCRYPTION_KEYS(_FILE) is set
+    (retake/encryption.py, imported only then: this client stays temporalio + pydantic)."""
+    if not (os.environ.get("RETAKE_ENCRYPTION_KEYS") or os.environ.get("RETAKE_ENCRYPTION_KEYS_FILE")):
+        return pydantic_data_converter
+    from retake.encryption import keys_from_environment, with_encryption
+
+    return with_encryption(pydantic_data_converter, keys_from_environment())
 
 
 def summary_for(inp: RegenerateClipInput) -> str:
