@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o"
     openai_timeout_seconds: float = 60.0
+    # The resolution Veo renders when a request names none; a model without it gets its
+    # highest (workflows/decisions/veo_models.py). A music video is finished at 1080p.
+    veo_resolution: Literal["720p", "1080p"] = Field(default="1080p", alias="RETAKE_VEO_RESOLUTION")
     # One planner reply is a prompt and a sentence of reasoning (~300 tokens); the cap
     # bounds what a runaway reply can cost.
     openai_max_output_tokens: int = Field(default=1000, ge=100, le=16000,

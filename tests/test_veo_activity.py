@@ -138,10 +138,11 @@ async def test_submit_sends_the_plan_as_veo_expects_it(video, fresh_veo_emulator
     assert params["durationSeconds"] == 8
     assert params["generateAudio"] is True  # required for Veo 3 models
     assert params["aspectRatio"] == "16:9"
-    assert params["enhancePrompt"] is False
+    assert "enhancePrompt" not in params  # the rewriter cannot be turned off on Veo 3.x
+    assert params["resolution"] == "1080p"  # RETAKE_VEO_RESOLUTION's default
     assert "storageUri" not in params
     refs = instance["referenceImages"]
-    assert [r["referenceType"] for r in refs] == ["asset"] * 3
+    assert [r["referenceType"] for r in refs] == ["ASSET"] * 3  # the SDK's own enum
     assert base64.b64decode(refs[0]["image"]["bytesBase64Encoded"]).startswith(b"\x89PNG")
     assert refs[0]["image"]["mimeType"] == "image/png"
     assert refs[1]["image"] == {"gcsUri": "gs://retake-refs/scene_rooftop.jpg",
@@ -198,10 +199,14 @@ async def test_the_fast_model_is_sent_no_references(video, fresh_veo_emulator, s
     assert "referenceImages" not in sent["instances"][0]
 
 
-async def test_enhance_prompt_stays_on_for_broad_changes(video, fresh_veo_emulator, sample_job_id):
-    await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+async def test_no_enhance_prompt_reaches_veo_3_and_a_resolution_is_chosen(
+    video, fresh_veo_emulator, sample_job_id
+):
+    await ActivityEnvironment().run(video.submit_generation,
+                                    generation(sample_job_id, resolution="720p"))
     [sent] = fresh_veo_emulator.submissions()
-    assert sent["parameters"]["enhancePrompt"] is True
+    assert "enhancePrompt" not in sent["parameters"]
+    assert sent["parameters"]["resolution"] == "720p"  # the request's own choice
     assert "referenceImages" not in sent["instances"][0]
 
 

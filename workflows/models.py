@@ -45,6 +45,9 @@ class RegenerateOptions(BaseModel):
     dry_run: bool = False
     video_model: str = DEFAULT_VIDEO_MODEL
     aspect_ratio: Literal["16:9", "9:16"] = "16:9"
+    # Veo's render size; None: the worker's RETAKE_VEO_RESOLUTION (1080p by default), where
+    # the model renders it. The price per second is the same on Google's list.
+    resolution: Literal["720p", "1080p"] | None = None
     poll_interval_seconds: float = DEFAULT_POLL_INTERVAL_SECONDS
     deadline_seconds: float = 900.0  # the whole regeneration, Veo's wait included
     # Confirm first (README "Plan, then confirm"): plan, then wait for a `confirm` Update

@@ -33,6 +33,15 @@ from workflows.step_models import PromptRequest, PromptSuggestion
 REQUEST_TEMPERATURE = 0.2  # sampling of the planner itself: the same request, nearly the same plan
 
 
+REASONING_MODEL_PREFIXES = ("o1", "o3", "o4", "gpt-5")  # OpenAI's reasoning models guide
+
+
+def is_reasoning_model(model: str) -> bool:
+    """Reasoning models take no sampling parameters (temperature) and count their reasoning
+    in max_completion_tokens (OpenAI's "Reasoning models" guide)."""
+    return model.startswith(REASONING_MODEL_PREFIXES)
+
+
 class PromptActivities:
     """Owns the OpenAI client (None when no key is configured)."""
 
@@ -86,8 +95,9 @@ class PromptActivities:
                 model=self._model,
                 messages=build_messages(req),
                 response_format=LLMPromptReply,
-                temperature=REQUEST_TEMPERATURE,
                 max_completion_tokens=self._max_output_tokens,  # a bound on what one call costs
+                # Reasoning models refuse any temperature but their default.
+                **({} if is_reasoning_model(self._model) else {"temperature": REQUEST_TEMPERATURE}),
             )
         except openai.OpenAIError as exc:
             # `from None`: the SDK's message may quote the key; it must not ride along as a cause.

@@ -74,9 +74,10 @@ VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (operation_name) DO NOTHING
 """
 
-# Which fields make two submissions the same paid generation.
+# Which fields make two submissions the same paid generation. Not enhance_prompt: Veo 3.x
+# rewrites prompts whatever is asked, and the request no longer sends it to those models.
 _SAME_GENERATION = {"model", "prompt", "negative_prompt", "seed", "duration_seconds",
-                    "aspect_ratio", "enhance_prompt"}
+                    "aspect_ratio"}
 _PAID_AND_UNCOLLECTED = """
 SELECT operation_name, backend, request, 0 AS possible_duplicates
 FROM veo_operations
