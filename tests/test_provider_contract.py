@@ -66,14 +66,14 @@ from tests.test_prompt_activity import activities_for, suggest  # noqa: E402
 from workflows.models import PlannerKind, RegenerateClipInput, RegenerateOptions  # noqa: E402
 
 
-@pytest.mark.parametrize("model", ["gpt-5-mini", "o4-mini"])
+@pytest.mark.parametrize("model", ["gpt-5.4-mini", "gpt-6-luna", "o3"])
 async def test_a_reasoning_model_is_sent_no_temperature_and_a_token_cap(
     openai_emulator_clean, model
 ):
     suggestion = await suggest(activities_for(openai_emulator_clean, openai_model=model))
     sent = openai_emulator_clean.last_request()
     assert sent["model"] == model and "temperature" not in sent
-    assert sent["max_completion_tokens"] == 1000 and "max_tokens" not in sent
+    assert sent["max_completion_tokens"] == 8000 and "max_tokens" not in sent
     assert suggestion.planner == PlannerKind.LLM
 
 
@@ -106,7 +106,7 @@ async def test_the_strict_openai_emulator_refuses_what_a_reasoning_model_refuses
 async def test_a_regeneration_plans_with_a_reasoning_model_end_to_end(
     temporal_client, run_worker, sample_job_id, task_queue, tmp_path, openai_emulator_clean
 ):
-    settings = retake_settings(tmp_path, openai=openai_emulator_clean, openai_model="gpt-5-mini")
+    settings = retake_settings(tmp_path, openai=openai_emulator_clean, openai_model="gpt-5.4-mini")
     async with run_worker(settings):
         handle = await start_regeneration(temporal_client, RegenerateClipInput(
             job_id=sample_job_id, clip_index=3, instruction="give it a dreamier mood",

@@ -12,8 +12,8 @@ from tests.sdk_repro.split_task_patch import replay_failures
 
 
 async def test_patches_decided_first_always_replay(temporal_client):
-    failed, runs = await replay_failures(temporal_client, runs=20, decide_first=True)
-    assert (failed, runs) == (0, 20)
+    failed, runs = await replay_failures(temporal_client, runs=10, decide_first=True)
+    assert (failed, runs) == (0, 10)
 
 
 async def test_the_sdk_still_splits_a_queried_task_at_a_local_activity(temporal_client):

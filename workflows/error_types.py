@@ -20,6 +20,7 @@ GENERATION_FAILED = "GenerationFailed"
 GENERATION_PENDING = "GenerationPending"  # the polling signal: retried on purpose
 GENERATION_TIMED_OUT = "GenerationTimedOut"
 STEP_TIMED_OUT = "StepTimedOut"  # a step ran out of time or retries (workflows/step_failures.py)
+BUDGET_EXCEEDED = "BudgetExceeded"  # a generation would overrun a budget; nothing paid
 PLAN_EXPIRED = "PlanExpired"  # a confirm-first plan was not confirmed in time; nothing paid
 UPDATE_NOT_ALLOWED = "UpdateNotAllowed"  # an Update sent at the wrong moment (validator)
 VERSION_NOT_FOUND = "VersionNotFound"  # revert to a version the clip does not have

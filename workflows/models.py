@@ -78,6 +78,9 @@ class RegenerateClipInput(BaseModel):
     # version instead of paying again. Without it, the first run of the workflow keys
     # the paid work, which a workflow reset keeps.
     request_id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    # Optional: the end user this regeneration is for; RETAKE_BUDGET_USD_PER_ACCOUNT_PER_DAY
+    # limits what one account can spend in a UTC day.
+    account_id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_.:@\-]+$")
 
 
 class LateCollectionResult(BaseModel):

@@ -280,6 +280,7 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
                 duration_seconds=plan.duration_seconds,
                 aspect_ratio=inp.options.aspect_ratio,
                 resolution=inp.options.resolution,
+                account_id=inp.account_id,
                 reference_image_urls=plan.reference_image_urls,
                 enhance_prompt=plan.enhance_prompt,
                 delivered_seconds=plan.cut_to_seconds(),

@@ -33,7 +33,8 @@ from workflows.step_models import PromptRequest, PromptSuggestion
 REQUEST_TEMPERATURE = 0.2  # sampling of the planner itself: the same request, nearly the same plan
 
 
-REASONING_MODEL_PREFIXES = ("o1", "o3", "o4", "gpt-5")  # OpenAI's reasoning models guide
+REASONING_MODEL_PREFIXES = ("o1", "o3", "o4", "gpt-5", "gpt-6")  # OpenAI's reasoning guide
+REASONING_TOKEN_FACTOR = 8  # the reasoning before the reply counts in the same cap
 
 
 def is_reasoning_model(model: str) -> bool:
@@ -95,7 +96,9 @@ class PromptActivities:
                 model=self._model,
                 messages=build_messages(req),
                 response_format=LLMPromptReply,
-                max_completion_tokens=self._max_output_tokens,  # a bound on what one call costs
+                # A bound on what one call costs; a reasoning model's reasoning counts in it.
+                max_completion_tokens=self._max_output_tokens
+                * (REASONING_TOKEN_FACTOR if is_reasoning_model(self._model) else 1),
                 # Reasoning models refuse any temperature but their default.
                 **({} if is_reasoning_model(self._model) else {"temperature": REQUEST_TEMPERATURE}),
             )

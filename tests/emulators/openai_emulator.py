@@ -120,7 +120,7 @@ def _error(status: int, message: str, code: str | None, headers: dict[str, str] 
     return web.json_response(body, status=status, headers=headers)
 
 
-REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")  # [OAIREASON]
+REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5", "gpt-6")  # [OAIREASON]
 # [OAISO]: Structured Outputs (response_format json_schema) from gpt-4o-2024-08-06 on.
 NO_STRUCTURED_OUTPUTS = ("gpt-3.5", "gpt-4-", "gpt-4o-2024-05-13", "o1-mini", "o1-preview")
 
