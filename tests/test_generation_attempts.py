@@ -1,7 +1,7 @@
 """workflows/generation_attempts.py alone: what each Veo outcome means for the loop.
 
-The transient-resubmission branch reads a patch, so it runs inside a workflow
-(tests/test_provider_faults_veo.py); everything else is pure and checked here."""
+The patch decision is injected here (`resubmits`); inside a workflow it is the run's own
+(tests/test_provider_faults_veo.py)."""
 
 from __future__ import annotations
 
@@ -64,3 +64,19 @@ def test_a_lasting_failure_is_typed_and_says_what_veo_said():
     with pytest.raises(ApplicationError) as err:
         spent.after(status(GenerationState.FAILED, error_code=14, error_message="busy"))
     assert "again after one resubmission" in err.value.message
+
+
+def test_a_transient_failure_is_resubmitted_once_where_the_run_resubmits():
+    failed = status(GenerationState.FAILED, error_code=14, error_message="unavailable")
+    attempts = GenerationAttempts(plan=PLAN, clip_index=1, resubmits=lambda: True)
+    assert attempts.after(failed) is Next.RESUBMIT and attempts.transient_resubmissions == 1
+    assert attempts.plan == PLAN  # the same plan again
+    with pytest.raises(ApplicationError) as err:
+        attempts.after(failed)
+    assert "again after one resubmission" in err.value.message
+    old_run = GenerationAttempts(plan=PLAN, clip_index=1, resubmits=lambda: False)
+    with pytest.raises(ApplicationError):  # a history from before the resubmission patch
+        old_run.after(failed)
+    lasting = GenerationAttempts(plan=PLAN, clip_index=1, resubmits=lambda: True)
+    with pytest.raises(ApplicationError):  # code 3 is about the request: never resubmitted
+        lasting.after(status(GenerationState.FAILED, error_code=3, error_message="bad"))
