@@ -89,6 +89,14 @@ COLLECTOR_BACKEND_QUEUES = Patch(
     old="both on the main queue, store local",
     retire="when no open collector predates it",
 )
+CONVERSATION_ANSWERS = Patch(
+    "conversation-answers-current-plan",
+    new="a cancelled plan's result carries the plan that was cancelled (the last revision), "
+    "revise answers with its own expiry, and Temporal's cancel of a pending plan ends it "
+    "like the cancel Update (completed, status cancelled)",
+    old="the result carries revision 1, and a Temporal cancel ends the run CANCELED",
+    retire="when no open run predates it and no kept history lacks its marker",
+)
 
 ALL: tuple[Patch, ...] = (
     DECIDED_FIRST,
@@ -100,12 +108,13 @@ ALL: tuple[Patch, ...] = (
     BACKEND_QUEUES,
     TRANSIENT_RESUBMIT,
     COLLECTOR_BACKEND_QUEUES,
+    CONVERSATION_ANSWERS,
 )
 
 # What each workflow decides up front, in the order the decisions are recorded.
 REGENERATION = (
     OWNS_CONVENTIONS, VEO_CATALOGUE, STEP_BUDGET, RESET_PROOF_ID, BACKEND_QUEUES,
-    TRANSIENT_RESUBMIT, LATE_COLLECTION,
+    TRANSIENT_RESUBMIT, LATE_COLLECTION, CONVERSATION_ANSWERS,
 )
 BATCH = (STEP_BUDGET,)
 LATE_COLLECTOR = (COLLECTOR_BACKEND_QUEUES, STEP_BUDGET)
