@@ -97,6 +97,13 @@ CONVERSATION_ANSWERS = Patch(
     old="the result carries revision 1, and a Temporal cancel ends the run CANCELED",
     retire="when no open run predates it and no kept history lacks its marker",
 )
+BATCH_BUSY_AT_PLANNING = Patch(
+    "batch-busy-at-planning",
+    new="a batch asks which of its clips have an open regeneration before planning, marks "
+    "them busy in the plan and leaves them out of its total",
+    old="a busy clip is planned, counted, and found busy only when its child starts",
+    retire="when no open batch predates it and no kept batch history lacks its marker",
+)
 
 ALL: tuple[Patch, ...] = (
     DECIDED_FIRST,
@@ -109,6 +116,7 @@ ALL: tuple[Patch, ...] = (
     TRANSIENT_RESUBMIT,
     COLLECTOR_BACKEND_QUEUES,
     CONVERSATION_ANSWERS,
+    BATCH_BUSY_AT_PLANNING,
 )
 
 # What each workflow decides up front, in the order the decisions are recorded.
@@ -116,7 +124,7 @@ REGENERATION = (
     OWNS_CONVENTIONS, VEO_CATALOGUE, STEP_BUDGET, RESET_PROOF_ID, BACKEND_QUEUES,
     TRANSIENT_RESUBMIT, LATE_COLLECTION, CONVERSATION_ANSWERS,
 )
-BATCH = (STEP_BUDGET,)
+BATCH = (STEP_BUDGET, BATCH_BUSY_AT_PLANNING)
 LATE_COLLECTOR = (COLLECTOR_BACKEND_QUEUES, STEP_BUDGET)
 VERSIONS = (STEP_BUDGET,)
 

@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     import workflows.confirm_first as confirm_first
     import workflows.patches as patches
     import workflows.steps as steps
+    from activities.busy_clips import open_workflows
     from activities.job_store.job_clips import JobClipsActivities
     from workflows import conventions, decisions, error_types
     from workflows.batch_models import (
@@ -107,8 +108,11 @@ class RegenerateClipsWorkflow:
             for i in indexes
         ]
         self._details(f"planning {len(indexes)} clips")
+        if patches.applies(patches.BATCH_BUSY_AT_PLANNING):
+            await self._mark_busy(inp)
         gate = asyncio.Semaphore(inp.max_concurrent)
-        await asyncio.gather(*(self._plan_clip(gate, inp, clip) for clip in self._clips))
+        await asyncio.gather(*(self._plan_clip(gate, inp, clip) for clip in self._clips
+                               if clip.state == "planning"))
 
         planned = [c for c in self._clips if c.state == "planned"]
         if planned and inp.options.confirm_first:
@@ -133,6 +137,23 @@ class RegenerateClipsWorkflow:
             JobClipsActivities.list_clip_indexes, inp.job_id,
             summary="list the job's clips", timeout=DATABASE_STEP,
         )
+
+    async def _mark_busy(self, inp: RegenerateClipsInput) -> None:
+        """Clips with an open regeneration (or plan) of their own: shown busy in the plan
+        the user confirms, never planned or counted in its total."""
+        ids = {conventions.workflow_id_for(inp.job_id, c.clip_index): c for c in self._clips}
+        running = await steps.local_step(
+            open_workflows, list(ids), summary="find clips busy elsewhere", timeout=DATABASE_STEP
+        )
+        for workflow_id in running:
+            clip = ids[workflow_id]
+            clip.state = "busy"
+            clip.workflow_id = workflow_id
+            clip.error_message = (
+                f"clip {clip.clip_index} is already being regenerated or has a plan waiting "
+                f"({workflow_id}); it is not in this batch's plan or total. Finish or cancel "
+                "that one, then plan it again."
+            )
 
     async def _plan_clip(self, gate: asyncio.Semaphore, inp: RegenerateClipsInput,
                          clip: ClipOutcome) -> None:
