@@ -28,7 +28,7 @@ from retake.client import (
 )
 from tests.support.temporal import retake_settings
 from tests.test_any_client import cli, plain_input, target  # noqa: F401 (fixtures)
-from tests.test_workflow_e2e import request, versions
+from tests.test_workflow_e2e import record, request, versions
 from workflows import error_types
 from workflows.conventions import workflow_id_for
 
@@ -87,6 +87,8 @@ async def test_plain_json_propose_without_confirm_first_waits_and_pays_nothing(
         code, out, err = await cli("workflow", "result", "--workflow-id", workflow_id,
                                    "-o", "json")
         assert code == 0, err
+        await record(temporal_client.get_workflow_handle(workflow_id),
+                     "propose_without_confirm_first")
     assert json.loads(out)["result"]["status"] == "cancelled"
     assert veo.counters()["submit_requests"] == 0
     assert await versions(db_pool, sample_job_id, 1) == []
@@ -106,6 +108,7 @@ async def test_cancel_result_is_the_cancelled_plan_and_revise_answers_its_own_ex
         assert revised.expires_at > first.expires_at
         cancelled = await cancel_plan(handle)
         result = await handle.result()
+        await record(handle, "revised_then_cancelled")
     assert cancelled.revision == 2 and cancelled.state == "cancelled"
     assert result.status == "cancelled"
     assert (result.prompt, result.temperature, result.seed) == (
@@ -182,6 +185,7 @@ async def test_temporal_cancel_of_a_pending_plan_ends_like_the_cancel_update(
         await handle.cancel()
         result = await handle.result()
         status = (await handle.describe()).status
+        await record(handle, "temporal_cancel_of_a_plan")
     assert status == WorkflowExecutionStatus.COMPLETED
     assert result.status == "cancelled" and result.prompt == proposal.plan.prompt
     assert veo.counters()["submit_requests"] == 0
