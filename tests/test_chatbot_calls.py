@@ -204,3 +204,24 @@ async def test_a_refused_update_is_typed_through_the_python_client(
     cause = bad.value.cause
     assert isinstance(cause, ApplicationError) and cause.type == error_types.INVALID_INPUT
     assert cause.non_retryable and '{"instruction"' in cause.message
+
+
+async def test_a_batch_refuses_a_malformed_argument_as_invalid_input(
+    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, veo
+):
+    from retake.client import cancel_batch, plan_batch
+    from workflows.batch_models import RegenerateClipsInput
+
+    async with run_worker(retake_settings(tmp_path, veo=veo)):
+        handle, _ = await plan_batch(
+            temporal_client,
+            RegenerateClipsInput(job_id=sample_job_id, clips=[0], instruction="make it darker"),
+            task_queue=task_queue,
+        )
+        with pytest.raises(WorkflowUpdateFailedError) as bad:
+            await handle.execute_update("confirm", "yes please")
+        cancelled = await cancel_batch(handle)
+    cause = bad.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == error_types.INVALID_INPUT
+    assert cause.non_retryable and cancelled.state == "cancelled"
+    assert veo.counters()["submit_requests"] == 0

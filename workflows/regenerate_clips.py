@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
@@ -41,10 +42,11 @@ with workflow.unsafe.imports_passed_through():
         RegenerateClipsResult,
     )
     from workflows.conversation import CANCEL, CONFIRM, state_refusal, summary_of
-    from workflows.models import Confirmation, RegenerateClipInput
+    from workflows.models import Cancellation, Confirmation, RegenerateClipInput
     from workflows.regenerate_clip import RegenerateClipWorkflow
     from workflows.step_models import Plan, PromptRequest, PromptSuggestion
     from workflows.step_options import DATABASE_STEP
+    from workflows.update_args import parse
     from workflows.validation import problems
 
 
@@ -250,24 +252,29 @@ class RegenerateClipsWorkflow:
         return self._batch(BatchPlan)
 
     @workflow.update(name=conventions.CONFIRM_UPDATE)
-    async def confirm(self, confirmation: Confirmation) -> BatchPlan:
+    async def confirm(self, confirmation: Any = None) -> BatchPlan:
         """Pay for every planned clip of the combined plan."""
         self._state = "confirmed"
         return self._batch(BatchPlan)
 
     @confirm.validator
-    def _check_confirm(self, confirmation: Confirmation) -> None:
+    def _check_confirm(self, confirmation: Any = None) -> None:
+        # Raw JSON, checked here: a bad argument is InvalidInput, not an SDK TypeError.
+        parse(Confirmation, confirmation, update=CONFIRM, example="{} (or no argument)",
+              required=False)
         self._refuse(CONFIRM)
 
     @workflow.update(name=conventions.CANCEL_UPDATE)
-    async def cancel(self) -> BatchPlan:
+    async def cancel(self, cancellation: Any = None) -> BatchPlan:
         """Drop the combined plan: nothing is paid."""
         self._state = "cancelled"
         self._drop_plans()
         return self._batch(BatchPlan)
 
     @cancel.validator
-    def _check_cancel(self) -> None:
+    def _check_cancel(self, cancellation: Any = None) -> None:
+        parse(Cancellation, cancellation, update=CANCEL, example="{} (or no argument)",
+              required=False)
         self._refuse(CANCEL)
 
     def _refuse(self, update: str) -> None:
