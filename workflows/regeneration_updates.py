@@ -160,7 +160,8 @@ class ConfirmFirstConversation:
         if not self._confirm_first:
             raise ApplicationError(
                 f"Cannot {update}: this regeneration was not started with "
-                "options.confirm_first, so it does not wait for a confirmation.",
+                "options.confirm_first nor planned with the propose Update, so it does not "
+                "wait for a confirmation.",
                 type=error_types.UPDATE_NOT_ALLOWED,
                 non_retryable=True,
             )
