@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from workflows.conventions import DEFAULT_POLL_INTERVAL_SECONDS
 
@@ -145,7 +145,14 @@ class PlanSummary(BaseModel):
     policy_version: int | None = None
     # One line a chatbot can show as is; and what of the instruction the plan left out.
     summary: str = ""
-    unapplied: list[UnappliedPart] = Field(default_factory=list)
+    # Never None in Python (read as []); the schema allows null because the Temporal CLI
+    # prints an empty list as null.
+    unapplied: list[UnappliedPart] | None = Field(default_factory=list)
+
+    @field_validator("unapplied", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return [] if value is None else value
 
 
 class RegenerateClipResult(PlanSummary):
