@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from workflows.conventions import DEFAULT_POLL_INTERVAL_SECONDS
 
@@ -129,6 +129,15 @@ class Timings(BaseModel):
     total: float = 0.0
 
 
+class UnappliedPart(BaseModel):
+    """A part of the instruction the plan does not express, and why (tell the user)."""
+
+    text: str  # in the user's words
+    # not_expressed: the rules found no way to say it; other_language: not read;
+    # instructions_to_system: reads as instructions to Retake, never followed.
+    reason: Literal["not_expressed", "other_language", "instructions_to_system"]
+
+
 class PlanSummary(BaseModel):
     """The decision as a caller sees it: the new prompt, how much randomness, and why."""
 
@@ -145,6 +154,16 @@ class PlanSummary(BaseModel):
     delivered_seconds: float = 8.0  # the clip's length: the stored video is trimmed to it
     # workflows/decisions/policy_version.py: which rules made this plan (None: older runs).
     policy_version: int | None = None
+    # One line a chatbot can show as is; and what of the instruction the plan left out.
+    summary: str = ""
+    # Never None in Python (read as []); the schema allows null because the Temporal CLI
+    # prints an empty list as null.
+    unapplied: list[UnappliedPart] | None = Field(default_factory=list)
+
+    @field_validator("unapplied", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return [] if value is None else value
 
 
 class RegenerateClipResult(PlanSummary):
@@ -184,13 +203,27 @@ class PlanProposal(BaseModel):
     expires_at: datetime | None = None  # when an unconfirmed plan expires
 
 
+# A caller's id for one confirm / revise / cancel call: retake.client sends it as the
+# Update id, so a retried call is answered once, from the first answer.
+def _request_id() -> Any:
+    return Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")
+
+
 class Confirmation(BaseModel):
     """Argument of `confirm`: optionally the revision the user saw (else the current one)."""
 
     revision: int | None = None
+    request_id: str | None = _request_id()
 
 
 class Revision(BaseModel):
     """Argument of `revise`: the user's follow-up instruction."""
 
     instruction: str
+    request_id: str | None = _request_id()
+
+
+class Cancellation(BaseModel):
+    """Argument of `cancel` (optional)."""
+
+    request_id: str | None = _request_id()

@@ -69,6 +69,7 @@ with workflow.unsafe.imports_passed_through():
         Timings,
     )
     from workflows.regeneration_updates import ConfirmFirstConversation
+    from workflows.step_failures import deadline_passed
     from workflows.step_models import (
         ClipContext,
         GenerationRequest,
@@ -94,7 +95,9 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
         self._progress = Progress(stage="starting")
         self._started = workflow.now()
         self._timings = Timings()
-        self._confirm_first = inp.options.confirm_first
+        self._confirm_first = inp.options.confirm_first  # or made so by a `propose` Update
+        self._consent_decided = False
+        self._confirm_timeout = inp.options.confirm_timeout_seconds
         self._talk: PlanConversation | None = None  # set once a confirm-first plan exists
         self._ended: BaseException | None = None  # why the run ended before a plan existed
         self._request_id: str | None = None
@@ -146,6 +149,7 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
 
         context = await self._load_context(inp)
         plan = await self._plan(inp, context)
+        self._consent_decided = True  # a `propose` from now on is refused (validator)
         if inp.options.dry_run:
             self._set_stage("planned", "dry run: nothing generated or saved")
             return self._result(inp, plan, status="planned")
@@ -153,10 +157,13 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
         # Confirm first: the ONE place a regeneration waits for its caller. Nothing is paid
         # until a `confirm` Update; `revise` re-plans; `cancel` ends with a "cancelled"
         # result; an unconfirmed plan fails as PlanExpired (workflows/regeneration_updates.py).
-        if inp.options.confirm_first:
+        # A run that received `propose` waits too, whatever its options said.
+        if self._confirm_first:
             self._talk = PlanConversation(inp, context, plan)
-            if not await self._await_confirmation(inp.options.confirm_timeout_seconds):
+            if not await self._confirmed_or_cancelled(inp.options.confirm_timeout_seconds):
                 self._set_stage("cancelled", "the plan was cancelled; nothing was paid")
+                if patches.applies(patches.CONVERSATION_ANSWERS):
+                    plan = self._talk.plan  # the plan that was cancelled, not revision 1
                 return self._result(inp, plan, status="cancelled")
             inp, plan = self._talk.confirmed_input(), self._talk.plan
             self._started = workflow.now()  # the deadline counts from the confirmation
@@ -179,6 +186,18 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
             filtered_retries=attempts.filtered_retries,
             transient_resubmissions=attempts.transient_resubmissions,
         )
+
+    async def _confirmed_or_cancelled(self, timeout_seconds: float) -> bool:
+        """The wait for consent; Temporal's own cancel of a pending plan ends the run as
+        the `cancel` Update does (completed, status "cancelled"): one ending, whichever
+        way the caller cancelled."""
+        try:
+            return await self._await_confirmation(timeout_seconds)
+        except asyncio.CancelledError:
+            if not patches.applies(patches.CONVERSATION_ANSWERS):
+                raise
+            self._talk.state = "cancelled"
+            return False
 
     # --- steps -------------------------------------------------------------------
 
@@ -330,22 +349,8 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
         """The deadline bounds how long the caller waits, not whether the paid video is
         collected: a collector takes it over, and the error says where to find it."""
         collector = await self._collect_late(inp)
-        later = (
-            f" It is paid for: workflow {collector} collects it and saves it as a version of "
-            f"clip {inp.clip_index} that is not current (its result, and this workflow's "
-            "progress query, say which)."
-            if collector
-            else ""
-        )
-        return ApplicationError(
-            f"Veo did not finish clip {inp.clip_index} within the "
-            f"{inp.options.deadline_seconds:.0f} s deadline (operation "
-            f"{submission.operation_name}).{later} Start the regeneration again or "
-            "raise options.deadline_seconds.",
-            {"late_collection_workflow_id": collector} if collector else None,
-            type=error_types.GENERATION_TIMED_OUT,
-            non_retryable=True,
-        )
+        return deadline_passed(inp.clip_index, inp.options.deadline_seconds,
+                               submission.operation_name, collector)
 
     async def _store(
         self, inp: RegenerateClipInput, plan: Plan, attempts: GenerationAttempts, *, routed: bool
