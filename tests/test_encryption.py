@@ -16,7 +16,14 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from retake.client import confirm, plan_regeneration, revert_clip, revise
+from retake.client import (
+    cancel_batch,
+    confirm,
+    plan_batch,
+    plan_regeneration,
+    revert_clip,
+    revise,
+)
 from retake.embedded import temporal_cli_path
 from retake.encryption import (
     ENCODING,
@@ -29,7 +36,8 @@ from retake.encryption import (
 from retake.wiring import WORKFLOWS, RetakeActivities, build_worker
 from tests.support.subprocess_env import scrubbed_env
 from tests.support.temporal import retake_settings
-from workflows.models import RegenerateClipInput, RegenerateOptions
+from workflows.batch_models import RegenerateClipsInput
+from workflows.models import ChatMessage, RegenerateClipInput, RegenerateOptions
 
 
 def key(key_id: str, byte: int) -> str:
@@ -124,14 +132,19 @@ async def test_nothing_an_end_user_said_is_readable_without_the_key(
         await confirm(handle)
         result = await handle.result()
         regeneration_run = (await sealed.get_workflow_handle(handle.id).describe()).run_id
+        batch, _ = await plan_batch(sealed, RegenerateClipsInput(
+            job_id=sample_job_id, clips=[0, 2], instruction=f"paint it {SECRETS[0]} at dawn",
+            conversation=[ChatMessage(role="user", content=f"I love {SECRETS[1]}s")]),
+            task_queue=task_queue)
+        await cancel_batch(batch)
         revert = await revert_clip(sealed, sample_job_id, 1, 1, task_queue=task_queue)
     assert result.status == "completed" and SECRETS[1] in result.prompt  # decoded with the key
     assert revert.version == 1
 
     plain = await Client.connect(target, namespace="default")  # no codec: what the server holds
     latest = (await plain.get_workflow_handle(handle.id).describe()).run_id  # the revert
-    for run in (regeneration_run, latest):
-        history = await plain.get_workflow_handle(handle.id, run_id=run).fetch_history()
+    for wf_id, run in ((handle.id, regeneration_run), (handle.id, latest), (batch.id, None)):
+        history = await plain.get_workflow_handle(wf_id, run_id=run).fetch_history()
         text = readable_text(MessageToDict(_proto(history)))
         for secret in SECRETS:
             assert secret not in text, f"{secret!r} readable in the history of run {run}"
