@@ -52,6 +52,9 @@ class RegenerateOptions(BaseModel):
     # deadline_seconds counts from the confirmation.
     confirm_first: bool = False
     confirm_timeout_seconds: float = 900.0  # an unconfirmed plan expires (PlanExpired)
+    # Join the clip to its neighbours with Veo's first/last frames (issue 30); "none" lets
+    # the instruction's words decide (workflows/decisions/continuity.py).
+    continuity: Literal["none", "from_previous", "into_next", "both"] = "none"
 
 
 class RegenerateClipInput(BaseModel):

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from workflows.continuity_models import ContinuityPlan, FrameRef, NeighbourFrames
 from workflows.conventions import DEFAULT_POLL_INTERVAL_SECONDS
 from workflows.models import (
     DEFAULT_VIDEO_MODEL,
@@ -41,6 +42,8 @@ class ClipContext(BaseModel):
     # References the worker's policy refused when loading, each with its reason (the plan
     # says so); empty in histories recorded before issue 27.
     references_dropped: list[str] = Field(default_factory=list)
+    # Frames of the neighbouring clips, resolved only when continuity is asked (issue 30).
+    neighbour_frames: NeighbourFrames | None = None
 
 
 class ClipRef(BaseModel):
@@ -77,6 +80,7 @@ class Plan(PlanSummary):
     reference_image_urls: list[str] = Field(default_factory=list)  # what the model accepts
     enhance_prompt: bool = True  # off for precise changes (temperature < 0.5)
     video_model: str = DEFAULT_VIDEO_MODEL
+    continuity: ContinuityPlan | None = None  # None: none asked (and every older plan)
 
     def cut_to_seconds(self) -> float | None:
         """The length the stored video is cut to, or None when it is kept whole."""
@@ -107,6 +111,10 @@ class SubmittedRequest(BaseModel):
     # Set on the echo only: references not sent, each with its reason (too big, not an
     # image, refused by the reference policy, ...); they never fail the paid step.
     references_dropped: list[str] = Field(default_factory=list)
+    # Continuity (issue 30): instances[0].image and .lastFrame, by reference; None: not sent.
+    first_frame: FrameRef | None = None
+    last_frame: FrameRef | None = None
+    keep: str = "start"  # which part of the video a cut keeps ("end": cut from the start)
 
 
 class GenerationRequest(SubmittedRequest):

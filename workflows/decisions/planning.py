@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
+from workflows.continuity_models import Continuity
 from workflows.decisions import policy_version
+from workflows.decisions.continuity import asked_continuity, plan_continuity
 from workflows.decisions.negative_prompts import merge_negative_prompts, negative_addition
 from workflows.decisions.seeds import choose_seed
 from workflows.decisions.temperature import SEED_REUSE_BELOW, clamp_temperature, refine_for_sameness
 from workflows.decisions.templates import match_template
 from workflows.decisions.veo_limits import generation_shape
-from workflows.decisions.veo_models import estimate_cost, model_for
+from workflows.decisions.veo_models import estimate_cost, model_for, shortest_duration
 from workflows.models import ChatMessage
 from workflows.step_models import ClipContext, Plan, PromptRequest, PromptSuggestion
 
@@ -38,6 +41,7 @@ def finalize_plan(
     rng: random.Random,
     video_model: str,
     aspect_ratio: str = "16:9",
+    continuity: Continuity = "none",
 ) -> Plan:
     """The policy's guarantees applied to a planner's suggestion; `rng` draws fresh seeds."""
     notes: list[str] = []
@@ -54,6 +58,20 @@ def finalize_plan(
         context.scene_reference_urls,
         context.character_reference_urls,
     )
+    joined = None
+    if context.neighbour_frames is not None:  # resolved only when continuity was asked
+        asked, asked_note = asked_continuity(continuity, instruction)
+        joined, durations = plan_continuity(
+            asked, context.neighbour_frames, model=model_for(video_model),
+            target_seconds=context.target_duration,
+            has_references=bool(shape.reference_image_urls),
+        )
+        if durations is not None:  # frames replace references; lengths follow the frames
+            generated = shortest_duration(durations, context.target_duration)
+            delivered = min(float(context.target_duration or generated), float(generated))
+            shape = replace(shape, generated_seconds=generated, delivered_seconds=delivered,
+                            reference_image_urls=[], note="")
+        notes += [asked_note, joined.note]
     notes.append(shape.note)
     if context.references_dropped:  # refused by the worker's reference policy on loading
         notes.append("reference images dropped: " + "; ".join(context.references_dropped))
@@ -82,6 +100,7 @@ def finalize_plan(
         video_model=video_model,
         cost_estimate_usd=estimate_cost(video_model, shape.generated_seconds),
         policy_version=policy_version.POLICY_VERSION,
+        continuity=joined,
     )
 
 
@@ -94,6 +113,7 @@ async def plan_clip(
     video_model: str,
     ask_planner: AskPlanner,
     aspect_ratio: str = "16:9",
+    continuity: Continuity = "none",
 ) -> Plan:
     """A template when one fits, else the planner's suggestion; then finalize_plan."""
     suggestion = match_template(instruction, context.prompt)
@@ -112,4 +132,5 @@ async def plan_clip(
         rng=rng,
         video_model=video_model,
         aspect_ratio=aspect_ratio,
+        continuity=continuity,
     )
