@@ -138,3 +138,19 @@ def _used(from_previous: bool, into_next: bool) -> Continuity:
     if from_previous:
         return "from_previous"
     return "into_next" if into_next else "none"
+
+
+def frame_problems(model_id: str, duration_seconds: int, first: bool, last: bool,
+                   references: bool) -> list[str]:
+    """What Vertex AI would refuse about a request's frames (the preview backend refuses
+    the same; the strict emulator's `frames.*` rules)."""
+    found = []
+    if last and not first:
+        found.append("lastFrame can only be sent with a first frame (image)")
+    if (first or last) and references:
+        found.append("first/last frames cannot be sent with reference images")
+    if (first or last) and model_id not in FRAME_MODELS:
+        found.append(f"{model_id} takes no first or last frame (use {FRAME_MODELS[0]})")
+    if last and duration_seconds not in LAST_FRAME_DURATIONS:
+        found.append(f"lastFrame needs durationSeconds in {LAST_FRAME_DURATIONS}")
+    return found
