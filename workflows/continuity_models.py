@@ -9,6 +9,7 @@ The submit activity reads the bytes when it builds the request.
 from __future__ import annotations
 
 from typing import Literal
+from uuid import UUID
 
 from pydantic import BaseModel, Field
 
@@ -54,3 +55,13 @@ class ContinuityPlan(BaseModel):
     keep: Literal["start", "end"] = "start"  # which part of the video a cut keeps
     references_dropped: bool = False  # Veo takes frames or reference images, not both
     note: str = ""
+
+
+class NeighbourFramesRequest(BaseModel):
+    """Which frames to resolve for one clip (the input of the frame loader)."""
+
+    job_id: UUID
+    clip_index: int
+    previous: bool = False  # the previous clip's last frame
+    next: bool = False  # the next clip's first frame
+    own: bool = False  # this clip's own first frame (into_next: lastFrame needs an image)

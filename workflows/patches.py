@@ -89,6 +89,13 @@ COLLECTOR_BACKEND_QUEUES = Patch(
     old="both on the main queue, store local",
     retire="when no open collector predates it",
 )
+CONTINUITY = Patch(
+    "neighbour-frame-continuity",
+    new="continuity asked (option or words) loads the neighbours' frames before planning, "
+    "and the frames are sent, cut around and saved with the version",
+    old="no continuity: the plan never loads frames",
+    retire="when no open run predates it",
+)
 
 ALL: tuple[Patch, ...] = (
     DECIDED_FIRST,
@@ -100,12 +107,13 @@ ALL: tuple[Patch, ...] = (
     BACKEND_QUEUES,
     TRANSIENT_RESUBMIT,
     COLLECTOR_BACKEND_QUEUES,
+    CONTINUITY,
 )
 
 # What each workflow decides up front, in the order the decisions are recorded.
 REGENERATION = (
     OWNS_CONVENTIONS, VEO_CATALOGUE, STEP_BUDGET, RESET_PROOF_ID, BACKEND_QUEUES,
-    TRANSIENT_RESUBMIT, LATE_COLLECTION,
+    TRANSIENT_RESUBMIT, LATE_COLLECTION, CONTINUITY,
 )
 BATCH = (STEP_BUDGET,)
 LATE_COLLECTOR = (COLLECTOR_BACKEND_QUEUES, STEP_BUDGET)

@@ -180,6 +180,7 @@ class StoreVideoRequest(BaseModel):
     regeneration_id: str
     video_gcs_uri: str | None = None
     delivered_seconds: float | None = None  # trim the stored video to this; None: keep all
+    keep: str = "start"  # which part the cut keeps ("end": a clip joined into the next one)
 
 
 class StoredVideo(BaseModel):
@@ -211,6 +212,8 @@ class PersistRequest(BaseModel):
     # False for a video collected after its regeneration ended (deadline, cancellation):
     # saved as a version, while the clip keeps its current one.
     make_current: bool = True
+    # Issue 30: the neighbouring frames this version was joined to (clip_versions.continuity).
+    continuity: dict | None = None
 
 
 class PersistResult(BaseModel):

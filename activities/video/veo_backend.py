@@ -58,11 +58,12 @@ from activities.errors import (
     submission_outcome_unknown,
 )
 from activities.video.backend import Accepted, FetchedVideo
+from activities.video.frames import FrameReader
 from activities.video.inline_video import InlineVideoDecoder, InlineVideoError
 from activities.video.reference_images import ReferenceImageLoader
 from activities.video.reference_policy import ReferencePolicy
 from workflows.decisions.veo_models import model_for
-from workflows.error_types import GENERATION_FAILED, PROVIDER_UNAVAILABLE
+from workflows.error_types import GENERATION_FAILED, INVALID_INPUT, PROVIDER_UNAVAILABLE
 from workflows.step_models import GenerationRequest, GenerationState, GenerationStatus
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,9 @@ class VertexVeoBackend:
         output_gcs_uri: str | None = None,
         secrets: list[str | None] | None = None,
         references: ReferenceImageLoader | None = None,
+        frames: FrameReader | None = None,
     ) -> None:
+        self._frames = frames
         self._client = client
         self._http = http_client  # used by the SDK (references have a client of their own)
         self._output_gcs_uri = output_gcs_uri
@@ -133,7 +136,8 @@ class VertexVeoBackend:
         self._references = references or ReferenceImageLoader()
 
     @classmethod
-    def from_settings(cls, settings: Settings, credentials=None) -> VertexVeoBackend:
+    def from_settings(cls, settings: Settings, credentials=None,
+                      frames: FrameReader | None = None) -> VertexVeoBackend:
         """Project + location + credentials (Application Default Credentials unless
         `credentials` is given); a ValueError when Veo cannot be used as configured."""
         if problem := veo_setup_problem(settings):
@@ -166,6 +170,7 @@ class VertexVeoBackend:
             references=ReferenceImageLoader(
                 ReferencePolicy.from_settings(settings),
                 timeout_seconds=settings.reference_timeout_seconds),
+            frames=frames,
         )
 
     async def submit(self, req: GenerationRequest) -> Accepted:
@@ -185,10 +190,12 @@ class VertexVeoBackend:
             # A video to be cut comes back inline: the worker cuts and stores it.
             output_gcs_uri=self._output_gcs_uri if req.delivered_seconds is None else None,
             reference_images=references or None,
+            last_frame=self._frame(req.last_frame),
         )
+        source = types.GenerateVideosSource(prompt=req.prompt, image=self._frame(req.first_frame))
         try:
             operation = await self._client.aio.models.generate_videos(
-                model=req.model, source=types.GenerateVideosSource(prompt=req.prompt), config=config
+                model=req.model, source=source, config=config
             )
         except Exception as exc:
             raise self._provider_error(exc, submitting=True) from None
@@ -196,6 +203,15 @@ class VertexVeoBackend:
             raise submission_outcome_unknown(
                 "Vertex Veo", ValueError("an answer without an operation name"))
         return Accepted(operation.name, sent, loaded.dropped)
+
+    def _frame(self, ref) -> types.Image | None:
+        """A continuity frame as the SDK's own Image type (instances[0].image/.lastFrame)."""
+        if ref is None:
+            return None
+        if self._frames is None:
+            raise non_retryable("This worker has no frame store to read continuity frames "
+                                "from; start it with the video store configured.", INVALID_INPUT)
+        return types.Image(image_bytes=self._frames.read(ref), mime_type=ref.mime_type)
 
     async def check(self, operation_name: str) -> GenerationStatus:
         operation = await self._get(operation_name)  # an inline video is skipped, not held

@@ -39,6 +39,7 @@ from activities.job_store.reference_urls import full_reference_urls
 from activities.postgres.faults import CONNECTION_FAULTS, database_unavailable
 from activities.video import poll_schedule
 from activities.video.backend import VideoBackend
+from activities.video.frames import FrameReader
 from activities.video.generation_times import GenerationTimes
 from activities.video.preview_backend import PreviewVideoBackend
 from activities.video.reference_names import reference_name
@@ -126,10 +127,11 @@ class VideoActivities:
 
     @classmethod
     def from_settings(cls, settings: Settings, pool: asyncpg.Pool) -> VideoActivities:
-        preview = PreviewVideoBackend(preview_spool_dir(settings))
+        frames = FrameReader(settings.videos_dir)  # continuity frames, kept with the videos
+        preview = PreviewVideoBackend(preview_spool_dir(settings), frames=frames)
         backend: VideoBackend = preview
         if settings.uses_veo:  # refuses to start when Veo cannot be used as configured
-            backend = VertexVeoBackend.from_settings(settings)
+            backend = VertexVeoBackend.from_settings(settings, frames=frames)
         store = LocalVideoStore(settings.videos_dir, settings.video_public_base_url)
         return cls(backend, store, SubmissionLedger(pool), preview=preview,
                    unclear_submit=settings.unclear_submit,
@@ -369,7 +371,7 @@ class VideoActivities:
                 async for chunk in chunks:
                     handle.write(chunk)
             try:
-                await trim_mp4_file_bounded(whole, cut, req.delivered_seconds)
+                await trim_mp4_file_bounded(whole, cut, req.delivered_seconds, req.keep)
             except TrimError as exc:
                 raise non_retryable(f"{exc}. The generated video could not be cut to the "
                                     "clip's length; regenerate the clip.", GENERATION_FAILED) from None

@@ -154,3 +154,26 @@ def frame_problems(model_id: str, duration_seconds: int, first: bool, last: bool
     if last and duration_seconds not in LAST_FRAME_DURATIONS:
         found.append(f"lastFrame needs durationSeconds in {LAST_FRAME_DURATIONS}")
     return found
+
+
+_JOIN_WORDS = frozenset(
+    "make it its this clip shot scene flow flows flowing smooth smoother smoothly seamless "
+    "seamlessly transition transitions lead leads join joins joined up match matches blend "
+    "blends connect connects continue continues and with so that please the a an nicely "
+    "better more naturally cut cuts also just only neighbours neighbors both ends sides "
+    "into from to".split()
+)
+KEEP_AS_IS = "keep everything the same"  # what a request for continuity alone asks of the prompt
+
+
+def without_continuity_words(instruction: str) -> str:
+    """The instruction the planner rewrites the prompt from: its continuity phrases taken
+    out (they are decided here, in frames, not written into the prompt); a request for
+    continuity alone keeps the prompt ("keep everything the same")."""
+    text = normalise(instruction)
+    for pattern in (BOTH_RE, FROM_PREVIOUS_RE, INTO_NEXT_RE):
+        text = pattern.sub(" ", text)
+    words = re.findall(r"[a-z0-9']+", text)
+    if all(word in _JOIN_WORDS for word in words):
+        return KEEP_AS_IS
+    return re.sub(r"\s+", " ", text).strip(" ,;.")

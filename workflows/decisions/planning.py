@@ -18,7 +18,11 @@ from dataclasses import replace
 
 from workflows.continuity_models import Continuity
 from workflows.decisions import policy_version
-from workflows.decisions.continuity import asked_continuity, plan_continuity
+from workflows.decisions.continuity import (
+    asked_continuity,
+    plan_continuity,
+    without_continuity_words,
+)
 from workflows.decisions.negative_prompts import merge_negative_prompts, negative_addition
 from workflows.decisions.seeds import choose_seed
 from workflows.decisions.temperature import SEED_REUSE_BELOW, clamp_temperature, refine_for_sameness
@@ -116,11 +120,14 @@ async def plan_clip(
     continuity: Continuity = "none",
 ) -> Plan:
     """A template when one fits, else the planner's suggestion; then finalize_plan."""
-    suggestion = match_template(instruction, context.prompt)
+    # With continuity loaded, its words are decided as frames, not written into the prompt.
+    asked = instruction if context.neighbour_frames is None else without_continuity_words(
+        instruction)
+    suggestion = match_template(asked, context.prompt)
     if suggestion is None:
         suggestion = await ask_planner(
             PromptRequest(
-                instruction=instruction,
+                instruction=asked,
                 context=context,
                 conversation=conversation[-CONVERSATION_WINDOW:],
             )
