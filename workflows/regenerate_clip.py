@@ -59,9 +59,8 @@ with workflow.unsafe.imports_passed_through():
     import workflows.patches as patches
     import workflows.steps as steps
     from activities.video.video_activities import VideoActivities
-    from workflows.continuity_models import NeighbourFramesRequest
+    from workflows.continuity_step import frames_of, with_neighbour_frames
     from workflows.conversation import PlanConversation
-    from workflows.decisions.continuity import asked_continuity
     from workflows.generation_attempts import GenerationAttempts, Next
     from workflows.models import (
         PlanSummary,
@@ -143,7 +142,7 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
         self._request_id = inp.request_id
 
         context = await self._load_context(inp)
-        context = await self._with_neighbour_frames(inp, context)
+        context = await with_neighbour_frames(inp, context, self._set_stage)
         plan = await self._plan(inp, context)
         if inp.options.dry_run:
             self._set_stage("planned", "dry run: nothing generated or saved")
@@ -189,29 +188,6 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
         )
         self._timings.load = self._since(started)
         return context
-
-    async def _with_neighbour_frames(
-        self, inp: RegenerateClipInput, context: ClipContext
-    ) -> ClipContext:
-        """The neighbours' frames when continuity is asked (workflows/decisions/continuity.py);
-        the context unchanged otherwise, and in runs recorded before continuity."""
-        if not patches.applies(patches.CONTINUITY):
-            return context
-        asked, _ = asked_continuity(inp.options.continuity, inp.instruction)
-        if asked == "none":
-            return context
-        self._set_stage("loading", f"taking the neighbouring frames ({asked})")
-        frames = await steps.load_neighbour_frames(
-            NeighbourFramesRequest(
-                job_id=inp.job_id,
-                clip_index=inp.clip_index,
-                previous=asked in ("from_previous", "both"),
-                next=asked in ("into_next", "both"),
-                own=asked == "into_next",
-            ),
-            summary="load neighbouring frames",
-        )
-        return context.model_copy(update={"neighbour_frames": frames})
 
     async def _plan(self, inp: RegenerateClipInput, context: ClipContext) -> Plan:
         if inp.approved_plan is not None:  # a batch showed this plan and had it confirmed
@@ -302,7 +278,7 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
                 delivered_seconds=plan.cut_to_seconds(),
                 policy_version=plan.policy_version,
                 temperature=plan.temperature,
-                **_frames_of(plan),
+                **frames_of(plan),
             ),
             start_to_close_timeout=SUBMIT_ATTEMPT,
             heartbeat_timeout=HEARTBEAT,
@@ -505,12 +481,3 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
             timings=self._timings,
         )
 
-
-def _frames_of(plan: Plan) -> dict:
-    """The continuity frames of the submission (nothing for a plan without them, so older
-    requests stay as they were)."""
-    joined = plan.continuity
-    if joined is None or (joined.first_frame is None and joined.last_frame is None):
-        return {}
-    return {"first_frame": joined.first_frame, "last_frame": joined.last_frame,
-            "keep": joined.keep}
