@@ -104,3 +104,29 @@ async def test_the_versions_list_shows_the_continuity_used(
     assert current.continuity["used"] == "from_previous"
     assert current.continuity["first_frame"]["clip_index"] == 1
     assert [v.continuity for v in listed.versions if not v.current] == [None]
+
+
+async def test_a_neighbour_regenerated_before_confirm_is_refused_typed_and_nothing_is_paid(
+    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, db_pool
+):
+    from temporalio.client import WorkflowFailureError
+
+    from retake.client import confirm, plan_regeneration
+    from workflows import error_types
+
+    async with run_worker(retake_settings(tmp_path)):
+        await run(temporal_client, task_queue,
+                  request(sample_job_id, 1, "completely regenerate this scene"), "n1")
+        handle, proposal = await plan_regeneration(
+            temporal_client, request(sample_job_id, 2, "x", continuity="from_previous",
+                                     confirm_first=True), task_queue=task_queue)
+        assert proposal.plan.continuity.first_frame.version == 2
+        await run(temporal_client, task_queue,  # the neighbour changes in between
+                  request(sample_job_id, 1, "completely regenerate this scene",
+                          request_id="again"), "n1b")
+        await confirm(handle, revision=proposal.revision)
+        with pytest.raises(WorkflowFailureError) as failed:
+            await handle.result()
+    assert failed.value.cause.type == error_types.NEIGHBOUR_CHANGED
+    assert "version 2" in failed.value.cause.message and "version 3" in failed.value.cause.message
+    assert await versions(db_pool, sample_job_id, 2) == []  # nothing saved, nothing paid

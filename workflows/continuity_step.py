@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.error_types as error_types
     import workflows.patches as patches
     import workflows.steps as steps
     from workflows.continuity_models import NeighbourFramesRequest
@@ -40,6 +42,38 @@ async def with_neighbour_frames(
         summary="load neighbouring frames",
     )
     return context.model_copy(update={"neighbour_frames": frames})
+
+
+async def check_neighbours_unchanged(inp: RegenerateClipInput, plan: Plan) -> None:
+    """Before paying for a confirmed plan: its frames still come from the neighbours'
+    current versions. A neighbour regenerated in between would mix an old frame with a
+    new clip: refused typed (start again to join the current one), nothing paid."""
+    joined = plan.continuity
+    frames = [f for f in (joined.first_frame, joined.last_frame) if f] if joined else []
+    neighbours = [f for f in frames if f.clip_index != inp.clip_index]
+    if not neighbours:
+        return
+    now = await steps.load_neighbour_frames(
+        NeighbourFramesRequest(
+            job_id=inp.job_id,
+            clip_index=inp.clip_index,
+            previous=any(f.clip_index < inp.clip_index for f in neighbours),
+            next=any(f.clip_index > inp.clip_index for f in neighbours),
+        ),
+        summary="check neighbouring frames",
+    )
+    current = {f.clip_index: f for f in (now.previous_last, now.next_first) if f}
+    for frame in neighbours:
+        fresh = current.get(frame.clip_index)
+        if fresh is None or fresh.version != frame.version or fresh.sha256 != frame.sha256:
+            what = f"version {fresh.version}" if fresh else "not usable any more"
+            raise ApplicationError(
+                f"Clip {frame.clip_index} changed after this plan was made: the plan joins its "
+                f"version {frame.version}, its current one is {what}. Start the regeneration "
+                "again to join the current clip; nothing was paid.",
+                type=error_types.NEIGHBOUR_CHANGED,
+                non_retryable=True,
+            )
 
 
 def frames_of(plan: Plan) -> dict:

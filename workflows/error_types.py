@@ -23,6 +23,8 @@ STEP_TIMED_OUT = "StepTimedOut"  # a step ran out of time or retries (workflows/
 PLAN_EXPIRED = "PlanExpired"  # a confirm-first plan was not confirmed in time; nothing paid
 UPDATE_NOT_ALLOWED = "UpdateNotAllowed"  # an Update sent at the wrong moment (validator)
 VERSION_NOT_FOUND = "VersionNotFound"  # revert to a version the clip does not have
+# A neighbour a continuity plan joins to was regenerated before the plan was confirmed.
+NEIGHBOUR_CHANGED = "NeighbourChanged"
 # A submission whose outcome is unclear (the request may have reached Veo and been
 # paid for, but its answer was lost). Retryable when RETAKE_UNCLEAR_SUBMIT=resubmit
 # (the default; each resubmission is counted as a possible duplicate charge),

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from workflows.continuity_models import ContinuityPlan
 from workflows.conventions import DEFAULT_POLL_INTERVAL_SECONDS
 
 DEFAULT_VIDEO_MODEL = "veo-3.1-generate-001"  # decisions/veo_models.py lists what serves
@@ -137,6 +138,9 @@ class PlanSummary(BaseModel):
     delivered_seconds: float = 8.0  # the clip's length: the stored video is trimmed to it
     # workflows/decisions/policy_version.py: which rules made this plan (None: older runs).
     policy_version: int | None = None
+    # Issue 30: the neighbouring frames it joins (clip, version, end, hash), or what it
+    # could not join and why; None when no continuity was asked (and in every older plan).
+    continuity: ContinuityPlan | None = None
 
 
 class RegenerateClipResult(PlanSummary):

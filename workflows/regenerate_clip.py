@@ -59,7 +59,11 @@ with workflow.unsafe.imports_passed_through():
     import workflows.patches as patches
     import workflows.steps as steps
     from activities.video.video_activities import VideoActivities
-    from workflows.continuity_step import frames_of, with_neighbour_frames
+    from workflows.continuity_step import (
+        check_neighbours_unchanged,
+        frames_of,
+        with_neighbour_frames,
+    )
     from workflows.conversation import PlanConversation
     from workflows.generation_attempts import GenerationAttempts, Next
     from workflows.models import (
@@ -157,6 +161,7 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
                 self._set_stage("cancelled", "the plan was cancelled; nothing was paid")
                 return self._result(inp, plan, status="cancelled")
             inp, plan = self._talk.confirmed_input(), self._talk.plan
+            await check_neighbours_unchanged(inp, plan)  # frames chosen at plan time
             self._started = workflow.now()  # the deadline counts from the confirmation
 
         backend = await self._configured_backend()

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from workflows.continuity_models import ContinuityPlan, FrameRef, NeighbourFrames
+from workflows.continuity_models import FrameRef, NeighbourFrames
 from workflows.conventions import DEFAULT_POLL_INTERVAL_SECONDS
 from workflows.models import (
     DEFAULT_VIDEO_MODEL,
@@ -80,7 +80,6 @@ class Plan(PlanSummary):
     reference_image_urls: list[str] = Field(default_factory=list)  # what the model accepts
     enhance_prompt: bool = True  # off for precise changes (temperature < 0.5)
     video_model: str = DEFAULT_VIDEO_MODEL
-    continuity: ContinuityPlan | None = None  # None: none asked (and every older plan)
 
     def cut_to_seconds(self) -> float | None:
         """The length the stored video is cut to, or None when it is kept whole."""
