@@ -130,3 +130,23 @@ async def test_a_neighbour_regenerated_before_confirm_is_refused_typed_and_nothi
     assert failed.value.cause.type == error_types.NEIGHBOUR_CHANGED
     assert "version 2" in failed.value.cause.message and "version 3" in failed.value.cause.message
     assert await versions(db_pool, sample_job_id, 2) == []  # nothing saved, nothing paid
+
+
+async def test_starting_a_joined_regeneration_again_pays_nothing_and_keeps_its_frames(
+    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, db_pool, veo
+):
+    async with run_worker(retake_settings(tmp_path, veo=veo)):
+        await run(temporal_client, task_queue,
+                  request(sample_job_id, 1, "completely regenerate this scene"), "m1")
+        inp = request(sample_job_id, 2, "x", continuity="from_previous").model_copy(
+            update={"request_id": "chat-msg-continuity"})
+        first = await run(temporal_client, task_queue, inp, "m2")
+        paid_before = veo.counters()["submissions_accepted"]
+        again = await run(temporal_client, task_queue, inp, "m2b")
+    assert paid_before == 2 and veo.counters()["submissions_accepted"] == 2  # not paid again
+    assert again.version == first.version and again.video_url == first.video_url
+    assert again.continuity.first_frame == first.continuity.first_frame
+    saved = await db_pool.fetchval(
+        "SELECT continuity FROM clip_versions WHERE job_id = $1 AND clip_index = 2 AND "
+        "version_number = $2", sample_job_id, first.version)
+    assert saved["first_frame"]["sha256"] == first.continuity.first_frame.sha256
