@@ -150,3 +150,20 @@ async def test_starting_a_joined_regeneration_again_pays_nothing_and_keeps_its_f
         "SELECT continuity FROM clip_versions WHERE job_id = $1 AND clip_index = 2 AND "
         "version_number = $2", sample_job_id, first.version)
     assert saved["first_frame"]["sha256"] == first.continuity.first_frame.sha256
+
+
+async def test_into_next_at_a_short_slot_is_cut_from_the_start_and_keeps_the_join(
+    temporal_client, task_queue, run_worker, tmp_path, sample_job_id
+):
+    async with run_worker(retake_settings(tmp_path)):
+        await run(temporal_client, task_queue,
+                  request(sample_job_id, 1, "completely regenerate this scene"), "i1")
+        after = await run(temporal_client, task_queue,
+                          request(sample_job_id, 2, "completely regenerate this scene"), "i2")
+        joined = await run(temporal_client, task_queue,
+                           request(sample_job_id, 1, "smooth transition into the next one"), "i1b")
+    assert joined.continuity.used == "into_next" and joined.continuity.keep == "end"
+    assert (joined.generated_seconds, joined.delivered_seconds) == (8, 6.0)  # clip 1's slot
+    video = local(joined.video_url)
+    assert psnr(extract_frame(video, "last"),
+                extract_frame(local(after.video_url), "first")) > JOIN_PSNR_DB
