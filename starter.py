@@ -11,7 +11,7 @@
     python starter.py versions JOB_ID CLIP_INDEX [--json]              # every saved version
     python starter.py revert JOB_ID CLIP_INDEX VERSION                 # make one current again
     python starter.py plan --offline < instructions.jsonl
-    python starter.py demo [--confirm]
+    python starter.py demo [--confirm] [--continuity both]
     python starter.py replay-check [--query Q]   # before a deploy: do open runs replay here?
     python starter.py codec-server [--host H --port P]  # the Web UI and CLI read encrypted data
     python starter.py migrate [--grant-to ROLE]   # as RETAKE_MIGRATION_DATABASE_URL's login
@@ -125,6 +125,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     demo.add_argument("--keep-running", action="store_true", help="keep the Web UI up afterwards")
     demo.add_argument("--confirm", action="store_true",
                       help="two steps: print the plan and its cost, then confirm it")
+    demo.add_argument("--continuity", default="none",
+                      choices=["none", "from_previous", "into_next", "both"],
+                      help="join the clip to its neighbours' frames (prints which were used)")
     demo.add_argument("--port", type=int, default=7233, help="dev server port")
     demo.add_argument("--ui-port", type=int, default=8233, help="Web UI port")
     return parser.parse_args(argv)
@@ -444,6 +447,7 @@ def main(argv: list[str]) -> int:
                 port=args.port,
                 ui_port=args.ui_port,
                 confirm_first=args.confirm,
+                continuity=args.continuity,
             )
         )
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C or SIGTERM: cleaned up

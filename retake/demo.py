@@ -27,6 +27,7 @@ from retake.client import (
     workflow_id_for,
 )
 from retake.console import follow, render, render_proposal
+from retake.demo_continuity import prepare_neighbours, print_frames_used
 from retake.embedded import port_is_open, start_dev_server
 from retake.wiring import RetakeActivities, build_worker, describe_backends
 from workflows.models import RegenerateClipInput, RegenerateOptions
@@ -59,6 +60,7 @@ async def run_demo(
     port: int = SERVER_PORT,
     ui_port: int = UI_PORT,
     confirm_first: bool = False,
+    continuity: str = "none",
 ) -> int:
     # SIGTERM cancels the demo like Ctrl-C does, so the finally below always runs:
     # nothing it started (dev server, embedded Postgres) outlives it.
@@ -92,10 +94,13 @@ async def run_demo(
         job_id=job_id,
         clip_index=clip_index,
         instruction=instruction,
-        options=RegenerateOptions(poll_interval_seconds=poll_interval),
+        options=RegenerateOptions(poll_interval_seconds=poll_interval, continuity=continuity),
     )
     try:
         async with worker:
+            if continuity != "none":  # neighbours with real videos to join to
+                await prepare_neighbours(client, job_id, clip_index, continuity,
+                                         task_queue=settings.task_queue, out=out)
             if confirm_first:  # the two-step flow: show the plan and its cost, then pay
                 handle, proposal = await plan_regeneration(client, inp, task_queue=settings.task_queue)
                 print(f'planned clip {clip_index}: "{instruction}" (nothing paid yet)', file=out)
@@ -107,6 +112,9 @@ async def run_demo(
                 print(f'regenerating clip {clip_index}: "{instruction}"', file=out)
             result = await follow(handle)
             print(render(result), file=out)
+            if continuity != "none":
+                await print_frames_used(client, job_id, clip_index,
+                                        task_queue=settings.task_queue, out=out)
             if result.video_url and result.video_url.startswith("file://"):
                 print(f"stored video: {Path(result.video_url[len('file://'):])}", file=out)
             wid = workflow_id_for(job_id, clip_index)

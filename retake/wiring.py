@@ -27,6 +27,7 @@ from activities.job_store.job_clips import JobClipsActivities
 from activities.job_store.job_store_activities import JobStoreActivities
 from activities.job_store.version_activities import ClipVersionActivities
 from activities.planner.prompt_activities import PromptActivities
+from activities.video.frame_activities import FrameActivities
 from activities.video.reference_policy import ReferencePolicy
 from activities.video.video_activities import VideoActivities
 from retake.replay_alarm import RunDirectoryInterceptor
@@ -58,6 +59,7 @@ class RetakeActivities:
     video: VideoActivities
     versions: ClipVersionActivities
     job_clips: JobClipsActivities
+    frames: FrameActivities
 
     @classmethod
     def from_settings(cls, settings: Settings, pool: asyncpg.Pool) -> RetakeActivities:
@@ -70,6 +72,9 @@ class RetakeActivities:
             video=VideoActivities.from_settings(settings, pool),
             versions=ClipVersionActivities(pool),
             job_clips=JobClipsActivities(pool),
+            frames=FrameActivities(pool, settings.videos_dir,
+                                   public_base_url=settings.video_public_base_url,
+                                   policy=references),
         )
 
     def all(self) -> Sequence[Callable]:
@@ -88,6 +93,7 @@ class RetakeActivities:
             open_workflows,
             self.video.find_submission,
             self.video.record_late_collection,
+            self.frames.load_neighbour_frames,
         ]
 
 

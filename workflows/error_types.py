@@ -30,6 +30,8 @@ ALREADY_COMPLETED = "AlreadyCompleted"  # the regeneration finished; its result 
 RUN_ENDED = "RunEnded"  # the run failed or was terminated: its failure says why
 CLIP_BUSY = "ClipBusy"  # the clip has a regeneration (or a pending plan) already; attached
 VERSION_NOT_FOUND = "VersionNotFound"  # revert to a version the clip does not have
+# A neighbour a continuity plan joins to was regenerated before the plan was confirmed.
+NEIGHBOUR_CHANGED = "NeighbourChanged"
 # A submission whose outcome is unclear (the request may have reached Veo and been
 # paid for, but its answer was lost). Retryable when RETAKE_UNCLEAR_SUBMIT=resubmit
 # (the default; each resubmission is counted as a possible duplicate charge),

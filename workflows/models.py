@@ -16,6 +16,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator
 
+from workflows.continuity_models import ContinuityPlan
 from workflows.conventions import DEFAULT_POLL_INTERVAL_SECONDS
 
 DEFAULT_VIDEO_MODEL = "veo-3.1-generate-001"  # decisions/veo_models.py lists what serves
@@ -55,6 +56,9 @@ class RegenerateOptions(BaseModel):
     # deadline_seconds counts from the confirmation.
     confirm_first: bool = False
     confirm_timeout_seconds: float = 900.0  # an unconfirmed plan expires (PlanExpired)
+    # Join the clip to its neighbours with Veo's first/last frames (issue 30); "none" lets
+    # the instruction's words decide (workflows/decisions/continuity.py).
+    continuity: Literal["none", "from_previous", "into_next", "both"] = "none"
 
 
 class RegenerateClipInput(BaseModel):
@@ -154,6 +158,9 @@ class PlanSummary(BaseModel):
     delivered_seconds: float = 8.0  # the clip's length: the stored video is trimmed to it
     # workflows/decisions/policy_version.py: which rules made this plan (None: older runs).
     policy_version: int | None = None
+    # Issue 30: the neighbouring frames it joins (clip, version, end, hash), or what it
+    # could not join and why; None when no continuity was asked (and in every older plan).
+    continuity: ContinuityPlan | None = None
     # One line a chatbot can show as is; and what of the instruction the plan left out.
     summary: str = ""
     # Never None in Python (read as []); the schema allows null because the Temporal CLI

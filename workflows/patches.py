@@ -111,6 +111,13 @@ BATCH_BUSY_AT_PLANNING = Patch(
     old="a busy clip is planned, counted, and found busy only when its child starts",
     retire="when no open batch predates it and no kept batch history lacks its marker",
 )
+CONTINUITY = Patch(
+    "neighbour-frame-continuity",
+    new="continuity asked (option or words) loads the neighbours' frames before planning, "
+    "and the frames are sent, cut around and saved with the version",
+    old="no continuity: the plan never loads frames",
+    retire="when no open run predates it",
+)
 
 ALL: tuple[Patch, ...] = (
     DECIDED_FIRST,
@@ -125,12 +132,13 @@ ALL: tuple[Patch, ...] = (
     INTERNAL_INPUTS,
     CONVERSATION_ANSWERS,
     BATCH_BUSY_AT_PLANNING,
+    CONTINUITY,
 )
 
 # What each workflow decides up front, in the order the decisions are recorded.
 REGENERATION = (
     OWNS_CONVENTIONS, VEO_CATALOGUE, STEP_BUDGET, RESET_PROOF_ID, BACKEND_QUEUES,
-    TRANSIENT_RESUBMIT, LATE_COLLECTION, CONVERSATION_ANSWERS, INTERNAL_INPUTS,
+    TRANSIENT_RESUBMIT, LATE_COLLECTION, CONVERSATION_ANSWERS, INTERNAL_INPUTS, CONTINUITY,
 )
 BATCH = (STEP_BUDGET, BATCH_BUSY_AT_PLANNING)
 LATE_COLLECTOR = (COLLECTOR_BACKEND_QUEUES, STEP_BUDGET, INTERNAL_INPUTS)

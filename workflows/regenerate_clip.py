@@ -59,6 +59,11 @@ with workflow.unsafe.imports_passed_through():
     import workflows.patches as patches
     import workflows.steps as steps
     from activities.video.video_activities import VideoActivities
+    from workflows.continuity_step import (
+        check_neighbours_unchanged,
+        frames_of,
+        with_neighbour_frames,
+    )
     from workflows.conversation import PlanConversation
     from workflows.generation_attempts import GenerationAttempts, Next
     from workflows.models import (
@@ -139,7 +144,7 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
         # (a wrong id is refused here, before anything is paid).
         workflow_id = None
         if patches.applies(patches.OWNS_CONVENTIONS):
-            self._set_search_attributes(inp)
+            steps.own_search_attributes(inp.job_id, inp.clip_index)
             workflow_id = workflow.info().workflow_id
         validate(inp, workflow_id=workflow_id, catalogue=patches.applies(patches.VEO_CATALOGUE))
         if inp.approved_plan is not None and patches.applies(patches.INTERNAL_INPUTS):
@@ -148,6 +153,7 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
         self._request_id = inp.request_id
 
         context = await self._load_context(inp)
+        context = await with_neighbour_frames(inp, context, self._set_stage)
         plan = await self._plan(inp, context)
         self._consent_decided = True  # a `propose` from now on is refused (validator)
         if inp.options.dry_run:
@@ -166,6 +172,7 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
                     plan = self._talk.plan  # the plan that was cancelled, not revision 1
                 return self._result(inp, plan, status="cancelled")
             inp, plan = self._talk.confirmed_input(), self._talk.plan
+            await check_neighbours_unchanged(inp, plan)  # frames chosen at plan time
             self._started = workflow.now()  # the deadline counts from the confirmation
 
         backend = await self._configured_backend()
@@ -229,6 +236,7 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
             video_model=inp.options.video_model,
             ask_planner=self._ask_planner,
             aspect_ratio=inp.options.aspect_ratio,
+            continuity=inp.options.continuity,
         )
         self._progress.policy_version = plan.policy_version
         if plan.template_id:
@@ -305,6 +313,7 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
                 delivered_seconds=plan.cut_to_seconds(),
                 policy_version=plan.policy_version,
                 temperature=plan.temperature,
+                **frames_of(plan),
             ),
             start_to_close_timeout=SUBMIT_ATTEMPT,
             heartbeat_timeout=HEARTBEAT,
@@ -367,6 +376,7 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
             delivered_seconds=plan.cut_to_seconds(),
             queue=self._backend_queue(submission) if routed else None,
             summary="store video",
+            **({"keep": plan.continuity.keep} if plan.continuity else {}),
         )
         self._timings.store = self._since(started)
         return stored
@@ -428,14 +438,6 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
 
     # --- bookkeeping ---------------------------------------------------------------
 
-    def _set_search_attributes(self, inp: RegenerateClipInput) -> None:
-        """Upsert JobId/ClipIndex unless the starter already set them (retake.client does)."""
-        current = workflow.info().typed_search_attributes
-        wanted = conventions.search_attributes_for(inp.job_id, inp.clip_index)
-        updates = [p.key.value_set(p.value) for p in wanted if current.get(p.key) != p.value]
-        if updates:
-            workflow.upsert_search_attributes(updates)
-
     def _backend_queue(self, submission: Submission) -> str:
         return conventions.backend_queue(workflow.info().task_queue, submission.backend)
 
@@ -491,3 +493,4 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
             transient_resubmissions=transient_resubmissions,
             timings=self._timings,
         )
+

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from workflows.continuity_models import FrameRef, NeighbourFrames
 from workflows.conventions import DEFAULT_POLL_INTERVAL_SECONDS
 from workflows.models import (
     DEFAULT_VIDEO_MODEL,
@@ -41,6 +42,8 @@ class ClipContext(BaseModel):
     # References the worker's policy refused when loading, each with its reason (the plan
     # says so); empty in histories recorded before issue 27.
     references_dropped: list[str] = Field(default_factory=list)
+    # Frames of the neighbouring clips, resolved only when continuity is asked (issue 30).
+    neighbour_frames: NeighbourFrames | None = None
 
 
 class ClipRef(BaseModel):
@@ -109,6 +112,10 @@ class SubmittedRequest(BaseModel):
     # Set on the echo only: references not sent, each with its reason (too big, not an
     # image, refused by the reference policy, ...); they never fail the paid step.
     references_dropped: list[str] = Field(default_factory=list)
+    # Continuity (issue 30): instances[0].image and .lastFrame, by reference; None: not sent.
+    first_frame: FrameRef | None = None
+    last_frame: FrameRef | None = None
+    keep: str = "start"  # which part of the video a cut keeps ("end": cut from the start)
 
 
 class GenerationRequest(SubmittedRequest):
@@ -174,6 +181,7 @@ class StoreVideoRequest(BaseModel):
     regeneration_id: str
     video_gcs_uri: str | None = None
     delivered_seconds: float | None = None  # trim the stored video to this; None: keep all
+    keep: str = "start"  # which part the cut keeps ("end": a clip joined into the next one)
 
 
 class StoredVideo(BaseModel):
@@ -205,6 +213,8 @@ class PersistRequest(BaseModel):
     # False for a video collected after its regeneration ended (deadline, cancellation):
     # saved as a version, while the clip keeps its current one.
     make_current: bool = True
+    # Issue 30: the neighbouring frames this version was joined to (clip_versions.continuity).
+    continuity: dict | None = None
 
 
 class PersistResult(BaseModel):

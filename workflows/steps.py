@@ -18,10 +18,13 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.conventions as conventions
     import workflows.patches as patches
     from activities.job_store.job_store_activities import JobStoreActivities
     from activities.planner.prompt_activities import PromptActivities
+    from activities.video.frame_activities import FrameActivities
     from activities.video.video_activities import VideoActivities
+    from workflows.continuity_models import NeighbourFrames, NeighbourFramesRequest
     from workflows.step_failures import step_name, step_timed_out, typed_step_failure
     from workflows.step_models import (
         ClipContext,
@@ -124,6 +127,15 @@ async def load_context(job_id, clip_index: int, *, summary: str) -> ClipContext:
     )
 
 
+async def load_neighbour_frames(request: NeighbourFramesRequest, *, summary: str
+                                ) -> NeighbourFrames:
+    """The neighbouring clips' frames a continuity plan may join, from their current
+    versions (extracted and stored by the activity; only references come back)."""
+    return await local_step(
+        FrameActivities.load_neighbour_frames, request, summary=summary, timeout=STORE_ATTEMPT
+    )
+
+
 async def ask_planner(request: PromptRequest, *, summary: str) -> PromptSuggestion:
     """The planner's rewrite (GPT-4o, or the offline planner without a key)."""
     return await local_step(
@@ -173,6 +185,7 @@ async def store_video(
     delivered_seconds: float | None,
     queue: str | None,
     summary: str,
+    keep: str = "start",
 ) -> StoredVideo:
     """Fetch the finished video and keep it under the regeneration's key, cut to
     `delivered_seconds`. On the backend's queue when `queue` is given (only a worker that
@@ -185,6 +198,7 @@ async def store_video(
         regeneration_id=regeneration_id,
         video_gcs_uri=status.video_gcs_uri,
         delivered_seconds=delivered_seconds,
+        keep=keep,
     )
     if queue is not None:
         return await workflow.execute_activity_method(
@@ -203,3 +217,13 @@ async def persist_version(request: PersistRequest, *, summary: str) -> PersistRe
     return await local_step(
         JobStoreActivities.persist_clip_version, request, summary=summary, timeout=DATABASE_STEP
     )
+
+
+def own_search_attributes(job_id, clip_index: int) -> None:
+    """Upsert JobId/ClipIndex unless the starter already set them (retake.client does):
+    whoever started the run, it is found by job."""
+    current = workflow.info().typed_search_attributes
+    wanted = conventions.search_attributes_for(job_id, clip_index)
+    updates = [p.key.value_set(p.value) for p in wanted if current.get(p.key) != p.value]
+    if updates:
+        workflow.upsert_search_attributes(updates)

@@ -31,6 +31,9 @@ def as_submitted(plan: Plan, sent: SubmittedRequest | None) -> Plan:
         update["temperature"] = sent.temperature
     if sent.policy_version is not None:
         update["policy_version"] = sent.policy_version
+    if plan.continuity is not None and (sent.first_frame or sent.last_frame):  # the frames sent
+        update["continuity"] = plan.continuity.model_copy(update={
+            "first_frame": sent.first_frame, "last_frame": sent.last_frame, "keep": sent.keep})
     if sent.references_dropped:  # references the submit could not use, and why
         update["reasoning"] = (
             f"{plan.reasoning} Reference images not sent: {'; '.join(sent.references_dropped)}."
@@ -80,4 +83,21 @@ def version_to_save(
         generation_seconds=generation_seconds,
         policy_version=policy,
         make_current=make_current,
+        continuity=joined_to(sent, facts),
     )
+
+
+def joined_to(sent: SubmittedRequest | None, plan: Plan | None) -> dict | None:
+    """The frames the paid request carried (the echo, or the plan made from it), as saved
+    with the version: which neighbour versions it was joined to."""
+    joined = plan.continuity if plan is not None else None
+    first = sent.first_frame if sent is not None else joined.first_frame if joined else None
+    last = sent.last_frame if sent is not None else joined.last_frame if joined else None
+    if first is None and last is None:
+        return None
+    return {
+        "used": joined.used if joined is not None else None,
+        "keep": sent.keep if sent is not None else joined.keep,
+        "first_frame": first.model_dump() if first else None,
+        "last_frame": last.model_dump() if last else None,
+    }

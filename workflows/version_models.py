@@ -34,6 +34,9 @@ class ClipVersion(BaseModel):
     duration_seconds: float | None = None  # its delivered length, where recorded
     created_at: datetime
     video_url: str | None = None
+    # The neighbouring frames it was joined to (issue 30): used, keep, first_frame and
+    # last_frame, each naming its clip, version, end and hash; None: no continuity.
+    continuity: dict | None = None
 
 
 class ClipRevertRecord(BaseModel):

@@ -297,6 +297,8 @@ class JobStoreActivities:
                 req.regeneration_id, req.duration_seconds, req.cost_usd, req.policy_version,
                 req.make_current,
             )
+        if req.continuity is not None:
+            await conn.execute(sql.SET_CONTINUITY, req.regeneration_id, req.continuity)
         if req.make_current:
             await conn.execute(
                 sql.PATCH_CLIP_ENTRY, stage_id, where["position"], entry_changes(where["clip"], req)

@@ -107,6 +107,11 @@ INSERT INTO clip_versions (job_id, clip_index, version_number, video_url, prompt
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $14, $10, $11, $12, $13)
 """
 
+# Issue 30: the frames a version was joined to; set once (a retried persist writes the same).
+SET_CONTINUITY = """
+UPDATE clip_versions SET continuity = $2 WHERE regeneration_id = $1 AND continuity IS NULL
+"""
+
 RETIRE_CURRENT = """
 UPDATE clip_versions SET is_current = false
 WHERE job_id = $1 AND clip_index = $2 AND is_current
@@ -128,7 +133,8 @@ LIST_VERSIONS = """
 SELECT v.version_number, v.is_current, v.user_instruction, v.prompt, v.negative_prompt,
        v.generation_seed, v.temperature, v.cost_usd, v.duration_seconds, v.created_at,
        v.video_url,
-       (to_jsonb(v) ->> 'policy_version')::int AS policy_version
+       (to_jsonb(v) ->> 'policy_version')::int AS policy_version,
+       to_jsonb(v) -> 'continuity' AS continuity
 FROM clip_versions v
 WHERE v.job_id = $1 AND v.clip_index = $2
 ORDER BY v.version_number

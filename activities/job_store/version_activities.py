@@ -46,6 +46,7 @@ def _version(row: asyncpg.Record) -> ClipVersion:
         duration_seconds=row["duration_seconds"],
         created_at=row["created_at"],
         video_url=row["video_url"],
+        continuity=row["continuity"],  # jsonb, decoded by the pool's codec
     )
 
 

@@ -12,6 +12,10 @@ request Vertex AI would refuse (a retired model, a duration or aspect ratio the 
 does not take, references at other than 8 s) is refused here too, and the video is
 rendered at the generated length, so the store step trims it to the delivered length
 exactly as it does a Veo video.
+
+Continuity (issue 30): given a first frame (`image`) the render starts on it exactly and
+dissolves into its own picture; given a last frame (`lastFrame`) it dissolves into it and
+ends on it exactly, as Veo is asked to. The catalogue's frame rules apply here too.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import io
 import json
 import random
 import tempfile
@@ -33,7 +38,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from activities.errors import non_retryable
 from activities.video.backend import Accepted, FetchedVideo, chunks_of
+from activities.video.frames import FrameReader
 from activities.video.store import safe_name, write_atomically
+from workflows.decisions.continuity import frame_problems
 from workflows.decisions.veo_models import request_problems
 from workflows.error_types import PROVIDER_BAD_REQUEST, PROVIDER_NOT_FOUND
 from workflows.step_models import GenerationRequest, GenerationState, GenerationStatus
@@ -54,7 +61,9 @@ class PreviewVideoBackend:
         fps: int = 12,
         max_seconds: float | None = None,  # None: the full generated length
         ready_after_seconds: float = 0.0,
+        frames: FrameReader | None = None,  # reads continuity frames from the video store
     ) -> None:
+        self.frames = frames
         self.spool_dir = Path(spool_dir)
         self.width, self.height, self.fps = width, height, fps
         self.max_seconds = max_seconds
@@ -63,6 +72,11 @@ class PreviewVideoBackend:
     async def submit(self, req: GenerationRequest) -> Accepted:
         problems = request_problems(req.model, req.duration_seconds, req.aspect_ratio,
                                     len(req.reference_image_urls))
+        problems += frame_problems(req.model, req.duration_seconds,
+                                   req.first_frame is not None, req.last_frame is not None,
+                                   bool(req.reference_image_urls))
+        if (req.first_frame or req.last_frame) and self.frames is None:
+            problems.append("this preview backend has no frame store to read frames from")
         if problems:
             raise non_retryable(
                 "The preview backend refuses what Veo would refuse: " + "; ".join(problems)
@@ -104,6 +118,9 @@ class PreviewVideoBackend:
         start = np.array([rng.randrange(30, 200) for _ in range(3)], dtype=np.float32)
         end = np.array([rng.randrange(30, 200) for _ in range(3)], dtype=np.float32)
         phase, speed = rng.random(), 0.5 + rng.random()
+        first = self._frame_pixels(req.first_frame)
+        last = self._frame_pixels(req.last_frame)
+        dissolve = max(1, frame_count // 4)  # frames over which a join dissolves
         xs = np.linspace(0.0, 1.0, self.width, dtype=np.float32)[None, :, None]
         frames = []
         for i in range(frame_count):
@@ -113,7 +130,14 @@ class PreviewVideoBackend:
             background = np.broadcast_to(row, (self.height, self.width, 3)).astype(np.uint8)
             frame = Image.fromarray(np.ascontiguousarray(background), "RGB")
             frame.paste(overlay, (0, 0), overlay)
-            frames.append(np.asarray(frame))
+            pixels = np.asarray(frame, dtype=np.float32)
+            if first is not None and i < dissolve:
+                weight = 1.0 - i / dissolve
+                pixels = first * weight + pixels * (1.0 - weight)
+            if last is not None and frame_count - 1 - i < dissolve:
+                weight = 1.0 - (frame_count - 1 - i) / dissolve
+                pixels = last * weight + pixels * (1.0 - weight)
+            frames.append(np.clip(np.rint(pixels), 0, 255).astype(np.uint8))
         with tempfile.TemporaryDirectory(prefix="retake-preview-") as tmp:
             path = Path(tmp) / "preview.mp4"
             with imageio.get_writer(
@@ -127,6 +151,13 @@ class PreviewVideoBackend:
                 for frame in frames:
                     writer.append_data(frame)
             return path.read_bytes()
+
+    def _frame_pixels(self, ref) -> np.ndarray | None:
+        """A continuity frame at the render's size, as float pixels (None: not asked)."""
+        if ref is None or self.frames is None:
+            return None
+        image = Image.open(io.BytesIO(self.frames.read(ref))).convert("RGB")
+        return np.asarray(image.resize((self.width, self.height)), dtype=np.float32)
 
     def _text_overlay(self, req: GenerationRequest) -> Image.Image:
         overlay = Image.new("RGBA", (self.width, self.height), (0, 0, 0, 0))

@@ -49,7 +49,9 @@ class ReferenceFetcher:
 
     def __init__(self, policy: ReferencePolicy, *, timeout_seconds: float, max_bytes: int,
                  resolver: Resolver = system_resolver, verify: ssl.SSLContext | bool = True,
+                 accepted_types: tuple[str, ...] = _ACCEPTED_TYPES,
                  ) -> None:
+        self._accepted = accepted_types  # continuity frames fetch videos with the same safety
         self._policy = policy
         self._timeout = timeout_seconds
         self._max_bytes = max_bytes
@@ -91,7 +93,8 @@ class ReferenceFetcher:
                 raise ReferenceRefused(f"{said}{reference_name(url)}: {exc}") from None
             target = parts._replace(netloc=_netloc(address, parts.port)).geturl()
             headers = {"Host": parts.netloc, "Accept-Encoding": "identity",
-                       "Accept": "image/png, image/jpeg, image/*;q=0.8"}
+                       "Accept": "image/png, image/jpeg, image/*;q=0.8"
+                       if self._accepted is _ACCEPTED_TYPES else ", ".join(self._accepted)}
             extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
             async with self._http.stream("GET", target, headers=headers,
                                          extensions=extensions) as response:
@@ -122,8 +125,9 @@ class ReferenceFetcher:
             raise ReferenceRefused(f"{name}: sent with Content-Encoding {encoding!r} "
                                    "(only identity is accepted)")
         kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if not kind.startswith(_ACCEPTED_TYPES):
-            raise ReferenceRefused(f"{name}: content type {kind or '(none)'!r} is not an image")
+        if not kind.startswith(self._accepted):
+            what = "an image" if self._accepted is _ACCEPTED_TYPES else "a video"
+            raise ReferenceRefused(f"{name}: content type {kind or '(none)'!r} is not {what}")
         limit = f"over the {self._max_bytes // (1024 * 1024)} MB cap"
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self._max_bytes:

@@ -37,10 +37,12 @@ class TrimError(RuntimeError):
     """ffmpeg could not read or cut the video."""
 
 
-def trim_mp4_file(source: Path, target: Path, seconds: float) -> None:
-    """Write the first `seconds` of the MP4 at `source` (video and audio) to `target`."""
+def trim_mp4_file(source: Path, target: Path, seconds: float, keep: str = "start") -> None:
+    """Write the first `seconds` of the MP4 at `source` (video and audio) to `target`;
+    with keep="end", the last `seconds` (a clip joined into the next one keeps its end)."""
+    from_end = ["-sseof", f"-{seconds:.3f}"] if keep == "end" else []
     command = [
-        imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin", "-y",
+        imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin", "-y", *from_end,
         "-i", str(source), "-t", f"{seconds:.3f}",
         "-map", "0:v:0", "-map", "0:a?",
         "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
@@ -55,7 +57,8 @@ def trim_mp4_file(source: Path, target: Path, seconds: float) -> None:
                         f"{stderr.decode(errors='replace')[-300:]}") from None
 
 
-async def trim_mp4_file_bounded(source: Path, target: Path, seconds: float) -> None:
+async def trim_mp4_file_bounded(source: Path, target: Path, seconds: float,
+                                keep: str = "start") -> None:
     """`trim_mp4_file` on one of MAX_CONCURRENT_TRIMS threads; later cuts queue for one."""
     loop = asyncio.get_running_loop()
-    await loop.run_in_executor(_trim_threads, trim_mp4_file, source, target, seconds)
+    await loop.run_in_executor(_trim_threads, trim_mp4_file, source, target, seconds, keep)

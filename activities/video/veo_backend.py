@@ -65,11 +65,12 @@ from activities.errors import (
     submission_outcome_unknown,
 )
 from activities.video.backend import Accepted, FetchedVideo
+from activities.video.frames import FrameReader
 from activities.video.inline_video import InlineVideoDecoder, InlineVideoError
 from activities.video.reference_images import ReferenceImageLoader
 from activities.video.reference_policy import ReferencePolicy
 from workflows.decisions.veo_models import model_for
-from workflows.error_types import GENERATION_FAILED, PROVIDER_UNAVAILABLE
+from workflows.error_types import GENERATION_FAILED, INVALID_INPUT, PROVIDER_UNAVAILABLE
 from workflows.step_models import GenerationRequest, GenerationState, GenerationStatus
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,9 @@ class VertexVeoBackend:
         endpoint: str | None = None,
         scope: str = "",
         default_resolution: str = "1080p",
+        frames: FrameReader | None = None,
     ) -> None:
+        self._frames = frames
         self._client = client
         self._credentials = credentials  # signs the hand-built status checks and fetches
         self._endpoint = endpoint  # e.g. https://us-central1-aiplatform.googleapis.com/v1beta1/
@@ -168,7 +171,8 @@ class VertexVeoBackend:
         self._references = references or ReferenceImageLoader()
 
     @classmethod
-    def from_settings(cls, settings: Settings, credentials=None) -> VertexVeoBackend:
+    def from_settings(cls, settings: Settings, credentials=None,
+                      frames: FrameReader | None = None) -> VertexVeoBackend:
         """Project + location + credentials (Application Default Credentials unless
         `credentials` is given); a ValueError when Veo cannot be used as configured."""
         if problem := veo_setup_problem(settings):
@@ -206,6 +210,7 @@ class VertexVeoBackend:
             scope=f"projects/{settings.google_cloud_project}/locations/"
                   f"{settings.google_cloud_location}/",
             default_resolution=settings.veo_resolution,
+            frames=frames,
         )
 
     async def submit(self, req: GenerationRequest) -> Accepted:
@@ -227,10 +232,12 @@ class VertexVeoBackend:
             # A video to be cut comes back inline: the worker cuts and stores it.
             output_gcs_uri=self._output_gcs_uri if req.delivered_seconds is None else None,
             reference_images=references or None,
+            last_frame=self._frame(req.last_frame),
         )
+        source = types.GenerateVideosSource(prompt=req.prompt, image=self._frame(req.first_frame))
         try:
             operation = await self._client.aio.models.generate_videos(
-                model=req.model, source=types.GenerateVideosSource(prompt=req.prompt), config=config
+                model=req.model, source=source, config=config
             )
         except Exception as exc:
             raise self._provider_error(exc, submitting=True) from None
@@ -238,6 +245,15 @@ class VertexVeoBackend:
             raise submission_outcome_unknown(
                 "Vertex Veo", ValueError("an answer without an operation name"))
         return Accepted(operation.name, sent, loaded.dropped)
+
+    def _frame(self, ref) -> types.Image | None:
+        """A continuity frame as the SDK's own Image type (instances[0].image/.lastFrame)."""
+        if ref is None:
+            return None
+        if self._frames is None:
+            raise non_retryable("This worker has no frame store to read continuity frames "
+                                "from; start it with the video store configured.", INVALID_INPUT)
+        return types.Image(image_bytes=self._frames.read(ref), mime_type=ref.mime_type)
 
     async def check(self, operation_name: str) -> GenerationStatus:
         operation = await self._get(operation_name)  # an inline video is skipped, not held

@@ -40,6 +40,7 @@ from activities.postgres.faults import CONNECTION_FAULTS, database_unavailable
 from activities.video import poll_schedule
 from activities.video.backend import VideoBackend
 from activities.video.budgets import Budgets
+from activities.video.frames import FrameReader
 from activities.video.generation_times import GenerationTimes
 from activities.video.preview_backend import PreviewVideoBackend
 from activities.video.reference_names import reference_name
@@ -128,10 +129,11 @@ class VideoActivities:
 
     @classmethod
     def from_settings(cls, settings: Settings, pool: asyncpg.Pool) -> VideoActivities:
-        preview = PreviewVideoBackend(preview_spool_dir(settings))
+        frames = FrameReader(settings.videos_dir)  # continuity frames, kept with the videos
+        preview = PreviewVideoBackend(preview_spool_dir(settings), frames=frames)
         backend: VideoBackend = preview
         if settings.uses_veo:  # refuses to start when Veo cannot be used as configured
-            backend = VertexVeoBackend.from_settings(settings)
+            backend = VertexVeoBackend.from_settings(settings, frames=frames)
         store = LocalVideoStore(settings.videos_dir, settings.video_public_base_url)
         budgets = Budgets(settings.budget_usd_per_day, settings.budget_usd_per_job,
                           settings.budget_usd_per_account_per_day)
@@ -380,7 +382,7 @@ class VideoActivities:
                 async for chunk in chunks:
                     handle.write(chunk)
             try:
-                await trim_mp4_file_bounded(whole, cut, req.delivered_seconds)
+                await trim_mp4_file_bounded(whole, cut, req.delivered_seconds, req.keep)
             except TrimError as exc:
                 raise non_retryable(f"{exc}. The generated video could not be cut to the "
                                     "clip's length; regenerate the clip.", GENERATION_FAILED) from None

@@ -8,6 +8,7 @@ Sources (fetched/recorded 2026):
   [REF]  https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/veo-video-generation
   [INST] https://docs.cloud.google.com/vertex-ai/generative-ai/docs/reference/rest/Shared.Types/VideoGenerationModelInstance
   [R2V]  https://docs.cloud.google.com/vertex-ai/generative-ai/docs/video/use-reference-images-to-guide-video-generation
+  [FLF]  https://docs.cloud.google.com/vertex-ai/generative-ai/docs/video/generate-videos-from-first-and-last-frames
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from typing import Any
 SEED_MAX = 4_294_967_295  # [REF] seed is uint32: 0 - 4,294,967,295
 IMAGE_MIME_TYPES = ("image/jpeg", "image/png")  # [INST] Image.mimeType
 PERSON_GENERATION = ("allow_adult", "dont_allow", "allow_all")  # [REF] personGeneration
+# No Google page found states a size limit for image/lastFrame; third-party Veo 3.1
+# first/last-frame APIs state 20 MB. The emulator refuses decoded images above it.
+MAX_FRAME_BYTES = 20 * 1024 * 1024
+# [FLF]/[INST] state no length for lastFrame: the stricter reading takes 8 s only.
+LAST_FRAME_DURATIONS = (8,)
 
 
 @dataclass(frozen=True)
@@ -32,12 +38,15 @@ class VeoModel:
     reference_durations: tuple[int, ...]  # [M31] reference image to video only supports 8 s
     reference_aspect_ratios: tuple[str, ...]  # [M31] 9:16 "except for reference image to video"
     audio: bool  # [M31] Sound generation: Supported
+    # [FLF] Google's tested first/last-frame sample runs on veo-3.1-generate-001; the pages
+    # are silent about the Fast model: the stricter reading refuses image/lastFrame there.
+    takes_frames: bool = False
 
 
 GA_MODELS: dict[str, VeoModel] = {
     "veo-3.1-generate-001": VeoModel(
         "veo-3.1-generate-001", (4, 6, 8), ("16:9", "9:16"), ("720p", "1080p"), 4, 50,
-        3, (8,), ("16:9",), True),
+        3, (8,), ("16:9",), True, True),
     # [M31] lists no reference-image capability for the Fast model (silent): the
     # stricter reading is taken — referenceImages on Fast answer 400.
     "veo-3.1-fast-generate-001": VeoModel(
@@ -109,6 +118,7 @@ def check_request(model: VeoModel, body: Any) -> list[Violation]:
     for key in ("image", "lastFrame"):
         if key in instance and (problem := _image_problem(instance[key], f"instances[0].{key}")):
             found.append(problem)
+    found.extend(_frame_problems(model, instance, params))
 
     duration = params.get("durationSeconds")
     if duration is None:  # [REF]: "Required. The length in seconds..."
@@ -160,6 +170,30 @@ def check_request(model: VeoModel, body: Any) -> list[Violation]:
 
     if refs:
         found.extend(_reference_problems(model, instance, params, refs, duration, aspect))
+    return found
+
+
+def _frame_problems(model: VeoModel, instance: dict, params: dict) -> list[Violation]:
+    """First/last-frame rules: [INST] lastFrame "can only be used if image is also
+    provided"; which models and lengths take them and the size limit are stricter
+    readings (see README.md)."""
+    found: list[Violation] = []
+    if "lastFrame" in instance and "image" not in instance:
+        found.append(Violation("frames.last_needs_first", "instances[0].lastFrame",
+                               "lastFrame can only be used if image is also provided."))
+    framed = [key for key in ("image", "lastFrame") if key in instance]
+    if framed and not model.takes_frames:
+        found.append(Violation("frames.model", f"instances[0].{framed[0]}",
+                               f"{model.model_id} does not support image or lastFrame inputs."))
+    if "lastFrame" in instance and params.get("durationSeconds") not in LAST_FRAME_DURATIONS:
+        found.append(Violation("frames.duration", "parameters.durationSeconds",
+                               "Generation with lastFrame only supports durationSeconds "
+                               f"{', '.join(map(str, LAST_FRAME_DURATIONS))}."))
+    for key in framed:
+        data = instance[key].get("bytesBase64Encoded") if isinstance(instance[key], dict) else None
+        if isinstance(data, str) and len(data) * 3 // 4 > MAX_FRAME_BYTES:
+            found.append(Violation("frames.size", f"instances[0].{key}.bytesBase64Encoded",
+                                   f"{key} is larger than {MAX_FRAME_BYTES // 2**20} MB."))
     return found
 
 

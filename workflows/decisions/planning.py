@@ -14,8 +14,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
+from workflows.continuity_models import Continuity
 from workflows.decisions import policy_version
+from workflows.decisions.continuity import (
+    asked_continuity,
+    plan_continuity,
+    without_continuity_words,
+)
 from workflows.decisions.negative_prompts import merge_negative_prompts, negative_addition
 from workflows.decisions.plan_summary import plan_summary
 from workflows.decisions.seeds import choose_seed
@@ -23,7 +30,7 @@ from workflows.decisions.temperature import SEED_REUSE_BELOW, clamp_temperature,
 from workflows.decisions.templates import match_template
 from workflows.decisions.unapplied import unapplied_parts, without_refused
 from workflows.decisions.veo_limits import generation_shape
-from workflows.decisions.veo_models import estimate_cost, model_for
+from workflows.decisions.veo_models import estimate_cost, model_for, shortest_duration
 from workflows.models import ChatMessage, PlannerKind
 from workflows.step_models import ClipContext, Plan, PromptRequest, PromptSuggestion
 
@@ -40,6 +47,7 @@ def finalize_plan(
     rng: random.Random,
     video_model: str,
     aspect_ratio: str = "16:9",
+    continuity: Continuity = "none",
 ) -> Plan:
     """The policy's guarantees applied to a planner's suggestion; `rng` draws fresh seeds."""
     notes: list[str] = []
@@ -56,6 +64,20 @@ def finalize_plan(
         context.scene_reference_urls,
         context.character_reference_urls,
     )
+    joined = None
+    if context.neighbour_frames is not None:  # resolved only when continuity was asked
+        asked, asked_note = asked_continuity(continuity, instruction)
+        joined, durations = plan_continuity(
+            asked, context.neighbour_frames, model=model_for(video_model),
+            target_seconds=context.target_duration,
+            has_references=bool(shape.reference_image_urls),
+        )
+        if durations is not None:  # frames replace references; lengths follow the frames
+            generated = shortest_duration(durations, context.target_duration)
+            delivered = min(float(context.target_duration or generated), float(generated))
+            shape = replace(shape, generated_seconds=generated, delivered_seconds=delivered,
+                            reference_image_urls=[], note="")
+        notes += [asked_note, joined.note]
     notes.append(shape.note)
     if context.references_dropped:  # refused by the worker's reference policy on loading
         notes.append("reference images dropped: " + "; ".join(context.references_dropped))
@@ -97,6 +119,7 @@ def finalize_plan(
                              generated_seconds=shape.generated_seconds,
                              cost_estimate_usd=cost, unapplied=unapplied),
         unapplied=unapplied,
+        continuity=joined,
     )
 
 
@@ -109,13 +132,17 @@ async def plan_clip(
     video_model: str,
     ask_planner: AskPlanner,
     aspect_ratio: str = "16:9",
+    continuity: Continuity = "none",
 ) -> Plan:
     """A template when one fits, else the planner's suggestion; then finalize_plan."""
-    suggestion = match_template(instruction, context.prompt)
+    # With continuity loaded, its words are decided as frames, not written into the prompt.
+    asked = instruction if context.neighbour_frames is None else without_continuity_words(
+        instruction)
+    suggestion = match_template(asked, context.prompt)
     if suggestion is None:
         suggestion = await ask_planner(
             PromptRequest(
-                instruction=instruction,
+                instruction=asked,
                 context=context,
                 conversation=conversation[-CONVERSATION_WINDOW:],
             )
@@ -127,4 +154,5 @@ async def plan_clip(
         rng=rng,
         video_model=video_model,
         aspect_ratio=aspect_ratio,
+        continuity=continuity,
     )

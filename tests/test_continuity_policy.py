@@ -1,0 +1,102 @@
+"""The continuity policy (workflows/decisions/continuity.py): words, frames, lengths, references.
+
+Pure code, tested through `finalize_plan`, the path the workflow runs.
+"""
+
+from __future__ import annotations
+
+import random
+from uuid import uuid4
+
+import pytest
+
+from workflows.continuity_models import FrameRef, NeighbourFrames
+from workflows.decisions import finalize_plan
+from workflows.decisions.continuity import read_continuity
+from workflows.step_models import ClipContext, PromptSuggestion
+
+
+@pytest.mark.parametrize(("instruction", "expected"), [
+    ("make it flow from the clip before", "from_previous"),
+    ("smooth transition into the next one", "into_next"),
+    ("match the previous clip's ending", "from_previous"),
+    ("make it lead into the next shot", "into_next"),
+    ("make it join up with its neighbours", "both"),
+    ("flow from the previous clip and into the next clip", "both"),
+    ("make it brighter", "none"),
+    ("make it nighttime like the next scene", "none"),
+    ("don't match the previous clip, start fresh", "none"),
+])
+def test_the_words_set_the_continuity(instruction: str, expected: str) -> None:
+    assert read_continuity(instruction) == expected
+
+
+def _frame(clip: int, version: int, end: str) -> FrameRef:
+    return FrameRef(clip_index=clip, version=version, end=end, sha256="ab" * 32,
+                    name=f"frames/c{clip}v{version}{end}.png")
+
+
+FRAMES = NeighbourFrames(previous_last=_frame(1, 3, "last"), next_first=_frame(3, 2, "first"),
+                         own_first=_frame(2, 5, "first"))
+
+
+def _plan(instruction: str, *, continuity: str = "none", frames=FRAMES, target: float = 8.0,
+          model: str = "veo-3.1-generate-001", refs: list[str] | None = None):
+    context = ClipContext(job_id=uuid4(), clip_index=2, prompt="a dancer on a pier",
+                          target_duration=target, scene_reference_urls=refs or [],
+                          neighbour_frames=frames)
+    suggestion = PromptSuggestion(prompt="a dancer on a pier", temperature=0.7,
+                                  reasoning="ok.", planner="offline")
+    return finalize_plan(instruction=instruction, context=context, suggestion=suggestion,
+                         rng=random.Random(1), video_model=model, continuity=continuity)
+
+
+def test_default_is_none_and_old_contexts_plan_as_before() -> None:
+    assert _plan("make it brighter").continuity.used == "none"
+    assert _plan("flow from the clip before", frames=None).continuity is None
+
+
+def test_from_previous_starts_on_the_previous_last_frame_and_keeps_the_start() -> None:
+    plan = _plan("make it flow from the clip before", target=5.0)
+    joined = plan.continuity
+    assert (joined.asked, joined.used, joined.keep) == ("from_previous", "from_previous", "start")
+    assert (joined.first_frame.clip_index, joined.first_frame.version) == (1, 3)
+    assert joined.last_frame is None
+    assert plan.generated_seconds == 6 and plan.delivered_seconds == 5.0
+    assert "clip 1 v3" in plan.reasoning
+
+
+def test_into_next_keeps_its_own_start_and_cuts_from_the_start() -> None:
+    joined = _plan("x", continuity="into_next", target=6.0).continuity
+    assert joined.first_frame.clip_index == 2 and joined.last_frame.clip_index == 3
+    assert joined.keep == "end"
+
+
+def test_both_at_a_short_slot_says_it_cannot_keep_both_ends() -> None:
+    plan = _plan("x", continuity="both", target=5.0)
+    assert plan.continuity.used == "both" and plan.generated_seconds == 8
+    assert "cannot keep both" in plan.reasoning
+
+
+def test_both_at_eight_seconds_needs_no_cut() -> None:
+    plan = _plan("x", continuity="both", target=8.0)
+    assert plan.cut_to_seconds() is None
+
+
+def test_frames_win_over_reference_images_and_the_plan_says_so() -> None:
+    plan = _plan("x", continuity="from_previous", refs=["scene.png"])
+    assert plan.reference_image_urls == [] and plan.continuity.references_dropped
+    assert "reference images not sent" in plan.reasoning
+
+
+def test_the_first_clip_has_no_previous_and_the_plan_says_so() -> None:
+    frames = NeighbourFrames(next_first=_frame(1, 1, "first"), own_first=_frame(0, 1, "first"),
+                             missing=["clip 0 is the first clip: no previous clip"])
+    plan = _plan("x", continuity="both", frames=frames)
+    assert plan.continuity.used == "into_next"
+    assert "first clip" in plan.reasoning
+
+
+def test_the_fast_model_takes_no_frames() -> None:
+    plan = _plan("x", continuity="both", model="veo-3.1-fast-generate-001")
+    assert plan.continuity.used == "none" and "takes no first or last frame" in plan.reasoning

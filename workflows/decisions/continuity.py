@@ -1,0 +1,179 @@
+"""Continuity with the neighbouring clips: which frames a plan joins to, and at what cost.
+
+A regenerated clip that starts and ends somewhere unrelated to its neighbours shows a
+jump cut at both ends. Veo 3.1 can start from a given first frame (`image`) and end on a
+given last frame (`lastFrame`, only together with `image`), but neither with
+`referenceImages` ([INST] VideoGenerationModelInstance). The policy, pure and replayable:
+
+- What is asked: `options.continuity` when not "none"; otherwise the instruction's words
+  ("flow from the clip before" -> from_previous, "into the next one" -> into_next, both
+  kinds or "its neighbours" -> both). A negated phrase ("don't match the next clip")
+  asks nothing.
+- Frames win over reference images: the join was asked for this regeneration, the
+  references are the job's standing look; the plan says they were not sent.
+- into_next needs a first frame too (lastFrame needs image): the clip's own current first
+  frame, so its start is kept and its end joins the next clip.
+- Only veo-3.1-generate-001 takes frames here: Google's first/last-frame sample runs on
+  it; the pages are silent on the Fast model, so the stricter reading refuses it there.
+- Lengths: with a first frame only, any length the model takes (the cut keeps the start);
+  with a last frame, 8 s only (the pages state no length for lastFrame: stricter reading).
+  A cut keeps the joined end: the start with a first frame only, the end with into_next;
+  with both, a slot shorter than 8 s cannot keep both ends: the start is kept and the
+  plan says how much of the join into the next clip is cut away.
+"""
+
+from __future__ import annotations
+
+import re
+
+from workflows.continuity_models import Continuity, ContinuityPlan, NeighbourFrames
+from workflows.decisions.phrases import find_unnegated, normalise
+from workflows.decisions.veo_models import VeoModel, shortest_duration
+
+FRAME_MODELS = ("veo-3.1-generate-001",)  # Google's tested first/last-frame sample
+LAST_FRAME_DURATIONS = (8,)  # stricter reading: no page states other lengths for lastFrame
+
+_CLIP = r"(?:clip|shot|scene|one|video|part|segment|section|cut|bit)"
+_BEFORE = (
+    rf"(?:previous|prior|preceding|last|earlier)\s+{_CLIP}"
+    rf"|{_CLIP}\s+(?:before(?:\s+(?:it|this(?:\s+one)?))?|that\s+comes\s+before|prior)"
+    r"|(?:the\s+)?one\s+before"
+)
+_AFTER = (
+    rf"(?:next|following|upcoming|subsequent)\s+{_CLIP}"
+    rf"|{_CLIP}\s+(?:after(?:\s+(?:it|this(?:\s+one)?))?|that\s+(?:comes|follows)(?:\s+after)?)"
+    r"|(?:the\s+)?one\s+after"
+)
+FROM_PREVIOUS_RE = re.compile(
+    rf"\b(?:from|after|off|out\s+of|on\s+from|with|to|match(?:es|ing)?|continu\w*|follow\w*)"
+    rf"\s+(?:the\s+(?:end\s+of\s+(?:the\s+)?)?)?(?:{_BEFORE})\b"
+    r"|\b(?:pick(?:s|ing)?\s+up|carr(?:y|ies)\s+on)\s+(?:from\s+)?where\b"
+    rf"|\b(?:{_BEFORE})\b[^.;]*\b(?:ends?|ended|left\s+off|stops?)\b"
+)
+INTO_NEXT_RE = re.compile(
+    rf"\b(?:into|to|toward(?:s)?|with|before|match(?:es|ing)?|lead(?:s|ing)?\s+(?:in)?to|sets?\s+up)"
+    rf"\s+(?:the\s+(?:start\s+of\s+(?:the\s+)?|beginning\s+of\s+(?:the\s+)?)?)?(?:{_AFTER})\b"
+    rf"|\b(?:{_AFTER})\b[^.;]*\b(?:starts?|begins?|opens?)\b"
+)
+BOTH_RE = re.compile(
+    r"\b(?:neighbou?r(?:ing|s)?|surrounding\s+(?:clips|shots|scenes)|clips?\s+around\s+(?:it|this)"
+    r"|(?:both|either)\s+(?:ends|sides)|(?:before\s+and\s+after|previous\s+and\s+next"
+    r"|prior\s+and\s+(?:next|following)))\b"
+)
+
+
+def read_continuity(instruction: str) -> Continuity:
+    """The continuity an instruction asks for in words ("none" when it asks for none)."""
+    text = normalise(instruction)
+    if find_unnegated(BOTH_RE, text):
+        return "both"
+    previous = find_unnegated(FROM_PREVIOUS_RE, text) is not None
+    following = find_unnegated(INTO_NEXT_RE, text) is not None
+    if previous and following:
+        return "both"
+    if previous:
+        return "from_previous"
+    return "into_next" if following else "none"
+
+
+def asked_continuity(option: Continuity, instruction: str) -> tuple[Continuity, str]:
+    """What the caller asked: the option when set, else the words; and why."""
+    if option != "none":
+        return option, f"continuity {option} (options.continuity)"
+    read = read_continuity(instruction)
+    return read, (f"continuity {read} (asked in the instruction)" if read != "none" else "")
+
+
+def plan_continuity(
+    asked: Continuity,
+    frames: NeighbourFrames | None,
+    *,
+    model: VeoModel,
+    target_seconds: float,
+    has_references: bool,
+) -> tuple[ContinuityPlan, tuple[int, ...] | None]:
+    """The frames the plan joins to, and the lengths it may generate (None: unchanged)."""
+    if asked == "none":
+        return ContinuityPlan(), None
+    if model.model_id not in FRAME_MODELS:
+        return ContinuityPlan(asked=asked, note=(
+            f"continuity {asked} not used: {model.model_id} takes no first or last frame "
+            f"here (use {FRAME_MODELS[0]})")), None
+    frames = frames or NeighbourFrames(missing=["the neighbouring frames were not loaded"])
+    notes = list(frames.missing)
+    first = frames.previous_last if asked in ("from_previous", "both") else None
+    last = frames.next_first if asked in ("into_next", "both") else None
+    if last is not None and first is None:
+        first = frames.own_first  # lastFrame needs image: keep this clip's own start
+        if first is None:
+            notes.append("the next clip's first frame needs a first frame too, and this "
+                         "clip has no current video to take it from")
+            last = None
+    used = _used(first is not None and first is frames.previous_last, last is not None)
+    if used == "none":
+        return ContinuityPlan(asked=asked, note=f"continuity {asked} not used: "
+                              + "; ".join(notes or ["no neighbouring frame"])), None
+    durations = LAST_FRAME_DURATIONS if last is not None else model.durations
+    generated = shortest_duration(durations, target_seconds)
+    keep = "end" if used == "into_next" else "start"
+    if used == "both" and 0 < target_seconds < generated:
+        notes.append(f"a {target_seconds:g} s slot cannot keep both joined ends of a "
+                     f"{generated} s video (lastFrame only at {generated} s): the start is "
+                     f"kept, the last {generated - target_seconds:g} s leading into the next "
+                     "clip are cut")
+    if has_references:
+        notes.append("reference images not sent: Veo takes first/last frames or reference "
+                     "images, not both, and the join was asked for")
+    joined = [f"starts on clip {first.clip_index} v{first.version}'s {first.end} frame"] if first else []
+    if last:
+        joined.append(f"ends on clip {last.clip_index} v{last.version}'s first frame")
+    note = f"continuity {used}: " + ", ".join(joined) + ("; " + "; ".join(notes) if notes else "")
+    return ContinuityPlan(asked=asked, used=used, first_frame=first, last_frame=last,
+                          keep=keep, references_dropped=has_references, note=note), durations
+
+
+def _used(from_previous: bool, into_next: bool) -> Continuity:
+    if from_previous and into_next:
+        return "both"
+    if from_previous:
+        return "from_previous"
+    return "into_next" if into_next else "none"
+
+
+def frame_problems(model_id: str, duration_seconds: int, first: bool, last: bool,
+                   references: bool) -> list[str]:
+    """What Vertex AI would refuse about a request's frames (the preview backend refuses
+    the same; the strict emulator's `frames.*` rules)."""
+    found = []
+    if last and not first:
+        found.append("lastFrame can only be sent with a first frame (image)")
+    if (first or last) and references:
+        found.append("first/last frames cannot be sent with reference images")
+    if (first or last) and model_id not in FRAME_MODELS:
+        found.append(f"{model_id} takes no first or last frame (use {FRAME_MODELS[0]})")
+    if last and duration_seconds not in LAST_FRAME_DURATIONS:
+        found.append(f"lastFrame needs durationSeconds in {LAST_FRAME_DURATIONS}")
+    return found
+
+
+_JOIN_WORDS = frozenset(
+    "make it its this clip shot scene flow flows flowing smooth smoother smoothly seamless "
+    "seamlessly transition transitions lead leads join joins joined up match matches blend "
+    "blends connect connects continue continues and with so that please the a an nicely "
+    "better more naturally cut cuts also just only neighbours neighbors both ends sides "
+    "into from to".split()
+)
+KEEP_AS_IS = "keep everything the same"  # what a request for continuity alone asks of the prompt
+
+
+def without_continuity_words(instruction: str) -> str:
+    """The instruction the planner rewrites the prompt from: its continuity phrases taken
+    out (they are decided here, in frames, not written into the prompt); a request for
+    continuity alone keeps the prompt ("keep everything the same")."""
+    text = normalise(instruction)
+    for pattern in (BOTH_RE, FROM_PREVIOUS_RE, INTO_NEXT_RE):
+        text = pattern.sub(" ", text)
+    words = re.findall(r"[a-z0-9']+", text)
+    if all(word in _JOIN_WORDS for word in words):
+        return KEEP_AS_IS
+    return re.sub(r"\s+", " ", text).strip(" ,;.")
