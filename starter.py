@@ -12,6 +12,7 @@
     python starter.py revert JOB_ID CLIP_INDEX VERSION                 # make one current again
     python starter.py plan --offline < instructions.jsonl
     python starter.py demo [--confirm] [--continuity both]
+    python starter.py spend [--json]              # paid per day, job and account (the ledger)
     python starter.py replay-check [--query Q]   # before a deploy: do open runs replay here?
     python starter.py codec-server [--host H --port P]  # the Web UI and CLI read encrypted data
     python starter.py migrate [--grant-to ROLE]   # as RETAKE_MIGRATION_DATABASE_URL's login
@@ -103,6 +104,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     _clip_args(revert)
     revert.add_argument("version", type=int)
     revert.add_argument("--json", action="store_true")
+
+    spend = sub.add_parser("spend", help="what was paid per day, job and account (the ledger)")
+    spend.add_argument("--json", action="store_true")
 
     check = sub.add_parser("replay-check",
                            help="replay every open run's history with this build (exit 1 if any fails)")
@@ -427,6 +431,10 @@ def main(argv: list[str]) -> int:
         except RuntimeError as err:  # e.g. the server cannot be reached
             print(f"{args.command} failed: {err}", file=sys.stderr)
             return EXIT_TEMPORAL
+    if args.command == "spend":
+        from retake.spend_cli import spend
+
+        return asyncio.run(spend(args.json, sys.stdout, sys.stderr))
     if args.command == "codec-server":
         from retake.codec_server import serve
 

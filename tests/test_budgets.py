@@ -116,3 +116,25 @@ async def test_a_job_budget_is_refused_typed_and_unset_means_no_limit(
         await capped.aclose()
         await free.aclose()
     assert len(fresh_veo_emulator.paid_submissions()) == 2
+
+
+async def test_spend_lists_paid_money_per_job_day_and_account_from_the_ledger(
+    db_pool, fresh_veo_emulator, tmp_path
+):
+    from retake.spend_cli import report
+
+    job = await load_sample_job(db_pool, job_id=uuid.uuid4())
+    video = VideoActivities.from_settings(veo_settings(fresh_veo_emulator, tmp_path), db_pool)
+    try:
+        for seed in (11, 12):
+            await ActivityEnvironment().run(video.submit_generation,
+                                            generation(job, seed=seed, account_id="acct-spend"))
+    finally:
+        await video.aclose()
+    async with db_pool.acquire() as conn:
+        found = await report(conn)
+    [row] = [r for r in found["job"] if r["key"] == str(job)]
+    assert row["paid"] == 2 == len(fresh_veo_emulator.paid_submissions())
+    assert row["usd"] == str(CLIP_COST * 2) and row["possible_duplicates"] == 0
+    [account] = [r for r in found["account"] if r["key"] == "acct-spend"]
+    assert account["usd"] == "6.40" and found["day"]
