@@ -14,6 +14,7 @@
     python starter.py demo [--confirm]
     python starter.py replay-check [--query Q]   # before a deploy: do open runs replay here?
     python starter.py migrate [--grant-to ROLE]   # as RETAKE_MIGRATION_DATABASE_URL's login
+    python starter.py mcp [--http [--host H] [--port P]]  # the tools as an MCP server
 """
 
 from __future__ import annotations
@@ -101,6 +102,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     migrate = sub.add_parser("migrate", help="apply the database schema with the migration login")
     migrate.add_argument("--grant-to", metavar="ROLE", default=None,
                          help="give this role (the workers' login) its read/write rights")
+
+    mcp = sub.add_parser("mcp", help="serve the tools to an LLM over MCP (stdio, or --http)")
+    mcp.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
+    mcp.add_argument("--host", default="127.0.0.1",
+                     help="HTTP address (default 127.0.0.1: the server has no login)")
+    mcp.add_argument("--port", type=int, default=8765, help="HTTP port (path /mcp)")
 
     demo = sub.add_parser("demo", help="regenerate a sample clip on the embedded default")
     demo.add_argument("--clip", type=int, default=3)
@@ -395,6 +402,12 @@ def main(argv: list[str]) -> int:
                 "batch": batch, "replay-check": replay_check}
     if args.command in commands:
         return asyncio.run(commands[args.command](args))
+    if args.command == "mcp":
+        from retake import mcp_server
+
+        serve = (mcp_server.serve_http(args.host, args.port) if args.http
+                 else mcp_server.serve_stdio())
+        return asyncio.run(serve) or 0
     if args.command == "migrate":
         from retake.migrate_cli import migrate
 
