@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from retake.job_activity import JobActivity
 from retake.tools import openai_tools
 from workflows.batch_models import BatchPlan, RegenerateClipsInput, RegenerateClipsResult
 from workflows.models import (
@@ -63,6 +64,8 @@ PUBLISHED: dict[str, tuple[type[BaseModel], str]] = {
     "ClipVersions.schema.json": (ClipVersions, "serialization"),
     "RevertClipInput.schema.json": (RevertClipInput, "validation"),
     "RevertClipResult.schema.json": (RevertClipResult, "serialization"),
+    # retake.job_activity: one job's pending plans, running regenerations, recent outcomes.
+    "JobActivity.schema.json": (JobActivity, "serialization"),
     # CollectLateVideoWorkflow's input (started by a regeneration, never by callers).
     "LateCollectionRequest.schema.json": (LateCollectionRequest, "validation"),
 }

@@ -21,6 +21,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureEr
 from temporalio.service import RPCError, RPCStatusCode
 
 from retake import client as retake
+from retake.job_activity import JobActivity, job_activity
 from workflows import conventions
 from workflows.batch_models import BatchPlan, RegenerateClipsInput
 from workflows.models import (
@@ -216,6 +217,10 @@ async def _batch_status(client: Client, a: JobRef) -> BatchPlan:
     return await retake.get_batch(retake.batch_handle(client, a.job_id))
 
 
+async def _job_activity(client: Client, a: JobRef) -> JobActivity:
+    return await job_activity(client, a.job_id)
+
+
 NOTHING_PAID = "Nothing is generated or paid."
 TOOLS: tuple[Tool, ...] = (
     Tool("plan", "Plan a change to one clip of a music video and show it to the user: the "
@@ -244,6 +249,10 @@ TOOLS: tuple[Tool, ...] = (
          _cancel_batch),
     Tool("batch_status", "Each clip of the job's batch: its plan, state and outcome so far.",
          JobRef, _batch_status, read_only=True),
+    Tool("job_activity", "Everything happening to the job, in one call: plans waiting for the "
+         "user's confirmation (revision, cost, expiry), regenerations running (stage), open "
+         "batches and recent outcomes. Call it first when a conversation about a job starts.",
+         JobRef, _job_activity, read_only=True),
 )
 BY_NAME = {tool.name: tool for tool in TOOLS}
 
