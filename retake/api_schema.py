@@ -32,6 +32,7 @@ from workflows.models import (
     RegenerateClipResult,
     Revision,
 )
+from workflows.notify_models import Notification
 from workflows.step_models import LateCollectionRequest
 from workflows.version_models import (
     ClipVersions,
@@ -68,6 +69,8 @@ PUBLISHED: dict[str, tuple[type[BaseModel], str]] = {
     "JobActivity.schema.json": (JobActivity, "serialization"),
     # CollectLateVideoWorkflow's input (started by a regeneration, never by callers).
     "LateCollectionRequest.schema.json": (LateCollectionRequest, "validation"),
+    # NotifyWorkflow's input: the push's body is its `event` (a receiver's contract).
+    "Notification.schema.json": (Notification, "validation"),
 }
 
 

@@ -25,6 +25,7 @@ from activities.config import Settings
 from activities.job_store.job_clips import JobClipsActivities
 from activities.job_store.job_store_activities import JobStoreActivities
 from activities.job_store.version_activities import ClipVersionActivities
+from activities.notify.send import NotifyActivities
 from activities.planner.prompt_activities import PromptActivities
 from activities.video.reference_policy import ReferencePolicy
 from activities.video.video_activities import VideoActivities
@@ -33,6 +34,7 @@ from retake.worker_version import deployment_config
 from workflows.clip_versions import ListClipVersionsWorkflow, RevertClipWorkflow
 from workflows.collect_late_video import CollectLateVideoWorkflow
 from workflows.conventions import backend_queue, veo_submit_queue
+from workflows.notify import NotifyWorkflow
 from workflows.regenerate_clip import RegenerateClipWorkflow
 from workflows.regenerate_clips import RegenerateClipsWorkflow
 
@@ -43,6 +45,7 @@ WORKFLOWS = [
     ListClipVersionsWorkflow,
     RevertClipWorkflow,
     CollectLateVideoWorkflow,
+    NotifyWorkflow,
 ]
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,7 @@ class RetakeActivities:
     video: VideoActivities
     versions: ClipVersionActivities
     job_clips: JobClipsActivities
+    notify: NotifyActivities
 
     @classmethod
     def from_settings(cls, settings: Settings, pool: asyncpg.Pool) -> RetakeActivities:
@@ -69,6 +73,7 @@ class RetakeActivities:
             video=VideoActivities.from_settings(settings, pool),
             versions=ClipVersionActivities(pool),
             job_clips=JobClipsActivities(pool),
+            notify=NotifyActivities.from_settings(settings),
         )
 
     def all(self) -> Sequence[Callable]:
@@ -86,6 +91,7 @@ class RetakeActivities:
             self.job_clips.list_clip_indexes,
             self.video.find_submission,
             self.video.record_late_collection,
+            self.notify.send_notification,
         ]
 
 

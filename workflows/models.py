@@ -52,6 +52,9 @@ class RegenerateOptions(BaseModel):
     # deadline_seconds counts from the confirmation.
     confirm_first: bool = False
     confirm_timeout_seconds: float = 900.0  # an unconfirmed plan expires (PlanExpired)
+    # Optional push (workflows/notify.py): signed JSON on plan expiring soon, done, failed;
+    # sent only to hosts the workers allow (RETAKE_NOTIFY_HOSTS).
+    notify_url: str | None = Field(default=None, max_length=2000)
 
 
 class RegenerateClipInput(BaseModel):
