@@ -4,6 +4,7 @@ not allow."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -12,12 +13,14 @@ from datetime import UTC, datetime
 import pytest
 from aiohttp import web
 from pydantic import SecretStr
+from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.notify.send import NOTIFY_REFUSED, NotifyActivities
 from activities.notify.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from workflows import notify
 from workflows.notify import NotifyWorkflow
 from workflows.notify_models import Notification, NotifyEvent
 
@@ -30,13 +33,16 @@ class Receiver:
     def __init__(self) -> None:
         self.answers: list[int] = []
         self.received: list[tuple[dict, bool]] = []  # (body, signature valid)
+        self.statuses: list[int] = []  # what each was answered
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         stamp = int(request.headers[TIMESTAMP_HEADER])
         ok = verify(SECRET, stamp, body, request.headers[SIGNATURE_HEADER], now=time.time())
         self.received.append((json.loads(body), ok))
-        return web.Response(status=self.answers.pop(0) if self.answers else 200)
+        status = self.answers.pop(0) if self.answers else 200
+        self.statuses.append(status)
+        return web.Response(status=status)
 
 
 @pytest.fixture
@@ -112,3 +118,50 @@ async def test_temporal_retries_a_push_until_the_receiver_takes_it(
     assert status == 200
     assert len(receiver.received) == 3 and all(ok for _, ok in receiver.received)
     assert len({body["event_id"] for body, _ in receiver.received}) == 1  # one event, retried
+
+
+@workflow.defn(sandboxed=False)
+class PushesLikeARegeneration:
+    """Test-only: a plan that waits for a confirmation nobody sends (warned before it
+    expires), then a `completed` push, then the end, never waiting on a receiver."""
+
+    @workflow.run
+    async def run(self, args: list) -> str:
+        url, job = args
+        waiting = True
+        warn = asyncio.create_task(notify.warn_before_expiry(
+            url, 2.0, lambda: waiting,
+            lambda: notify.event("plan_expiring_soon", uuid.UUID(job), 2, key="1", revision=1)))
+        await workflow.sleep(1.8)
+        waiting = False
+        await warn
+        await notify.push(url, notify.event("completed", uuid.UUID(job), 2, version=2))
+        return "done"
+
+
+async def test_the_regeneration_side_pushes_without_waiting_for_the_receiver(
+    temporal_client, task_queue, receiver
+):
+    receiver.answers = [503] * 5  # the first five deliveries fail
+    job = str(uuid.uuid4())
+    async with Worker(temporal_client, task_queue=task_queue,
+                      workflows=[PushesLikeARegeneration, NotifyWorkflow],
+                      activities=[notifier().send_notification],
+                      workflow_runner=UnsandboxedWorkflowRunner()):
+        handle = await temporal_client.start_workflow(
+            PushesLikeARegeneration.run, [receiver.url, job], id=f"pushes-{uuid.uuid4()}",
+            task_queue=task_queue)
+        assert await handle.result() == "done"
+        ended = len(receiver.received)  # the run ended while pushes were still failing
+        for _ in range(100):
+            if receiver.statuses.count(200) == 2:
+                break
+            await asyncio.sleep(0.1)
+    assert ended < len(receiver.received) and receiver.statuses.count(503) == 5
+    assert all(ok for _, ok in receiver.received)
+    taken = [body for (body, _), status in zip(receiver.received, receiver.statuses)
+             if status == 200]
+    assert sorted(b["event_id"] for b in taken) == [
+        f"{handle.id}:{handle.result_run_id}:completed",
+        f"{handle.id}:{handle.result_run_id}:plan_expiring_soon:1",
+    ]  # each event taken once, after its retries
