@@ -13,8 +13,15 @@
     python starter.py plan --offline < instructions.jsonl
     python starter.py demo [--confirm]
     python starter.py replay-check [--query Q]   # before a deploy: do open runs replay here?
+    python starter.py codec-server [--host H --port P]  # the Web UI and CLI read encrypted data
     python starter.py migrate [--grant-to ROLE]   # as RETAKE_MIGRATION_DATABASE_URL's login
     python starter.py mcp [--http [--host H] [--port P]]  # the tools as an MCP server
+
+Exit codes: 0 done; 1 the run failed or an Update was refused (the message says why);
+2 bad input, or the clip is busy; 3 a batch finished with failed or busy clips; 4 the
+regeneration had already ended (its plan expired or was cancelled, or it completed);
+5 Temporal answered with an error (no such regeneration, server unreachable). Every
+failure is one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -27,6 +34,10 @@ from uuid import UUID
 
 from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+EXIT_ENDED = 4  # the regeneration had already ended: the message says how
+EXIT_TEMPORAL = 5  # Temporal answered with an error (no such run, unreachable)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -109,6 +120,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                      help="HTTP address (default 127.0.0.1: the server has no login)")
     mcp.add_argument("--port", type=int, default=8765, help="HTTP port (path /mcp)")
 
+    codec = sub.add_parser("codec-server",
+                           help="decode encrypted payloads for the Web UI and the CLI")
+    codec.add_argument("--host", default="127.0.0.1")
+    codec.add_argument("--port", type=int, default=8081)
+
     demo = sub.add_parser("demo", help="regenerate a sample clip on the embedded default")
     demo.add_argument("--clip", type=int, default=3)
     demo.add_argument("--instruction", default="make it nighttime")
@@ -182,7 +198,7 @@ def _options(args: argparse.Namespace, **extra):
 
 
 async def plan_online(args: argparse.Namespace) -> int:
-    from retake.client import connect, plan_regeneration
+    from retake.client import ClipBusy, connect, plan_regeneration
     from retake.console import render_error, render_proposal
     from workflows.models import RegenerateClipInput
 
@@ -193,8 +209,9 @@ async def plan_online(args: argparse.Namespace) -> int:
                               instruction=args.instruction, options=_options(args, **extra))
     try:
         _, proposal = await plan_regeneration(await connect(), inp)
-    except WorkflowAlreadyStartedError:
-        return _busy(args)
+    except ClipBusy as busy:
+        print(f"{busy.type}: {busy.message}", file=sys.stderr)
+        return 2
     except WorkflowUpdateFailedError as err:
         print(render_error(err), file=sys.stderr)
         return 1
@@ -205,6 +222,7 @@ async def plan_online(args: argparse.Namespace) -> int:
 async def conversation_step(args: argparse.Namespace) -> int:
     """confirm, revise or cancel: one Update on the clip's planned regeneration."""
     from retake import client as retake
+    from retake.answers import RunEndedAnswer
     from retake.console import render_error, render_proposal
 
     if args.clip_index == "batch":
@@ -223,6 +241,9 @@ async def conversation_step(args: argparse.Namespace) -> int:
         print(render_error(err).replace("regeneration failed", f"{args.command} refused"),
               file=sys.stderr)
         return 1
+    except RunEndedAnswer as ended:
+        print(f"{ended.type}: {ended.message}", file=sys.stderr)
+        return EXIT_ENDED
     if args.command == "confirm":
         print(f"confirmed revision {proposal.revision}; generating", file=sys.stderr)
         return await print_outcome(handle, as_json=args.json)
@@ -401,13 +422,25 @@ def main(argv: list[str]) -> int:
                 "cancel": conversation_step, "versions": versions, "revert": revert,
                 "batch": batch, "replay-check": replay_check}
     if args.command in commands:
-        return asyncio.run(commands[args.command](args))
+        try:
+            return asyncio.run(commands[args.command](args))
+        except RPCError as err:  # one line, never a traceback
+            print(f"Temporal refused {args.command}: {err.message} ({err.status.name})",
+                  file=sys.stderr)
+            return EXIT_TEMPORAL
+        except RuntimeError as err:  # e.g. the server cannot be reached
+            print(f"{args.command} failed: {err}", file=sys.stderr)
+            return EXIT_TEMPORAL
+    if args.command == "codec-server":
+        from retake.codec_server import serve
+
+        return serve(args.host, args.port)
     if args.command == "mcp":
         from retake import mcp_server
 
-        serve = (mcp_server.serve_http(args.host, args.port) if args.http
+        server = (mcp_server.serve_http(args.host, args.port) if args.http
                  else mcp_server.serve_stdio())
-        return asyncio.run(serve) or 0
+        return asyncio.run(server) or 0
     if args.command == "migrate":
         from retake.migrate_cli import migrate
 

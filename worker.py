@@ -29,6 +29,8 @@ from activities.postgres.embedded import (
 from activities.postgres.migrations import SchemaOutdated
 from activities.postgres.pool import create_pool
 from retake.client import connect
+from retake.encryption import EncryptionKeyError, keys_from_environment
+from retake.encryption import describe as describe_encryption
 from retake.replay_alarm import STUCK_RUNS_METRIC, ReplayAlarm, core_logging
 from retake.wiring import RetakeActivities, build_worker, describe_backends
 from retake.worker_version import describe_version
@@ -54,6 +56,11 @@ def install_runtime(settings: Settings) -> None:
 async def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    try:  # a wrong or missing key stops the worker now, not at its first payload
+        keys = keys_from_environment()
+    except EncryptionKeyError as exc:
+        log.error("cannot start: %s", exc)
+        return 2
     install_runtime(settings)
     try:  # no database, or an older schema: said now, before any work is taken
         dsn = await resolve_database_url(settings, refuse_in_container=True)
@@ -78,10 +85,11 @@ async def main() -> int:
         loop.add_signal_handler(sig, stop.set)
 
     log.info(
-        "worker on task queues %s (%s); %s",
+        "worker on task queues %s (%s); %s; %s",
         ", ".join(worker.task_queues),
         describe_version(worker.workers[0].config().get("deployment_config")),
         describe_backends(settings),
+        describe_encryption(keys),
     )
     async with worker:
         await stop.wait()

@@ -8,6 +8,7 @@ defaults: the pgserver Postgres, the offline planner and the preview video backe
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -67,6 +68,18 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o"
     openai_timeout_seconds: float = 60.0
+    # Spending limits in USD (activities/video/budgets.py); unset: no limit.
+    budget_usd_per_day: Decimal | None = Field(default=None, ge=0, alias="RETAKE_BUDGET_USD_PER_DAY")
+    budget_usd_per_job: Decimal | None = Field(default=None, ge=0, alias="RETAKE_BUDGET_USD_PER_JOB")
+    budget_usd_per_account_per_day: Decimal | None = Field(
+        default=None, ge=0, alias="RETAKE_BUDGET_USD_PER_ACCOUNT_PER_DAY")
+    # The resolution Veo renders when a request names none; a model without it gets its
+    # highest (workflows/decisions/veo_models.py). A music video is finished at 1080p.
+    veo_resolution: Literal["720p", "1080p"] = Field(default="1080p", alias="RETAKE_VEO_RESOLUTION")
+    # One planner reply is a prompt and a sentence of reasoning (~300 tokens); the cap
+    # bounds what a runaway reply can cost.
+    openai_max_output_tokens: int = Field(default=1000, ge=100, le=16000,
+                                          alias="RETAKE_OPENAI_MAX_OUTPUT_TOKENS")
 
     # Veo on Vertex AI: a project + location with Application Default Credentials
     # (GOOGLE_APPLICATION_CREDENTIALS names a key file; unset: gcloud ADC or the attached

@@ -14,7 +14,11 @@ to the same rules.
 Confirm first: `plan_regeneration` starts a regeneration with update-with-start and
 returns its plan at once; `confirm`, `revise` and `cancel_plan` send the Updates. A
 refused Update raises WorkflowUpdateFailedError whose cause is an ApplicationError of
-type UpdateNotAllowed (or InvalidInput for a bad follow-up instruction).
+type UpdateNotAllowed (or InvalidInput for a bad argument). On a run that has ended
+they raise PlanExpired, PlanCancelled or AlreadyCompleted (with the result), and a
+second plan on a busy clip raises ClipBusy with the pending plan (retake/answers.py).
+Each takes an optional `request_id`, sent as the Update id: a retried call with the
+same id is answered from the first call's answer, never run twice.
 
 Several clips: `plan_batch` starts RegenerateClipsWorkflow (update-with-start, one
 combined plan); `confirm_batch` / `cancel_batch` decide; `get_batch` reads per-clip progress.
@@ -26,6 +30,7 @@ clip's own workflow id, refused with WorkflowAlreadyStartedError while the clip 
 
 from __future__ import annotations
 
+import os
 import uuid
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
@@ -37,11 +42,15 @@ from temporalio.common import (
 )
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfigProfile
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
+from retake.answers import AlreadyCompleted, ClipBusy, PlanCancelled, PlanExpired, ended_answer
 from workflows import conventions
 from workflows.batch_models import BatchPlan, RegenerateClipsInput, RegenerateClipsResult
 from workflows.conventions import workflow_id_for
 from workflows.models import (
+    Cancellation,
     ChatMessage,
     Confirmation,
     PlanProposal,
@@ -58,6 +67,10 @@ from workflows.version_models import (
 )
 
 __all__ = [
+    "AlreadyCompleted",
+    "ClipBusy",
+    "PlanCancelled",
+    "PlanExpired",
     "ChatMessage",
     "PlanProposal",
     "Progress",
@@ -98,7 +111,17 @@ async def connect(address: str | None = None, namespace: str | None = None) -> C
     if namespace:
         config["namespace"] = namespace
     config.setdefault("target_host", "localhost:7233")
-    return await Client.connect(**config, data_converter=pydantic_data_converter)
+    return await Client.connect(**config, data_converter=data_converter())
+
+
+def data_converter():
+    """Pydantic types; encrypted payloads when RETAKE_ENCRYPTION_KEYS(_FILE) is set
+    (retake/encryption.py, imported only then: this client stays temporalio + pydantic)."""
+    if not (os.environ.get("RETAKE_ENCRYPTION_KEYS") or os.environ.get("RETAKE_ENCRYPTION_KEYS_FILE")):
+        return pydantic_data_converter
+    from retake.encryption import keys_from_environment, with_encryption
+
+    return with_encryption(pydantic_data_converter, keys_from_environment())
 
 
 def summary_for(inp: RegenerateClipInput) -> str:
@@ -159,29 +182,67 @@ async def plan_regeneration(
     start = WithStartWorkflowOperation(
         conventions.WORKFLOW_TYPE, inp, **_start_options(inp, task_queue)
     )
-    proposal = await client.execute_update_with_start_workflow(
-        conventions.PROPOSE_UPDATE, start_workflow_operation=start, result_type=PlanProposal
-    )
+    try:
+        proposal = await client.execute_update_with_start_workflow(
+            conventions.PROPOSE_UPDATE, start_workflow_operation=start, result_type=PlanProposal
+        )
+    except WorkflowAlreadyStartedError as err:
+        raise await _busy(client, err.workflow_id) from err
     return await start.workflow_handle(), proposal
 
 
-async def confirm(handle: WorkflowHandle, revision: int | None = None) -> PlanProposal:
+async def _busy(client: Client, workflow_id: str) -> ClipBusy:
+    """ClipBusy with the clip's pending plan (or its progress when it has none)."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        pending = await get_proposal(handle)
+    except RPCError:  # it has just ended, or is not a regeneration
+        pending = None
+    try:
+        progress = await get_progress(handle) if pending is None else None
+    except RPCError:
+        progress = None
+    return ClipBusy(workflow_id, pending, progress)
+
+
+async def confirm(
+    handle: WorkflowHandle, revision: int | None = None, *, request_id: str | None = None
+) -> PlanProposal:
     """Pay for the current plan (or refuse if `revision` is not the current one)."""
-    return await handle.execute_update(
-        conventions.CONFIRM_UPDATE, Confirmation(revision=revision), result_type=PlanProposal
+    return await _conversation_update(
+        handle, conventions.CONFIRM_UPDATE,
+        Confirmation(revision=revision, request_id=request_id), request_id,
     )
 
 
-async def revise(handle: WorkflowHandle, instruction: str) -> PlanProposal:
+async def revise(
+    handle: WorkflowHandle, instruction: str, *, request_id: str | None = None
+) -> PlanProposal:
     """Re-plan with a follow-up instruction; nothing is paid. Returns the new plan."""
-    return await handle.execute_update(
-        conventions.REVISE_UPDATE, Revision(instruction=instruction), result_type=PlanProposal
+    return await _conversation_update(
+        handle, conventions.REVISE_UPDATE,
+        Revision(instruction=instruction, request_id=request_id), request_id,
     )
 
 
-async def cancel_plan(handle: WorkflowHandle) -> PlanProposal:
+async def cancel_plan(handle: WorkflowHandle, *, request_id: str | None = None) -> PlanProposal:
     """Drop the plan: the regeneration ends "cancelled", nothing paid."""
-    return await handle.execute_update(conventions.CANCEL_UPDATE, result_type=PlanProposal)
+    return await _conversation_update(
+        handle, conventions.CANCEL_UPDATE, Cancellation(request_id=request_id), request_id
+    )
+
+
+async def _conversation_update(
+    handle: WorkflowHandle, name: str, arg: object, request_id: str | None
+) -> PlanProposal:
+    """One Update, its id the caller's request id; on an ended run, what happened."""
+    try:
+        return await handle.execute_update(name, arg, id=request_id, result_type=PlanProposal)
+    except RPCError as err:
+        answer = await ended_answer(handle, name)
+        if answer is None:
+            raise
+        raise answer from err
 
 
 async def get_proposal(handle: WorkflowHandle) -> PlanProposal | None:

@@ -78,6 +78,9 @@ def render_proposal(proposal: PlanProposal, *, as_json: bool = False) -> str:
         f"clip {proposal.clip_index} of job {proposal.job_id}: plan revision "
         f"{proposal.revision} ({proposal.state.replace('_', ' ')})",
         f"  asked:        {' / then: '.join(proposal.instructions)}",
+        *([f"  summary:      {plan.summary}"] if plan.summary else []),
+        *(f"  NOT APPLIED:  {part.text} ({part.reason.replace('_', ' ')})"
+          for part in plan.unapplied),
         f"  planner:      {plan.planner.value}"
         + (f" (template '{plan.template_id}')" if plan.template_id else ""),
         f"  prompt:       {plan.prompt}",

@@ -35,6 +35,21 @@ UI_PORT = 8233
 SERVER_PORT = 7233
 
 
+def start_local_codec_server(port: int = 8081) -> str | None:
+    """With RETAKE_ENCRYPTION_KEYS set, a codec server on loopback for the dev server's UI."""
+    if not (os.environ.get("RETAKE_ENCRYPTION_KEYS") or os.environ.get("RETAKE_ENCRYPTION_KEYS_FILE")):
+        return None
+    import threading
+
+    from retake.codec_server import make_server
+    from retake.encryption import EncryptionCodec, keys_from_environment
+
+    server = make_server(EncryptionCodec(keys_from_environment()), port=port,
+                         ui_origin=f"http://localhost:{os.environ.get('RETAKE_UI_PORT', '8233')}")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
 async def run_demo(
     clip_index: int,
     instruction: str,
@@ -63,11 +78,13 @@ async def run_demo(
         client = await connect(None if os.environ.get("TEMPORAL_ADDRESS") else f"localhost:{port}")
         ui = "your Temporal Web UI"
     else:
+        codec = start_local_codec_server()  # encryption on: the Web UI decodes through it
         env = await start_dev_server(
-            port=port, ui_port=ui_port, state_file=settings.data_dir / "temporal.db"
+            port=port, ui_port=ui_port, state_file=settings.data_dir / "temporal.db",
+            ui_codec_endpoint=codec,
         )
-        client = env.client
-        ui = f"http://localhost:{ui_port}"
+        client = await connect(f"localhost:{port}")  # encrypts when keys are set
+        ui = f"http://localhost:{ui_port}" + (f" (decoded through {codec})" if codec else "")
     print(f"temporal: {'embedded dev server, Web UI ' + ui if env else client.service_client.config.target_host}", file=out)
 
     worker = build_worker(client, settings, RetakeActivities.from_settings(settings, pool))

@@ -46,6 +46,7 @@ async def start_dev_server(
     state_file: Path | None = None,
     ui: bool = True,
     dynamic_config: dict[str, str] | None = None,
+    ui_codec_endpoint: str | None = None,
 ) -> WorkflowEnvironment:
     """Start the dev server; its state survives restarts when `state_file` is given.
 
@@ -66,8 +67,9 @@ async def start_dev_server(
         dev_server_log_level="error",
         dev_server_startup_timeout=timedelta(seconds=60),
         dev_server_extra_args=[
-            arg
-            for key, value in (dynamic_config or {}).items()
-            for arg in ("--dynamic-config-value", f"{key}={value}")
+            *(["--ui-codec-endpoint", ui_codec_endpoint] if ui_codec_endpoint else []),
+            *(arg
+              for key, value in (dynamic_config or {}).items()
+              for arg in ("--dynamic-config-value", f"{key}={value}")),
         ],
     )

@@ -46,6 +46,8 @@ def refusal(err: Exception) -> types.CallToolResult:
         return _error("InvalidInput", f"fix the arguments: {err.errors(include_url=False)}")
     if isinstance(err, tools.ToolError):
         return _error(err.kind, str(err))
+    if isinstance(getattr(err, "type", None), str):  # the client's typed answers (retake/answers.py)
+        return _error(err.type, getattr(err, "message", None) or str(err))
     if isinstance(err, WorkflowAlreadyStartedError):
         return _error("ClipBusy", "this clip (or this job's batch) is already being changed: "
                       "call `status` (or `batch_status`), then confirm or cancel it first")

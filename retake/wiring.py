@@ -21,6 +21,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.busy_clips import open_workflows
 from activities.config import Settings
 from activities.job_store.job_clips import JobClipsActivities
 from activities.job_store.job_store_activities import JobStoreActivities
@@ -89,6 +90,7 @@ class RetakeActivities:
             self.versions.list_clip_versions,
             self.versions.revert_clip_version,
             self.job_clips.list_clip_indexes,
+            open_workflows,
             self.video.find_submission,
             self.video.record_late_collection,
             self.notify.send_notification,

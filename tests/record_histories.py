@@ -27,6 +27,7 @@ SCENARIOS = [
     "tests/test_streaming_store.py",  # the streaming store on the backend queue
     "tests/test_adaptive_polling.py",  # waits paced by next_retry_delay
     "tests/test_replay_under_queries.py",  # a first task split by a waiting query
+    "tests/test_chatbot_calls.py",  # issue 31: consent on every path, both cancels alike
 ]
 
 if __name__ == "__main__":

@@ -156,6 +156,7 @@ RULES = [
     ("image.mime_type", dict(refs=1, mime="image/webp")),
     ("image.mime_type", dict(refs=1, mime="image/gif")),
     ("references.type", dict(refs=1, ref_type="style")),
+    ("enhance_prompt.veo3", dict(enhancePrompt=False)),
     ("references.aspect_ratio", dict(refs=1, aspectRatio="9:16")),
     ("references.prompt", dict(refs=1, prompt=None)),
     ("seed.range", dict(seed=-1)),

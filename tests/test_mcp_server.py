@@ -77,6 +77,9 @@ async def test_a_conversation_over_stdio_pays_once_and_only_after_confirm(
         assert status["status"] == "completed", status
         assert status["result"]["version"] == 2
         assert status["result"]["prompt"] == revised["plan"]["prompt"]
+        ended = await session.call_tool("confirm", {"job_id": job, "clip_index": 2,
+                                                    "revision": 2})
+        assert ended.is_error and ended.structured_content["error_type"] == "AlreadyCompleted"
 
         found = await call(session, "versions", job_id=job, clip_index=2)
         assert [(v["number"], v["current"]) for v in found["versions"]] == [(1, False), (2, True)]

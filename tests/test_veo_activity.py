@@ -138,10 +138,11 @@ async def test_submit_sends_the_plan_as_veo_expects_it(video, fresh_veo_emulator
     assert params["durationSeconds"] == 8
     assert params["generateAudio"] is True  # required for Veo 3 models
     assert params["aspectRatio"] == "16:9"
-    assert params["enhancePrompt"] is False
+    assert "enhancePrompt" not in params  # the rewriter cannot be turned off on Veo 3.x
+    assert params["resolution"] == "1080p"  # RETAKE_VEO_RESOLUTION's default
     assert "storageUri" not in params
     refs = instance["referenceImages"]
-    assert [r["referenceType"] for r in refs] == ["asset"] * 3
+    assert [r["referenceType"] for r in refs] == ["ASSET"] * 3  # the SDK's own enum
     assert base64.b64decode(refs[0]["image"]["bytesBase64Encoded"]).startswith(b"\x89PNG")
     assert refs[0]["image"]["mimeType"] == "image/png"
     assert refs[1]["image"] == {"gcsUri": "gs://retake-refs/scene_rooftop.jpg",
@@ -198,10 +199,14 @@ async def test_the_fast_model_is_sent_no_references(video, fresh_veo_emulator, s
     assert "referenceImages" not in sent["instances"][0]
 
 
-async def test_enhance_prompt_stays_on_for_broad_changes(video, fresh_veo_emulator, sample_job_id):
-    await ActivityEnvironment().run(video.submit_generation, generation(sample_job_id))
+async def test_no_enhance_prompt_reaches_veo_3_and_a_resolution_is_chosen(
+    video, fresh_veo_emulator, sample_job_id
+):
+    await ActivityEnvironment().run(video.submit_generation,
+                                    generation(sample_job_id, resolution="720p"))
     [sent] = fresh_veo_emulator.submissions()
-    assert sent["parameters"]["enhancePrompt"] is True
+    assert "enhancePrompt" not in sent["parameters"]
+    assert sent["parameters"]["resolution"] == "720p"  # the request's own choice
     assert "referenceImages" not in sent["instances"][0]
 
 
@@ -415,10 +420,26 @@ async def test_poll_timeout_is_retryable_and_a_submit_timeout_is_outcome_unknown
         await video.aclose()
 
 
-async def test_bad_request_is_non_retryable(video, fresh_veo_emulator, sample_job_id):
+async def test_a_request_veo_would_refuse_is_refused_at_the_door_unpaid(
+    video, fresh_veo_emulator, sample_job_id
+):
+    """Re-checked before the reservation, whatever built it (workflows/trust.py)."""
+    for bad in (dict(duration_seconds=5), dict(model="veo-9-imaginary"), dict(seed=-7),
+                dict(prompt="x" * 5000), dict(reference_image_urls=["file:///etc/passwd"]),
+                dict(delivered_seconds=-1.0)):
+        with pytest.raises(ApplicationError) as info:
+            await ActivityEnvironment().run(video.submit_generation,
+                                            generation(sample_job_id, **bad))
+        assert info.value.type == INVALID_INPUT and info.value.non_retryable, bad
+        assert "Nothing was paid" in info.value.message
+    assert fresh_veo_emulator.counters()["submissions_accepted"] == 0
+    assert fresh_veo_emulator.submissions() == []
+
+
+async def test_veos_own_bad_request_is_non_retryable(video, fresh_veo_emulator, sample_job_id):
+    """Past the door, Vertex's 400 still maps to ProviderBadRequest (the backend alone)."""
     with pytest.raises(ApplicationError) as info:
-        await ActivityEnvironment().run(video.submit_generation,
-                                        generation(sample_job_id, duration_seconds=5))
+        await video._backend.submit(generation(sample_job_id, duration_seconds=5))
     assert info.value.type == PROVIDER_BAD_REQUEST and info.value.non_retryable
     assert "durationSeconds 5" in info.value.message
     assert fresh_veo_emulator.counters()["submissions_accepted"] == 0
@@ -426,8 +447,7 @@ async def test_bad_request_is_non_retryable(video, fresh_veo_emulator, sample_jo
 
 async def test_unknown_model_is_non_retryable_not_found(video, sample_job_id):
     with pytest.raises(ApplicationError) as info:
-        await ActivityEnvironment().run(video.submit_generation,
-                                        generation(sample_job_id, model="veo-9-imaginary"))
+        await video._backend.submit(generation(sample_job_id, model="veo-9-imaginary"))
     assert info.value.type == PROVIDER_NOT_FOUND and info.value.non_retryable
     assert "model name" in info.value.message
 

@@ -53,11 +53,14 @@ async def test_one_plan_one_confirmation_then_children_busy_and_failing_clips_re
         )
         by_clip = {c.clip_index: c for c in planned.clips}
         assert planned.state == "awaiting_confirmation" and planned.expires_at is not None
-        assert [by_clip[i].state for i in (0, 1, 3)] == ["planned"] * 3
+        assert [by_clip[i].state for i in (0, 3)] == ["planned"] * 2
         assert by_clip[99].state == "plan_failed"
         assert by_clip[99].error_type == error_types.CLIP_NOT_FOUND
+        # Busy before the user approves the money: not planned, not in the total.
+        assert by_clip[1].state == "busy" and by_clip[1].plan is None
+        assert "not in this batch's plan or total" in by_clip[1].error_message
         assert planned.total_cost_estimate_usd == sum(
-            by_clip[i].plan.cost_estimate_usd for i in (0, 1, 3))
+            by_clip[i].plan.cost_estimate_usd for i in (0, 3))
         assert veo.counters()["submit_requests"] == 0  # nothing paid before confirm
 
         await confirm_batch(handle)
@@ -71,6 +74,7 @@ async def test_one_plan_one_confirmation_then_children_busy_and_failing_clips_re
     assert outcome[0].state == "completed" and outcome[0].version == 2
     assert outcome[0].workflow_id == f"regenerate-{sample_job_id}-0"
     assert outcome[1].state == "busy" and "already being regenerated" in outcome[1].error_message
+    assert outcome[1].plan is None  # never planned, never counted
     assert still_waiting.state == "awaiting_confirmation"  # the busy clip was not overwritten
     assert outcome[3].state == "failed" and outcome[3].error_type == error_types.CONTENT_FILTERED
     assert outcome[99].state == "plan_failed"

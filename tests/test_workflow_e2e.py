@@ -260,7 +260,7 @@ async def test_precise_change_reuses_the_stored_seed_and_missing_seed_gets_a_fre
     assert reused.temperature < 0.5 and reused.seed_reused and reused.seed == 1000
     submitted = veo.submissions()
     assert submitted[0]["parameters"]["seed"] == 1000
-    assert submitted[0]["parameters"].get("enhancePrompt") is False
+    assert "enhancePrompt" not in submitted[0]["parameters"]  # Veo 3.x: not sent
 
     # Clip 3 has no stored seed: a fresh one is drawn and stored for the next precise change.
     assert not fresh.seed_reused

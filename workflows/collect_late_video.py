@@ -32,6 +32,8 @@ with workflow.unsafe.imports_passed_through():
         STEP_BUDGET,
     )
     from workflows.submitted import version_to_save
+    from workflows.trust import collector_problems
+    from workflows.validation import refuse_internal
 
 
 @workflow.defn(name=conventions.LATE_COLLECTOR_WORKFLOW_TYPE)
@@ -42,7 +44,15 @@ class CollectLateVideoWorkflow:
         result = LateCollectionResult(
             job_id=req.job_id, clip_index=req.clip_index, outcome="nothing_paid"
         )
-        submission = req.submission or await workflow.execute_activity_method(
+        # Only the clip's regeneration starts a collector, and what was paid is read from
+        # the ledger, never taken from the input: any client can send any input.
+        trusted = patches.applies(patches.INTERNAL_INPUTS)
+        if trusted:
+            parent = workflow.info().parent
+            found = collector_problems(req, parent and parent.workflow_id)
+            refuse_internal("; ".join(found) if found else None)
+        given = None if trusted else req.submission
+        submission = given or await workflow.execute_activity_method(
             VideoActivities.find_submission,
             req.submission_id,
             start_to_close_timeout=FIND_SUBMISSION,

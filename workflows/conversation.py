@@ -16,6 +16,7 @@ from datetime import datetime
 
 from temporalio.exceptions import ApplicationError
 
+from workflows.caps import MAX_REVISIONS, PROPOSAL_INSTRUCTIONS
 from workflows.conventions import CANCEL_UPDATE as CANCEL
 from workflows.conventions import CONFIRM_UPDATE as CONFIRM
 from workflows.conventions import REVISE_UPDATE as REVISE
@@ -96,6 +97,12 @@ class PlanConversation:
                 f"Cannot confirm revision {revision}: the current plan is revision "
                 f"{self.revision}. Show the user the current plan and confirm that one."
             )
+        if update == REVISE and self.revision >= MAX_REVISIONS:
+            return _not_allowed(
+                f"Cannot revise: this plan has had {MAX_REVISIONS} revisions, the most one "
+                "conversation takes. Confirm or cancel it, then plan again with the whole "
+                "request in one instruction."
+            )
         if update == REVISE and instruction is not None:
             found = instruction_problems(instruction)
             if found:
@@ -143,7 +150,9 @@ class PlanConversation:
             job_id=self.first_input.job_id,
             clip_index=self.first_input.clip_index,
             revision=self.revision,
-            instructions=list(self.instructions),
+            # The latest few only: a proposal per revision repeating every instruction
+            # would grow history with the square of the revisions.
+            instructions=self.instructions[-PROPOSAL_INSTRUCTIONS:],
             plan=summary_of(self.plan),
             temperature_band=band_of(self.plan.temperature),
             state=self.state,

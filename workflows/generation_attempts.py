@@ -9,6 +9,7 @@ ends the regeneration with a typed, non-retryable error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -41,6 +42,9 @@ class GenerationAttempts:
     transient_resubmissions: int = 0
     submission: Submission | None = None
     status: GenerationStatus | None = None
+    # Whether this run resubmits after a transient failure (a patch decision, read only
+    # when it matters, as the workflow always has).
+    resubmits: Callable[[], bool] = lambda: patches.applies(patches.TRANSIENT_RESUBMIT)
 
     def submitted(self, submission: Submission) -> None:
         self.submission = submission
@@ -55,7 +59,7 @@ class GenerationAttempts:
             if (
                 self.transient_resubmissions < decisions.TRANSIENT_RESUBMISSIONS
                 and decisions.is_transient_operation_error(status.error_code)
-                and patches.applies(patches.TRANSIENT_RESUBMIT)
+                and self.resubmits()
             ):
                 self.transient_resubmissions += 1
                 return Next.RESUBMIT

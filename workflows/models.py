@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from workflows.conventions import DEFAULT_POLL_INTERVAL_SECONDS
 
@@ -45,6 +45,9 @@ class RegenerateOptions(BaseModel):
     dry_run: bool = False
     video_model: str = DEFAULT_VIDEO_MODEL
     aspect_ratio: Literal["16:9", "9:16"] = "16:9"
+    # Veo's render size; None: the worker's RETAKE_VEO_RESOLUTION (1080p by default), where
+    # the model renders it. The price per second is the same on Google's list.
+    resolution: Literal["720p", "1080p"] | None = None
     poll_interval_seconds: float = DEFAULT_POLL_INTERVAL_SECONDS
     deadline_seconds: float = 900.0  # the whole regeneration, Veo's wait included
     # Confirm first (README "Plan, then confirm"): plan, then wait for a `confirm` Update
@@ -66,13 +69,21 @@ class RegenerateClipInput(BaseModel):
     conversation: list[ChatMessage] = Field(default_factory=list)
     options: RegenerateOptions = Field(default_factory=RegenerateOptions)
     # Internal: the plan (workflows.step_models.Plan, as a dict) a RegenerateClipsWorkflow
-    # batch already showed and had confirmed; the child generates it as is. Callers leave it unset.
-    approved_plan: dict | None = None
+    # batch already showed and had confirmed; the child generates it as is. Callers leave it
+    # unset: from anyone but the job's batch it is refused (workflows/trust.py).
+    approved_plan: dict | None = Field(
+        default=None,
+        description="INTERNAL: set only by RegenerateClipsWorkflow of the same job; any "
+        "other sender is refused with InvalidInput. Leave it out.",
+    )
     # Optional: the caller's id for this request. Starting again with the same id (a
     # retried HTTP call, a restarted chatbot) reuses the paid generation and the saved
     # version instead of paying again. Without it, the first run of the workflow keys
     # the paid work, which a workflow reset keeps.
     request_id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    # Optional: the end user this regeneration is for; RETAKE_BUDGET_USD_PER_ACCOUNT_PER_DAY
+    # limits what one account can spend in a UTC day.
+    account_id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_.:@\-]+$")
 
 
 class LateCollectionResult(BaseModel):
@@ -121,6 +132,15 @@ class Timings(BaseModel):
     total: float = 0.0
 
 
+class UnappliedPart(BaseModel):
+    """A part of the instruction the plan does not express, and why (tell the user)."""
+
+    text: str  # in the user's words
+    # not_expressed: the rules found no way to say it; other_language: not read;
+    # instructions_to_system: reads as instructions to Retake, never followed.
+    reason: Literal["not_expressed", "other_language", "instructions_to_system"]
+
+
 class PlanSummary(BaseModel):
     """The decision as a caller sees it: the new prompt, how much randomness, and why."""
 
@@ -137,6 +157,16 @@ class PlanSummary(BaseModel):
     delivered_seconds: float = 8.0  # the clip's length: the stored video is trimmed to it
     # workflows/decisions/policy_version.py: which rules made this plan (None: older runs).
     policy_version: int | None = None
+    # One line a chatbot can show as is; and what of the instruction the plan left out.
+    summary: str = ""
+    # Never None in Python (read as []); the schema allows null because the Temporal CLI
+    # prints an empty list as null.
+    unapplied: list[UnappliedPart] | None = Field(default_factory=list)
+
+    @field_validator("unapplied", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return [] if value is None else value
 
 
 class RegenerateClipResult(PlanSummary):
@@ -169,20 +199,34 @@ class PlanProposal(BaseModel):
     job_id: UUID
     clip_index: int
     revision: int
-    instructions: list[str]  # the first instruction, then each follow-up, in order
+    instructions: list[str]  # the latest instructions (at most 5), oldest first; see `revision`
     plan: PlanSummary  # with generated_seconds (billed) and delivered_seconds (the clip's)
     temperature_band: str | None = None  # the policy band the temperature falls in
     state: ConversationState
     expires_at: datetime | None = None  # when an unconfirmed plan expires
 
 
+# A caller's id for one confirm / revise / cancel call: retake.client sends it as the
+# Update id, so a retried call is answered once, from the first answer.
+def _request_id() -> Any:
+    return Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")
+
+
 class Confirmation(BaseModel):
     """Argument of `confirm`: optionally the revision the user saw (else the current one)."""
 
     revision: int | None = None
+    request_id: str | None = _request_id()
 
 
 class Revision(BaseModel):
     """Argument of `revise`: the user's follow-up instruction."""
 
     instruction: str
+    request_id: str | None = _request_id()
+
+
+class Cancellation(BaseModel):
+    """Argument of `cancel` (optional)."""
+
+    request_id: str | None = _request_id()

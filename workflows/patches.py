@@ -83,11 +83,33 @@ TRANSIENT_RESUBMIT = Patch(
     old="it fails the regeneration",
     retire="when no open run predates it",
 )
+INTERNAL_INPUTS = Patch(
+    "internal-inputs-checked",
+    new="approved_plan only from the job's batch, re-checked; a collector only as the "
+    "clip's regeneration's child, with the submission read from the ledger",
+    old="both trusted as given",
+    retire="when no open run predates it",
+)
 COLLECTOR_BACKEND_QUEUES = Patch(
     "collector-backend-queues",
     new="the late collector waits and stores on the backend's queue",
     old="both on the main queue, store local",
     retire="when no open collector predates it",
+)
+CONVERSATION_ANSWERS = Patch(
+    "conversation-answers-current-plan",
+    new="a cancelled plan's result carries the plan that was cancelled (the last revision), "
+    "revise answers with its own expiry, and Temporal's cancel of a pending plan ends it "
+    "like the cancel Update (completed, status cancelled)",
+    old="the result carries revision 1, and a Temporal cancel ends the run CANCELED",
+    retire="when no open run predates it and no kept history lacks its marker",
+)
+BATCH_BUSY_AT_PLANNING = Patch(
+    "batch-busy-at-planning",
+    new="a batch asks which of its clips have an open regeneration before planning, marks "
+    "them busy in the plan and leaves them out of its total",
+    old="a busy clip is planned, counted, and found busy only when its child starts",
+    retire="when no open batch predates it and no kept batch history lacks its marker",
 )
 
 ALL: tuple[Patch, ...] = (
@@ -100,15 +122,18 @@ ALL: tuple[Patch, ...] = (
     BACKEND_QUEUES,
     TRANSIENT_RESUBMIT,
     COLLECTOR_BACKEND_QUEUES,
+    INTERNAL_INPUTS,
+    CONVERSATION_ANSWERS,
+    BATCH_BUSY_AT_PLANNING,
 )
 
 # What each workflow decides up front, in the order the decisions are recorded.
 REGENERATION = (
     OWNS_CONVENTIONS, VEO_CATALOGUE, STEP_BUDGET, RESET_PROOF_ID, BACKEND_QUEUES,
-    TRANSIENT_RESUBMIT, LATE_COLLECTION,
+    TRANSIENT_RESUBMIT, LATE_COLLECTION, CONVERSATION_ANSWERS, INTERNAL_INPUTS,
 )
-BATCH = (STEP_BUDGET,)
-LATE_COLLECTOR = (COLLECTOR_BACKEND_QUEUES, STEP_BUDGET)
+BATCH = (STEP_BUDGET, BATCH_BUSY_AT_PLANNING)
+LATE_COLLECTOR = (COLLECTOR_BACKEND_QUEUES, STEP_BUDGET, INTERNAL_INPUTS)
 VERSIONS = (STEP_BUDGET,)
 
 

@@ -69,6 +69,7 @@ with workflow.unsafe.imports_passed_through():
         Timings,
     )
     from workflows.regeneration_updates import ConfirmFirstConversation
+    from workflows.step_failures import deadline_passed
     from workflows.step_models import (
         ClipContext,
         GenerationRequest,
@@ -83,7 +84,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.step_options import HEARTBEAT, SHORT_RETRY, STEP_BUDGET, SUBMIT_ATTEMPT
     from workflows.submitted import as_submitted, version_to_save
-    from workflows.validation import validate
+    from workflows.trust import approved_plan_problem, plan_problems
+    from workflows.validation import refuse_internal, validate
 
 
 @workflow.defn(name=conventions.WORKFLOW_TYPE)
@@ -93,7 +95,9 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
         self._progress = Progress(stage="starting")
         self._started = workflow.now()
         self._timings = Timings()
-        self._confirm_first = inp.options.confirm_first
+        self._confirm_first = inp.options.confirm_first  # or made so by a `propose` Update
+        self._consent_decided = False
+        self._confirm_timeout = inp.options.confirm_timeout_seconds
         self._talk: PlanConversation | None = None  # set once a confirm-first plan exists
         self._ended: BaseException | None = None  # why the run ended before a plan existed
         self._request_id: str | None = None
@@ -138,10 +142,14 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
             self._set_search_attributes(inp)
             workflow_id = workflow.info().workflow_id
         validate(inp, workflow_id=workflow_id, catalogue=patches.applies(patches.VEO_CATALOGUE))
+        if inp.approved_plan is not None and patches.applies(patches.INTERNAL_INPUTS):
+            parent = workflow.info().parent
+            refuse_internal(approved_plan_problem(inp.job_id, parent and parent.workflow_id))
         self._request_id = inp.request_id
 
         context = await self._load_context(inp)
         plan = await self._plan(inp, context)
+        self._consent_decided = True  # a `propose` from now on is refused (validator)
         if inp.options.dry_run:
             self._set_stage("planned", "dry run: nothing generated or saved")
             return self._result(inp, plan, status="planned")
@@ -149,10 +157,13 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
         # Confirm first: the ONE place a regeneration waits for its caller. Nothing is paid
         # until a `confirm` Update; `revise` re-plans; `cancel` ends with a "cancelled"
         # result; an unconfirmed plan fails as PlanExpired (workflows/regeneration_updates.py).
-        if inp.options.confirm_first:
+        # A run that received `propose` waits too, whatever its options said.
+        if self._confirm_first:
             self._talk = PlanConversation(inp, context, plan)
-            if not await self._await_confirmation(inp.options.confirm_timeout_seconds):
+            if not await self._confirmed_or_cancelled(inp.options.confirm_timeout_seconds):
                 self._set_stage("cancelled", "the plan was cancelled; nothing was paid")
+                if patches.applies(patches.CONVERSATION_ANSWERS):
+                    plan = self._talk.plan  # the plan that was cancelled, not revision 1
                 return self._result(inp, plan, status="cancelled")
             inp, plan = self._talk.confirmed_input(), self._talk.plan
             self._started = workflow.now()  # the deadline counts from the confirmation
@@ -176,6 +187,18 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
             transient_resubmissions=attempts.transient_resubmissions,
         )
 
+    async def _confirmed_or_cancelled(self, timeout_seconds: float) -> bool:
+        """The wait for consent; Temporal's own cancel of a pending plan ends the run as
+        the `cancel` Update does (completed, status "cancelled"): one ending, whichever
+        way the caller cancelled."""
+        try:
+            return await self._await_confirmation(timeout_seconds)
+        except asyncio.CancelledError:
+            if not patches.applies(patches.CONVERSATION_ANSWERS):
+                raise
+            self._talk.state = "cancelled"
+            return False
+
     # --- steps -------------------------------------------------------------------
 
     async def _load_context(self, inp: RegenerateClipInput) -> ClipContext:
@@ -190,7 +213,12 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
     async def _plan(self, inp: RegenerateClipInput, context: ClipContext) -> Plan:
         if inp.approved_plan is not None:  # a batch showed this plan and had it confirmed
             self._set_stage("planning", "using the plan the batch confirmed")
-            return Plan.model_validate(inp.approved_plan)
+            plan = Plan.model_validate(inp.approved_plan)
+            if patches.applies(patches.INTERNAL_INPUTS):  # re-checked: no planner made it here
+                known = [*context.scene_reference_urls, *context.character_reference_urls]
+                found = plan_problems(plan, inp.options.aspect_ratio, known)
+                refuse_internal("approved_plan: " + "; ".join(found) if found else None)
+            return plan
         self._set_stage("planning", "matching templates")
         started = workflow.now()
         plan = await decisions.plan_clip(
@@ -270,6 +298,8 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
                 seed=plan.seed,
                 duration_seconds=plan.duration_seconds,
                 aspect_ratio=inp.options.aspect_ratio,
+                resolution=inp.options.resolution,
+                account_id=inp.account_id,
                 reference_image_urls=plan.reference_image_urls,
                 enhance_prompt=plan.enhance_prompt,
                 delivered_seconds=plan.cut_to_seconds(),
@@ -319,22 +349,8 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
         """The deadline bounds how long the caller waits, not whether the paid video is
         collected: a collector takes it over, and the error says where to find it."""
         collector = await self._collect_late(inp)
-        later = (
-            f" It is paid for: workflow {collector} collects it and saves it as a version of "
-            f"clip {inp.clip_index} that is not current (its result, and this workflow's "
-            "progress query, say which)."
-            if collector
-            else ""
-        )
-        return ApplicationError(
-            f"Veo did not finish clip {inp.clip_index} within the "
-            f"{inp.options.deadline_seconds:.0f} s deadline (operation "
-            f"{submission.operation_name}).{later} Start the regeneration again or "
-            "raise options.deadline_seconds.",
-            {"late_collection_workflow_id": collector} if collector else None,
-            type=error_types.GENERATION_TIMED_OUT,
-            non_retryable=True,
-        )
+        return deadline_passed(inp.clip_index, inp.options.deadline_seconds,
+                               submission.operation_name, collector)
 
     async def _store(
         self, inp: RegenerateClipInput, plan: Plan, attempts: GenerationAttempts, *, routed: bool

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
@@ -30,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     import workflows.confirm_first as confirm_first
     import workflows.patches as patches
     import workflows.steps as steps
+    from activities.busy_clips import open_workflows
     from activities.job_store.job_clips import JobClipsActivities
     from workflows import conventions, decisions, error_types
     from workflows.batch_models import (
@@ -39,12 +41,15 @@ with workflow.unsafe.imports_passed_through():
         RegenerateClipsInput,
         RegenerateClipsResult,
     )
+    from workflows.caps import MAX_BATCH_CLIPS
     from workflows.conversation import CANCEL, CONFIRM, state_refusal, summary_of
-    from workflows.models import Confirmation, RegenerateClipInput
+    from workflows.decisions import CONVERSATION_WINDOW
+    from workflows.models import Cancellation, Confirmation, RegenerateClipInput
     from workflows.regenerate_clip import RegenerateClipWorkflow
     from workflows.step_models import Plan, PromptRequest, PromptSuggestion
     from workflows.step_options import DATABASE_STEP
-    from workflows.validation import problems
+    from workflows.update_args import parse
+    from workflows.validation import MAX_CLIP_INDEX, problems
 
 
 def batch_problems(inp: RegenerateClipsInput, indexes: list[int]) -> list[str]:
@@ -54,8 +59,12 @@ def batch_problems(inp: RegenerateClipsInput, indexes: list[int]) -> list[str]:
         found.append("give either `instruction` (for `clips`) or `instructions` per clip, not both")
     if not indexes:
         found.append("no clips to regenerate: list clip indexes, or use \"all\" on a job with clips")
-    if any(i < 0 for i in indexes):
-        found.append("clip indexes must be 0 or more")
+    if len(indexes) > MAX_BATCH_CLIPS:
+        found.append(f"{len(indexes)} clips is over the {MAX_BATCH_CLIPS} one batch may take: "
+                     "split the job into several batches")
+        return found  # each index's checks would only repeat it
+    if any(not 0 <= i <= MAX_CLIP_INDEX for i in indexes):
+        found.append(f"clip indexes must be within 0-{MAX_CLIP_INDEX}")
     if len(set(indexes)) != len(indexes):
         found.append("a clip index is listed twice")
     if not 1 <= inp.max_concurrent <= MAX_BATCH_CONCURRENCY:
@@ -107,8 +116,11 @@ class RegenerateClipsWorkflow:
             for i in indexes
         ]
         self._details(f"planning {len(indexes)} clips")
+        if patches.applies(patches.BATCH_BUSY_AT_PLANNING):
+            await self._mark_busy(inp)
         gate = asyncio.Semaphore(inp.max_concurrent)
-        await asyncio.gather(*(self._plan_clip(gate, inp, clip) for clip in self._clips))
+        await asyncio.gather(*(self._plan_clip(gate, inp, clip) for clip in self._clips
+                               if clip.state == "planning"))
 
         planned = [c for c in self._clips if c.state == "planned"]
         if planned and inp.options.confirm_first:
@@ -133,6 +145,23 @@ class RegenerateClipsWorkflow:
             JobClipsActivities.list_clip_indexes, inp.job_id,
             summary="list the job's clips", timeout=DATABASE_STEP,
         )
+
+    async def _mark_busy(self, inp: RegenerateClipsInput) -> None:
+        """Clips with an open regeneration (or plan) of their own: shown busy in the plan
+        the user confirms, never planned or counted in its total."""
+        ids = {conventions.workflow_id_for(inp.job_id, c.clip_index): c for c in self._clips}
+        running = await steps.local_step(
+            open_workflows, list(ids), summary="find clips busy elsewhere", timeout=DATABASE_STEP
+        )
+        for workflow_id in running:
+            clip = ids[workflow_id]
+            clip.state = "busy"
+            clip.workflow_id = workflow_id
+            clip.error_message = (
+                f"clip {clip.clip_index} is already being regenerated or has a plan waiting "
+                f"({workflow_id}); it is not in this batch's plan or total. Finish or cancel "
+                "that one, then plan it again."
+            )
 
     async def _plan_clip(self, gate: asyncio.Semaphore, inp: RegenerateClipsInput,
                          clip: ClipOutcome) -> None:
@@ -184,7 +213,8 @@ class RegenerateClipsWorkflow:
             child_id = conventions.workflow_id_for(inp.job_id, clip.clip_index)
             child_input = RegenerateClipInput(
                 job_id=inp.job_id, clip_index=clip.clip_index, instruction=clip.instruction,
-                conversation=inp.conversation,
+                # What the planner saw, not the whole chat: each child's input stays small.
+                conversation=inp.conversation[-CONVERSATION_WINDOW:],
                 options=inp.options.model_copy(update={"confirm_first": False}),
                 approved_plan=self._plans[clip.clip_index].model_dump(mode="json"),
             )
@@ -229,24 +259,29 @@ class RegenerateClipsWorkflow:
         return self._batch(BatchPlan)
 
     @workflow.update(name=conventions.CONFIRM_UPDATE)
-    async def confirm(self, confirmation: Confirmation) -> BatchPlan:
+    async def confirm(self, confirmation: Any = None) -> BatchPlan:
         """Pay for every planned clip of the combined plan."""
         self._state = "confirmed"
         return self._batch(BatchPlan)
 
     @confirm.validator
-    def _check_confirm(self, confirmation: Confirmation) -> None:
+    def _check_confirm(self, confirmation: Any = None) -> None:
+        # Raw JSON, checked here: a bad argument is InvalidInput, not an SDK TypeError.
+        parse(Confirmation, confirmation, update=CONFIRM, example="{} (or no argument)",
+              required=False)
         self._refuse(CONFIRM)
 
     @workflow.update(name=conventions.CANCEL_UPDATE)
-    async def cancel(self) -> BatchPlan:
+    async def cancel(self, cancellation: Any = None) -> BatchPlan:
         """Drop the combined plan: nothing is paid."""
         self._state = "cancelled"
         self._drop_plans()
         return self._batch(BatchPlan)
 
     @cancel.validator
-    def _check_cancel(self) -> None:
+    def _check_cancel(self, cancellation: Any = None) -> None:
+        parse(Cancellation, cancellation, update=CANCEL, example="{} (or no argument)",
+              required=False)
         self._refuse(CANCEL)
 
     def _refuse(self, update: str) -> None:

@@ -9,6 +9,8 @@ themselves (what may happen when) are pure, in workflows/conversation.py.
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
@@ -16,14 +18,22 @@ with workflow.unsafe.imports_passed_through():
     import workflows.confirm_first as confirm_first
     import workflows.conventions as conventions
     import workflows.error_types as error_types
+    import workflows.patches as patches
     from workflows.conversation import CANCEL, CONFIRM, REVISE, PlanConversation, state_refusal
-    from workflows.models import Confirmation, PlanProposal, Revision
+    from workflows.models import Cancellation, Confirmation, PlanProposal, Revision
+    from workflows.update_args import parse
+
+_CONFIRM_EXAMPLE = '{"revision": 2} (or {} for the current plan)'
+_REVISE_EXAMPLE = '{"instruction": "make it a bit warmer"}'
+_CANCEL_EXAMPLE = "{} (or no argument)"
 
 
 class ConfirmFirstConversation:
     _talk: PlanConversation | None
     _ended: BaseException | None
     _confirm_first: bool
+    _consent_decided: bool  # past the one point where the run waits, or not, for consent
+    _confirm_timeout: float
 
     async def _await_confirmation(self, timeout_seconds: float) -> bool:
         """True once confirmed, False if cancelled; PlanExpired when nobody answers in time.
@@ -65,7 +75,13 @@ class ConfirmFirstConversation:
 
     @workflow.update(name=conventions.PROPOSE_UPDATE)
     async def propose(self) -> PlanProposal:
-        """The first plan, once made: the Update sent with the start (update-with-start)."""
+        """The first plan, once made: the Update sent with the start (update-with-start).
+
+        Asking for a plan is asking to be asked before paying: a run started without
+        options.confirm_first becomes confirm-first here (accepted only before the run
+        decided whether to wait), so no client can start a paying run by forgetting it.
+        """
+        self._confirm_first = True
         await workflow.wait_condition(lambda: self._talk is not None or self._ended is not None)
         if self._talk is None:
             if isinstance(self._ended, ApplicationError):
@@ -80,22 +96,33 @@ class ConfirmFirstConversation:
 
     @propose.validator
     def _check_propose(self) -> None:
-        self._refuse_unless_confirm_first("propose")
+        if not self._confirm_first and self._consent_decided:
+            raise ApplicationError(
+                "Cannot propose: this regeneration was started without "
+                "options.confirm_first and is already past planning, so it is being paid "
+                "for. Follow it with the progress query, or plan a new regeneration.",
+                type=error_types.UPDATE_NOT_ALLOWED,
+                non_retryable=True,
+            )
 
     @workflow.update(name=conventions.CONFIRM_UPDATE)
-    async def confirm(self, confirmation: Confirmation) -> PlanProposal:
+    async def confirm(self, confirmation: Any = None) -> PlanProposal:
         """Pay for the current plan: returns the plan that will be generated."""
         self._talk.state = "confirmed"
         self._set_stage("confirmed", f"plan revision {self._talk.revision} confirmed")
         return self._talk.proposal()
 
     @confirm.validator
-    def _check_confirm(self, confirmation: Confirmation) -> None:
+    def _check_confirm(self, confirmation: Any = None) -> None:
+        confirmation = parse(Confirmation, confirmation, update=CONFIRM,
+                             example=_CONFIRM_EXAMPLE, required=False)
         self._refuse(CONFIRM, revision=confirmation.revision)
 
     @workflow.update(name=conventions.REVISE_UPDATE)
-    async def revise(self, revision: Revision) -> PlanProposal:
+    async def revise(self, revision: Any = None) -> PlanProposal:
         """Re-plan with a follow-up instruction (nothing paid); returns the new plan."""
+        revision = parse(Revision, revision, update=REVISE, example=_REVISE_EXAMPLE,
+                         required=True)
         talk = self._talk
         talk.state = "revising"
         self._set_stage("revising", f"re-planning with: {revision.instruction[:80]}")
@@ -106,27 +133,35 @@ class ConfirmFirstConversation:
             talk.state = "awaiting_confirmation"  # the previous plan stands
             raise
         talk.accept_revision(revision.instruction, plan)
+        if patches.applies(patches.CONVERSATION_ANSWERS):
+            # The new plan's own expiry (the wait sets the same one in this workflow task).
+            talk.expires_at = confirm_first.expiry(self._confirm_timeout)
         return talk.proposal()
 
     @revise.validator
-    def _check_revise(self, revision: Revision) -> None:
+    def _check_revise(self, revision: Any = None) -> None:
+        revision = parse(Revision, revision, update=REVISE, example=_REVISE_EXAMPLE,
+                         required=True)
         self._refuse(REVISE, instruction=revision.instruction)
 
     @workflow.update(name=conventions.CANCEL_UPDATE)
-    async def cancel(self) -> PlanProposal:
+    async def cancel(self, cancellation: Any = None) -> PlanProposal:
         """Drop the plan: the regeneration ends "cancelled" with nothing paid."""
         self._talk.state = "cancelled"
         return self._talk.proposal()
 
     @cancel.validator
-    def _check_cancel(self) -> None:
+    def _check_cancel(self, cancellation: Any = None) -> None:
+        parse(Cancellation, cancellation, update=CANCEL, example=_CANCEL_EXAMPLE,
+              required=False)
         self._refuse(CANCEL)
 
     def _refuse_unless_confirm_first(self, update: str) -> None:
         if not self._confirm_first:
             raise ApplicationError(
                 f"Cannot {update}: this regeneration was not started with "
-                "options.confirm_first, so it does not wait for a confirmation.",
+                "options.confirm_first nor planned with the propose Update, so it does not "
+                "wait for a confirmation.",
                 type=error_types.UPDATE_NOT_ALLOWED,
                 non_retryable=True,
             )

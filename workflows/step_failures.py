@@ -61,3 +61,24 @@ def typed_step_failure(err: ActivityError) -> ApplicationError | None:
             cause.message, *cause.details, type=cause.type, non_retryable=cause.non_retryable
         )
     return None
+
+
+def deadline_passed(clip_index: int, deadline_seconds: float, operation_name: str,
+                    collector: str | None) -> ApplicationError:
+    """GenerationTimedOut: the deadline bounds how long the caller waits, not whether the
+    paid video is collected; the error names the collector that keeps it."""
+    later = (
+        f" It is paid for: workflow {collector} collects it and saves it as a version of "
+        f"clip {clip_index} that is not current (its result, and this workflow's "
+        "progress query, say which)."
+        if collector
+        else ""
+    )
+    return ApplicationError(
+        f"Veo did not finish clip {clip_index} within the {deadline_seconds:.0f} s deadline "
+        f"(operation {operation_name}).{later} Start the regeneration again or raise "
+        "options.deadline_seconds.",
+        {"late_collection_workflow_id": collector} if collector else None,
+        type=error_types.GENERATION_TIMED_OUT,
+        non_retryable=True,
+    )

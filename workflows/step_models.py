@@ -97,6 +97,8 @@ class SubmittedRequest(BaseModel):
     reference_image_urls: list[str] = Field(default_factory=list)
     enhance_prompt: bool = True
     generate_audio: bool = True  # Veo 3 models must be told (generateAudio); clips have sound
+    resolution: str | None = None  # None: the worker's RETAKE_VEO_RESOLUTION for the model
+    account_id: str | None = None  # the end user whose budget pays (RegenerateClipInput)
     # Set when the video will be cut to this length: it must come back to the worker, so it
     # is not written to VEO_OUTPUT_GCS_URI (the worker has no Cloud Storage client).
     delivered_seconds: float | None = None

@@ -24,6 +24,7 @@ NON_RETRYABLE = [
     error_types.PROVIDER_NOT_FOUND,
     error_types.PROVIDER_QUOTA_EXHAUSTED,  # OpenAI 429 insufficient_quota: pay, then retry
     error_types.CONTENT_FILTERED,
+    error_types.BUDGET_EXCEEDED,
 ]
 SHORT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),

@@ -29,6 +29,8 @@ def as_submitted(plan: Plan, sent: SubmittedRequest | None) -> Plan:
     }
     if sent.temperature is not None:
         update["temperature"] = sent.temperature
+    if sent.policy_version is not None:
+        update["policy_version"] = sent.policy_version
     if sent.references_dropped:  # references the submit could not use, and why
         update["reasoning"] = (
             f"{plan.reasoning} Reference images not sent: {'; '.join(sent.references_dropped)}."

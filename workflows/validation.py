@@ -12,6 +12,7 @@ import unicodedata
 
 from temporalio.exceptions import ApplicationError
 
+from workflows.caps import MAX_CONVERSATION_CHARS
 from workflows.conventions import workflow_id_for
 from workflows.decisions import CONVERSATION_WINDOW
 from workflows.decisions.veo_models import model_problem
@@ -83,6 +84,9 @@ def problems(
         )
     if any(len(m.content) > MAX_MESSAGE_CHARS for m in inp.conversation):
         found.append(f"a conversation message is over {MAX_MESSAGE_CHARS} characters")
+    elif sum(len(m.content) for m in inp.conversation) > MAX_CONVERSATION_CHARS:
+        found.append(f"the conversation is over {MAX_CONVERSATION_CHARS} characters in all: "
+                     "send the latest messages only")
     opts = inp.options
     lo, hi = POLL_INTERVAL_RANGE
     if not lo <= opts.poll_interval_seconds <= hi:
@@ -101,6 +105,14 @@ def problems(
     elif not opts.video_model.startswith("veo-"):
         found.append(f"options.video_model {opts.video_model!r} is not a Veo model")
     return found
+
+
+def refuse_internal(problem: str | None) -> None:
+    """InvalidInput for an internal field sent by someone who may not set it (workflows/trust.py)."""
+    if problem:
+        raise ApplicationError(
+            f"Invalid regeneration request: {problem}.", type=INVALID_INPUT, non_retryable=True
+        )
 
 
 def validate(

@@ -33,6 +33,16 @@ from workflows.step_models import PromptRequest, PromptSuggestion
 REQUEST_TEMPERATURE = 0.2  # sampling of the planner itself: the same request, nearly the same plan
 
 
+REASONING_MODEL_PREFIXES = ("o1", "o3", "o4", "gpt-5", "gpt-6")  # OpenAI's reasoning guide
+REASONING_TOKEN_FACTOR = 8  # the reasoning before the reply counts in the same cap
+
+
+def is_reasoning_model(model: str) -> bool:
+    """Reasoning models take no sampling parameters (temperature) and count their reasoning
+    in max_completion_tokens (OpenAI's "Reasoning models" guide)."""
+    return model.startswith(REASONING_MODEL_PREFIXES)
+
+
 class PromptActivities:
     """Owns the OpenAI client (None when no key is configured)."""
 
@@ -41,8 +51,11 @@ class PromptActivities:
         client: openai.AsyncOpenAI | None,
         model: str,
         secrets: list[str | None] | None = None,
+        *,
+        max_output_tokens: int = 1000,
     ) -> None:
         self._client = client
+        self._max_output_tokens = max_output_tokens
         self._model = model
         self._secrets = secrets or []
 
@@ -57,7 +70,8 @@ class PromptActivities:
                 timeout=settings.openai_timeout_seconds,
                 max_retries=0,
             )
-        return cls(client, settings.openai_model, settings.secret_values())
+        return cls(client, settings.openai_model, settings.secret_values(),
+                   max_output_tokens=settings.openai_max_output_tokens)
 
     @activity.defn
     async def suggest_prompt(self, req: PromptRequest) -> PromptSuggestion:
@@ -82,7 +96,11 @@ class PromptActivities:
                 model=self._model,
                 messages=build_messages(req),
                 response_format=LLMPromptReply,
-                temperature=REQUEST_TEMPERATURE,
+                # A bound on what one call costs; a reasoning model's reasoning counts in it.
+                max_completion_tokens=self._max_output_tokens
+                * (REASONING_TOKEN_FACTOR if is_reasoning_model(self._model) else 1),
+                # Reasoning models refuse any temperature but their default.
+                **({} if is_reasoning_model(self._model) else {"temperature": REQUEST_TEMPERATURE}),
             )
         except openai.OpenAIError as exc:
             # `from None`: the SDK's message may quote the key; it must not ride along as a cause.

@@ -23,7 +23,10 @@ from typing import Literal
 import asyncpg
 
 from activities.postgres.faults import CONNECTION_FAULTS
+from activities.video import budgets
+from activities.video.budgets import Budgets
 from activities.video.reference_names import reference_name
+from workflows.decisions.veo_models import estimate_cost
 from workflows.models import BackendName
 from workflows.step_models import GenerationRequest, GenerationState, Submission, SubmittedRequest
 
@@ -42,10 +45,11 @@ FROM veo_submissions WHERE regeneration_id = $1
 # Committed before the POST: from here on, a POST for this id may have been paid.
 _MARK_SUBMITTING = """
 INSERT INTO veo_submissions (regeneration_id, job_id, clip_index, backend, model, state, request,
-                             submit_attempts, possible_duplicates)
-VALUES ($1, $2, $3, $4, $5, 'submitting', $6, 1, $7)
+                             submit_attempts, possible_duplicates, cost_usd, account_id)
+VALUES ($1, $2, $3, $4, $5, 'submitting', $6, 1, $7, $8, $9)
 ON CONFLICT (regeneration_id) DO UPDATE SET
     state = 'submitting', request = EXCLUDED.request, backend = EXCLUDED.backend,
+    cost_usd = EXCLUDED.cost_usd, account_id = EXCLUDED.account_id, cost_released = false,
     submit_attempts = veo_submissions.submit_attempts + 1,
     possible_duplicates = veo_submissions.possible_duplicates + EXCLUDED.possible_duplicates,
     updated_at = now()
@@ -74,9 +78,10 @@ VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (operation_name) DO NOTHING
 """
 
-# Which fields make two submissions the same paid generation.
+# Which fields make two submissions the same paid generation. Not enhance_prompt: Veo 3.x
+# rewrites prompts whatever is asked, and the request no longer sends it to those models.
 _SAME_GENERATION = {"model", "prompt", "negative_prompt", "seed", "duration_seconds",
-                    "aspect_ratio", "enhance_prompt"}
+                    "aspect_ratio"}
 _PAID_AND_UNCOLLECTED = """
 SELECT operation_name, backend, request, 0 AS possible_duplicates
 FROM veo_operations
@@ -93,6 +98,12 @@ UPDATE veo_operations
 SET outcome = $2, video_url = COALESCE($3, video_url),
     version_number = COALESCE($4, version_number), updated_at = now()
 WHERE operation_name = $1 AND outcome <> 'collected_late'
+"""
+
+# Veo filtered it or failed without a video: the budget gets the reservation back.
+_RELEASE_COST = """
+UPDATE veo_submissions SET cost_released = true, updated_at = now()
+WHERE operation_name = $1 AND NOT cost_released
 """
 
 
@@ -154,9 +165,11 @@ class HeldReservation:
     holding one and waiting for another).
     """
 
-    def __init__(self, conn: asyncpg.Connection, request: GenerationRequest) -> None:
+    def __init__(self, conn: asyncpg.Connection, request: GenerationRequest,
+                 budgets: Budgets | None = None) -> None:
         self._conn = conn
         self._request = request
+        self._budgets = budgets or Budgets()
 
     async def current(self) -> Reservation:
         row = await self._conn.fetchrow(_GET, self._request.regeneration_id)
@@ -169,11 +182,15 @@ class HeldReservation:
 
     async def mark_submitting(self, backend: BackendName, *, possible_duplicate: bool) -> None:
         req = self._request
-        await self._conn.execute(
-            _MARK_SUBMITTING, req.regeneration_id, req.job_id, req.clip_index, backend, req.model,
-            named(req.as_submitted(req.reference_image_urls)).model_dump(mode="json"),
-            int(possible_duplicate),
-        )
+        cost = estimate_cost(req.model, req.duration_seconds)
+        async with self._conn.transaction():  # the budget check and the money it takes
+            await budgets.take(self._conn, self._budgets, regeneration_id=req.regeneration_id,
+                               job_id=req.job_id, account_id=req.account_id, cost=cost)
+            await self._conn.execute(
+                _MARK_SUBMITTING, req.regeneration_id, req.job_id, req.clip_index, backend,
+                req.model, named(req.as_submitted(req.reference_image_urls)).model_dump(mode="json"),
+                int(possible_duplicate), cost, req.account_id,
+            )
 
     async def reopen(self) -> None:
         """Best effort: if this write fails, the next attempt counts a possible duplicate."""
@@ -200,14 +217,15 @@ class HeldReservation:
 class SubmissionLedger:
     """Reservations, accepted operations and their outcomes; owns the pool it is given."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, budgets: Budgets | None = None) -> None:
         self.pool = pool
+        self.budgets = budgets or Budgets()
 
     @contextlib.asynccontextmanager
     async def reservation(self, request: GenerationRequest) -> AsyncIterator[HeldReservation]:
         """Hold the regeneration id's advisory lock while the body runs."""
         async with self._locked(request.regeneration_id) as conn:
-            yield HeldReservation(conn, request)
+            yield HeldReservation(conn, request, self.budgets)
 
     @contextlib.asynccontextmanager
     async def _locked(self, regeneration_id: str) -> AsyncIterator[asyncpg.Connection]:
@@ -253,7 +271,10 @@ class SubmissionLedger:
         *, video_url: str | None = None, version_number: int | None = None,
     ) -> None:
         value = outcome.value if isinstance(outcome, GenerationState) else outcome
-        await self.pool.execute(_SET_OUTCOME, operation_name, value, video_url, version_number)
+        async with self.pool.acquire(timeout=_ACQUIRE_TIMEOUT) as conn, conn.transaction():
+            await conn.execute(_SET_OUTCOME, operation_name, value, video_url, version_number)
+            if value in ("filtered", "failed"):
+                await conn.execute(_RELEASE_COST, operation_name)
 
     async def operations(self, regeneration_id: str) -> list[dict]:
         """Every accepted operation of a regeneration, oldest first, with its outcome."""

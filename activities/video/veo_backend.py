@@ -20,10 +20,14 @@ Choices:
   connection errors: Temporal's retry policy is the one place retries happen.
 - The operation is read as a stream (`_operation_body`): a finished operation carries
   an inline video as base64 (about 67 MB of JSON for a 50 MB video), which google-genai
-  would parse whole. The request is built and authorised by the SDK's own client
-  (google-genai 3.6's `_build_request` and `_async_access_token`: same URL, headers
-  and token as `operations.get`), and the body goes through `InlineVideoDecoder`: a
-  check skips the video, `open_video` streams it to the store.
+  would parse whole. The request goes where google-genai would send it
+  (`vertex_endpoint`) with the headers it would send, through google-auth's public API
+  (`Credentials.refresh` and `apply`: the token and, when the credentials carry one, the
+  quota project), and the body goes through `InlineVideoDecoder`: a check skips the
+  video, `open_video` streams it to the store.
+- Only fields Google documents for the model: no `enhancePrompt` for Veo 3.x (its
+  rewriter cannot be turned off), `resolution` (RETAKE_VEO_RESOLUTION, 1080p by default,
+  where the model renders it), references as the SDK's own types.
 - Every request carries what the model's catalogue row requires: durationSeconds,
   generateAudio (required for Veo 3 models), references as JPEG/PNG asset images
   (activities/video/reference_images.py), at most the model's limit.
@@ -31,13 +35,16 @@ Choices:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import google.auth
+import google.auth.transport.requests
 import google.oauth2.credentials
 import httpx2 as httpx
 from google import genai
@@ -89,6 +96,18 @@ def veo_setup_problem(settings: Settings) -> str | None:
     )
 
 
+def vertex_endpoint(location: str, base_url: str | None) -> str:
+    """Where google-genai sends Vertex calls (its `_api_client.py`: a custom base URL, the
+    global endpoint, or the regional one; API version v1beta1), for the calls built here."""
+    if base_url:
+        root = base_url if base_url.endswith("/") else base_url + "/"
+    elif location == "global":
+        root = "https://aiplatform.googleapis.com/"
+    else:
+        root = f"https://{location}-aiplatform.googleapis.com/"
+    return f"{root}v1beta1/"
+
+
 def load_credentials(settings: Settings):
     """Application Default Credentials, or the key file GOOGLE_APPLICATION_CREDENTIALS
     names; a ValueError that says what to set when there are none."""
@@ -96,14 +115,21 @@ def load_credentials(settings: Settings):
     try:
         kind = json.loads(Path(path).read_text()).get("type") if path else None
         if kind == "service_account":
-            return service_account.Credentials.from_service_account_file(
+            credentials = service_account.Credentials.from_service_account_file(
                 str(path), scopes=[CLOUD_PLATFORM_SCOPE])
-        if kind == "authorized_user":
-            return google.oauth2.credentials.Credentials.from_authorized_user_file(
+        elif kind == "authorized_user":
+            credentials = google.oauth2.credentials.Credentials.from_authorized_user_file(
                 str(path), scopes=[CLOUD_PLATFORM_SCOPE])
-        # Anything else (workload identity federation, gcloud's ADC file, the metadata
-        # server): google-auth's own search, which reads GOOGLE_APPLICATION_CREDENTIALS.
-        credentials, _ = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
+        else:
+            # Anything else (workload identity federation, gcloud's ADC file, the metadata
+            # server): google-auth's own search, which reads GOOGLE_APPLICATION_CREDENTIALS
+            # and applies GOOGLE_CLOUD_QUOTA_PROJECT itself.
+            credentials, _ = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
+            return credentials
+        if quota := os.environ.get("GOOGLE_CLOUD_QUOTA_PROJECT"):
+            # As google.auth.default does for a key file: requests name this project.
+            credentials = credentials.with_quota_project(quota)
+        return credentials
     except (google_auth_errors.GoogleAuthError, OSError, ValueError) as exc:
         raise ValueError(
             f"No usable Google credentials for Veo on Vertex AI ({type(exc).__name__}: {exc}). "
@@ -125,8 +151,17 @@ class VertexVeoBackend:
         output_gcs_uri: str | None = None,
         secrets: list[str | None] | None = None,
         references: ReferenceImageLoader | None = None,
+        credentials=None,
+        endpoint: str | None = None,
+        scope: str = "",
+        default_resolution: str = "1080p",
     ) -> None:
         self._client = client
+        self._credentials = credentials  # signs the hand-built status checks and fetches
+        self._endpoint = endpoint  # e.g. https://us-central1-aiplatform.googleapis.com/v1beta1/
+        self._scope = scope  # projects/P/locations/L/, prefixed as google-genai does
+        self._refresh_lock = asyncio.Lock()
+        self._default_resolution = default_resolution
         self._http = http_client  # used by the SDK (references have a client of their own)
         self._output_gcs_uri = output_gcs_uri
         self._secrets = list(secrets or [])
@@ -166,6 +201,11 @@ class VertexVeoBackend:
             references=ReferenceImageLoader(
                 ReferencePolicy.from_settings(settings),
                 timeout_seconds=settings.reference_timeout_seconds),
+            credentials=credentials,
+            endpoint=vertex_endpoint(settings.google_cloud_location, settings.veo_base_url),
+            scope=f"projects/{settings.google_cloud_project}/locations/"
+                  f"{settings.google_cloud_location}/",
+            default_resolution=settings.veo_resolution,
         )
 
     async def submit(self, req: GenerationRequest) -> Accepted:
@@ -181,7 +221,9 @@ class VertexVeoBackend:
             seed=req.seed,
             aspect_ratio=req.aspect_ratio,
             negative_prompt=req.negative_prompt or None,
-            enhance_prompt=req.enhance_prompt,
+            # Veo 3.x rewrites prompts whatever is asked: the field is not sent [REWRITE].
+            enhance_prompt=req.enhance_prompt if model.prompt_rewriter_optional else None,
+            resolution=model.resolution_for(req.resolution or self._default_resolution),
             # A video to be cut comes back inline: the worker cuts and stores it.
             output_gcs_uri=self._output_gcs_uri if req.delivered_seconds is None else None,
             reference_images=references or None,
@@ -273,14 +315,13 @@ class VertexVeoBackend:
     @contextlib.asynccontextmanager
     async def _operation_body(self, operation_name: str) -> AsyncIterator[AsyncIterator[bytes]]:
         """One streamed POST `...:fetchPredictOperation`, as google-genai would send it."""
-        api = self._client.aio._api_client
         resource = operation_name.rpartition("/operations/")[0]
+        if not resource.startswith("projects/"):  # as google-genai's request builder does
+            resource = self._scope + resource
+        url = f"{self._endpoint}{resource}:fetchPredictOperation"
         try:
-            request = api._build_request("post", f"{resource}:fetchPredictOperation",
-                                         {"operationName": operation_name})
-            headers = {**request.headers,
-                       "Authorization": f"Bearer {await api._async_access_token()}"}
-            async with self._http.stream("POST", request.url, json=request.data,
+            headers = await self._auth_headers()
+            async with self._http.stream("POST", url, json={"operationName": operation_name},
                                          headers=headers) as response:
                 await genai_errors.APIError.raise_for_async_response(response)
                 yield _guarded(response.aiter_bytes(), self._provider_error)
@@ -288,6 +329,20 @@ class VertexVeoBackend:
             raise
         except Exception as exc:
             raise self._provider_error(exc) from None
+
+    async def _auth_headers(self) -> dict[str, str]:
+        """The headers google-genai would send, through google-auth's public API: the
+        bearer token (refreshed when due, off the event loop) and, when the credentials
+        carry a quota project, x-goog-user-project (`Credentials.apply`)."""
+        credentials = self._credentials
+        if not credentials.valid:
+            async with self._refresh_lock:
+                if not credentials.valid:
+                    await asyncio.to_thread(credentials.refresh,
+                                            google.auth.transport.requests.Request())
+        headers = {"Content-Type": "application/json"}
+        credentials.apply(headers)
+        return headers
 
     def _parse(self, decoder: InlineVideoDecoder) -> types.GenerateVideosOperation:
         try:
@@ -325,13 +380,12 @@ class VertexVeoBackend:
 
 
 def _asset_reference(image: types.Image) -> types.VideoGenerationReferenceImage:
-    """An asset reference with referenceType "asset", as Vertex's REST reference writes it.
-
-    google-genai 3.6 validates the field into its enum and sends "ASSET"; the documented
-    value is lowercase, so it is set without the enum (model_construct skips validation).
+    """An asset reference as Google's own SDK sends it (`referenceType: "ASSET"`, the
+    enum google-genai and Google's tested Vertex sample use; the REST page writes it in
+    lower case, and the emulator takes either).
     """
-    return types.VideoGenerationReferenceImage.model_construct(image=image,
-                                                               reference_type="asset")
+    return types.VideoGenerationReferenceImage(
+        image=image, reference_type=types.VideoGenerationReferenceType.ASSET)
 
 
 async def _guarded(chunks: AsyncIterator[bytes], mapped) -> AsyncIterator[bytes]:

@@ -39,6 +39,7 @@ from activities.job_store.reference_urls import full_reference_urls
 from activities.postgres.faults import CONNECTION_FAULTS, database_unavailable
 from activities.video import poll_schedule
 from activities.video.backend import VideoBackend
+from activities.video.budgets import Budgets
 from activities.video.generation_times import GenerationTimes
 from activities.video.preview_backend import PreviewVideoBackend
 from activities.video.reference_names import reference_name
@@ -65,6 +66,7 @@ from workflows.step_models import (
     SubmittedRequest,
     WaitRequest,
 )
+from workflows.trust import generation_problems
 
 POSSIBLE_DUPLICATE_METRIC = "retake_veo_possible_duplicate_charges"
 
@@ -131,7 +133,9 @@ class VideoActivities:
         if settings.uses_veo:  # refuses to start when Veo cannot be used as configured
             backend = VertexVeoBackend.from_settings(settings)
         store = LocalVideoStore(settings.videos_dir, settings.video_public_base_url)
-        return cls(backend, store, SubmissionLedger(pool), preview=preview,
+        budgets = Budgets(settings.budget_usd_per_day, settings.budget_usd_per_job,
+                          settings.budget_usd_per_account_per_day)
+        return cls(backend, store, SubmissionLedger(pool, budgets), preview=preview,
                    unclear_submit=settings.unclear_submit,
                    ledger_retry_seconds=settings.ledger_retry_seconds,
                    adaptive_polling=settings.adaptive_polling)
@@ -157,6 +161,13 @@ class VideoActivities:
         leaves it to the next one. A cancellation does not interrupt a paid call or its
         record: both finish first.
         """
+        found = generation_problems(req)  # whatever built it: refused before any reservation
+        if found:
+            raise errors.non_retryable(
+                f"Refused to pay for regeneration {req.regeneration_id}: " + "; ".join(found)
+                + ". Nothing was paid; plan the clip again (Retake's planner never builds this).",
+                INVALID_INPUT,
+            )
         beat = _Beat.from_previous_attempt()
         async with heartbeating(details=beat.details):
             paid = asyncio.ensure_future(self._submit_reserved(req, beat))

@@ -120,6 +120,38 @@ def _error(status: int, message: str, code: str | None, headers: dict[str, str] 
     return web.json_response(body, status=status, headers=headers)
 
 
+REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5", "gpt-6")  # [OAIREASON]
+# [OAISO]: Structured Outputs (response_format json_schema) from gpt-4o-2024-08-06 on.
+NO_STRUCTURED_OUTPUTS = ("gpt-3.5", "gpt-4-", "gpt-4o-2024-05-13", "o1-mini", "o1-preview")
+
+
+def parameter_problem(body: dict[str, Any]) -> web.Response | None:
+    """What OpenAI refuses for this model family (tests/emulators/README.md, OpenAI rows)."""
+    model = body["model"]
+    reasoning = model.startswith(REASONING_PREFIXES)
+    if reasoning and "temperature" in body and body["temperature"] != 1:
+        return _param_error(f"Unsupported value: 'temperature' does not support "
+                            f"{body['temperature']} with this model. Only the default (1) "
+                            "value is supported.", "temperature", "unsupported_value")
+    if reasoning and "max_tokens" in body:
+        return _param_error("Unsupported parameter: 'max_tokens' is not supported with this "
+                            "model. Use 'max_completion_tokens' instead.", "max_tokens",
+                            "unsupported_parameter")
+    format_type = (body.get("response_format") or {}).get("type")
+    if format_type == "json_schema" and (model in ("gpt-4", "gpt-4-turbo")
+                                         or model.startswith(NO_STRUCTURED_OUTPUTS)):
+        return _param_error("Invalid parameter: 'response_format' of type 'json_schema' is "
+                            "not supported with this model.", "response_format",
+                            "invalid_request_error")
+    return None
+
+
+def _param_error(message: str, param: str, code: str) -> web.Response:
+    body = {"error": {"message": message, "type": "invalid_request_error", "param": param,
+                      "code": code}}
+    return web.json_response(body, status=400)
+
+
 def _mask(key: str) -> str:
     return f"{key[:6]}{'*' * 6}{key[-4:]}" if len(key) > 10 else "*" * len(key)
 
@@ -270,6 +302,9 @@ def build_app(state: _State) -> web.Application:
         if retired:
             state.count("model_not_found")
             return _model_not_found(body["model"])
+        if refused := parameter_problem(body):
+            state.count("bad_parameter")
+            return refused
         fault = state.next_fault()
         if fault and fault.delay:
             await asyncio.sleep(fault.delay)

@@ -139,6 +139,12 @@ def check_request(model: VeoModel, body: Any) -> list[Violation]:
         if not _is_int(seed) or not 0 <= seed <= SEED_MAX:
             found.append(Violation("seed.range", "parameters.seed",
                                    f"seed must be an integer in [0, {SEED_MAX}], got {seed!r}."))
+    if "enhancePrompt" in params and params["enhancePrompt"] is not True:
+        # [REWRITE] lists only veo-2.0 and the 3.0 previews as models whose rewriter can be
+        # turned off; whether Vertex refuses or ignores `false` on 3.x is not documented:
+        # the stricter reading, refused.
+        found.append(Violation("enhance_prompt.veo3", "parameters.enhancePrompt",
+                               f"The prompt rewriter cannot be turned off for {model.model_id}."))
     if model.audio and not isinstance(params.get("generateAudio"), bool):
         # [REF]: generateAudio is "Required for" Veo 3 models.
         found.append(Violation("generate_audio.required", "parameters.generateAudio",
@@ -191,7 +197,9 @@ def _reference_problems(model: VeoModel, instance: dict, params: dict, refs: Any
         if not isinstance(ref, dict):
             found.append(Violation("references.shape", field, "Each reference must be an object."))
             continue
-        if ref.get("referenceType") != "asset":  # style: veo-2.0-generate-exp only [R2V]
+        # [R2V] writes "asset"; google-genai's enum and Google's tested sample send "ASSET":
+        # either case is accepted (the SDK's own requests must pass). Style: veo-2 only.
+        if str(ref.get("referenceType", "")).lower() != "asset":
             found.append(Violation("references.type", f"{field}.referenceType",
                                    f"Unsupported referenceType {ref.get('referenceType')!r}: "
                                    f"{model.model_id} supports asset images only."))

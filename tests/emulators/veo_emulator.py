@@ -114,6 +114,10 @@ class EmulatorConfig:
     fault_seed: int = 0
     fault_statuses: list[int] = field(default_factory=lambda: [429, 500, 503])
     models: list[str] = field(default_factory=lambda: list(GA_MODELS))  # served; others 404
+    # The quota project the caller's credentials carry: every project-mode request must send
+    # it as x-goog-user-project, as google-genai's _api_client.py does [GENAI] (stricter
+    # reading: a request without it is refused, not billed to the credentials' own project).
+    quota_project: str | None = None
 
 
 @dataclass
@@ -457,6 +461,10 @@ def _check_auth(state: VeoEmulatorState, request: web.Request, match: re.Match):
             return fail(401, INVALID_CREDENTIALS, "ACCESS_TOKEN_EXPIRED", "auth.expired")
         if problem:
             return fail(401, INVALID_CREDENTIALS, "ACCESS_TOKEN_TYPE_UNSUPPORTED", "auth.token")
+        if cfg.quota_project and request.headers.get("x-goog-user-project") != cfg.quota_project:
+            return fail(403, "The caller's credentials carry quota project "
+                        f"{cfg.quota_project}, but the request does not name it in "
+                        "x-goog-user-project.", "USER_PROJECT_DENIED", "auth.quota_project")
         if (match["project"], match["location"]) != (cfg.project, cfg.location):
             return fail(403, f"Permission denied on resource project {match['project']} in "
                         f"location {match['location']}.", "IAM_PERMISSION_DENIED",

@@ -6,6 +6,8 @@ POLICY_VERSION existed, some before patches): replayed so each patch's old path 
 covered, but their plans were made by earlier rules, so the drift test skips them.
 tests/histories/before_money_safety/ keeps a few recorded before issue 13's patches
 (reset-proof regeneration id, late collection), so their old paths stay covered too.
+tests/histories/before_chatbot/ keeps the batch recordings made before the
+`batch-busy-at-planning` patch (issue 31), so a batch without it stays covered.
 """
 
 from __future__ import annotations

@@ -17,12 +17,14 @@ from collections.abc import Awaitable, Callable
 
 from workflows.decisions import policy_version
 from workflows.decisions.negative_prompts import merge_negative_prompts, negative_addition
+from workflows.decisions.plan_summary import plan_summary
 from workflows.decisions.seeds import choose_seed
 from workflows.decisions.temperature import SEED_REUSE_BELOW, clamp_temperature, refine_for_sameness
 from workflows.decisions.templates import match_template
+from workflows.decisions.unapplied import unapplied_parts, without_refused
 from workflows.decisions.veo_limits import generation_shape
 from workflows.decisions.veo_models import estimate_cost, model_for
-from workflows.models import ChatMessage
+from workflows.models import ChatMessage, PlannerKind
 from workflows.step_models import ClipContext, Plan, PromptRequest, PromptSuggestion
 
 CONVERSATION_WINDOW = 3  # messages the planner sees; older ones add cost, not signal
@@ -60,14 +62,23 @@ def finalize_plan(
     prompt = suggestion.prompt.strip() or context.prompt
     if prompt != suggestion.prompt.strip():
         notes.append("planner returned an empty prompt; kept the original")
+    negative_prompt = merge_negative_prompts(
+        context.negative_prompt, suggestion.negative_prompt, negative_addition(instruction)
+    )
+    unapplied = unapplied_parts(instruction, context.prompt, prompt, negative_prompt,
+                                llm=suggestion.planner == PlannerKind.LLM)
+    cleaned = without_refused(prompt, unapplied) or context.prompt
+    if cleaned != prompt:
+        notes.append("left out of the prompt: text in another language or instructions to "
+                      "the system (see unapplied)")
+        prompt = cleaned
     reasoning = " ".join(
         [suggestion.reasoning.strip(), *(n[0].upper() + n[1:] + "." for n in notes if n)]
     )
+    cost = estimate_cost(video_model, shape.generated_seconds)
     return Plan(
         prompt=prompt,
-        negative_prompt=merge_negative_prompts(
-            context.negative_prompt, suggestion.negative_prompt, negative_addition(instruction)
-        ),
+        negative_prompt=negative_prompt,
         temperature=temperature,
         reasoning=reasoning.strip(),
         seed=seed,
@@ -80,8 +91,12 @@ def finalize_plan(
         reference_image_urls=shape.reference_image_urls,
         enhance_prompt=temperature >= SEED_REUSE_BELOW,
         video_model=video_model,
-        cost_estimate_usd=estimate_cost(video_model, shape.generated_seconds),
+        cost_estimate_usd=cost,
         policy_version=policy_version.POLICY_VERSION,
+        summary=plan_summary(instruction, temperature=temperature, seed_reused=seed_reused,
+                             generated_seconds=shape.generated_seconds,
+                             cost_estimate_usd=cost, unapplied=unapplied),
+        unapplied=unapplied,
     )
 
 

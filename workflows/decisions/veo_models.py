@@ -14,6 +14,8 @@ estimates, the Veo backend and the preview backend agree. Each row cites its pag
   [REF]  Veo API reference (durationSeconds required, generateAudio required for Veo 3;
          the seed range lives in seeds.py):
          https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/veo-video-generation
+  [REWRITE] Turn the prompt rewriter off (which models let you):
+         https://cloud.google.com/vertex-ai/generative-ai/docs/video/turn-the-prompt-rewriter-off
   [PRICE] Vertex AI pricing, Veo video with audio, USD per second:
          https://cloud.google.com/vertex-ai/generative-ai/pricing
 
@@ -48,6 +50,17 @@ class VeoModel:
     @property
     def takes_references(self) -> bool:
         return self.max_reference_images > 0
+
+    @property
+    def prompt_rewriter_optional(self) -> bool:
+        """Google's "Turn the prompt rewriter off" page lists only veo-2.0 and the 3.0
+        previews as models whose rewriter can be turned off [REWRITE]: a 3.x request gets
+        no enhancePrompt field."""
+        return self.model_id.startswith("veo-2")
+
+    def resolution_for(self, wanted: str | None) -> str:
+        """`wanted` when the model renders it, else its highest ([M31]: 720p and 1080p)."""
+        return wanted if wanted in self.resolutions else self.resolutions[-1]
 
 
 M31 = "https://docs.cloud.google.com/vertex-ai/generative-ai/docs/models/veo/3-1-generate"

@@ -1,0 +1,95 @@
+"""The `unapplied` rules on a labelled set written by someone who had not read them
+(issue #31, point 3): tests/data/unapplied_holdout.jsonl, copied as written, labels
+unedited. The rules were written from the issue before the set was seen.
+
+Each case: `expect_applied` true means the offline plan should express the instruction
+(and flag nothing); false means part of it cannot be applied, so `unapplied` must list
+it: with `must_flag_text` among the flagged text, and the reason matching
+`expect_unapplied_kind` when the kind names one of ours. The score is printed; FLOOR
+holds it at the level it had when the set arrived, so it can only go up.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from activities.planner.offline_planner import plan_offline
+
+HOLDOUT = Path(__file__).resolve().parent / "data" / "unapplied_holdout.jsonl"
+# The set had not been delivered when this test was written (it skips until it is):
+# once copied in, run it, and raise FLOOR to the score it prints.
+FLOOR = 0.0
+
+
+def expected_reason(kind: object) -> str | None:
+    """Our reason for a label's kind, when the kind names one (free text otherwise)."""
+    text = str(kind or "").lower()
+    if "lang" in text:
+        return "other_language"
+    if any(w in text for w in ("inject", "system", "instruction", "prompt")):
+        return "instructions_to_system"
+    if any(w in text for w in ("express", "miss", "ignor", "contradict", "kept", "keep",
+                               "unsupport", "dropped", "not_applied", "silent")):
+        return "not_expressed"
+    return None
+
+
+def truthy(value: object) -> bool:
+    return value is True or str(value).lower() in ("true", "yes", "1", "applied")
+
+
+@dataclass
+class Score:
+    passed: int = 0
+    total: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.passed / self.total if self.total else 0.0
+
+
+def check(case: dict) -> str | None:
+    """Why the offline plan misses the case's label, or None when it meets it."""
+    plan = plan_offline(case["instruction"], case["prompt"], case.get("original_seed"),
+                        random.Random(0))
+    flagged = [(p.text, p.reason) for p in plan.unapplied]
+    if truthy(case.get("expect_applied")) and not case.get("must_flag_text"):
+        return f"flagged {flagged} though it should apply" if flagged else None
+    if not flagged:
+        return f"nothing flagged (silent miss) -> {plan.prompt!r}"
+    must = str(case.get("must_flag_text") or "").lower().strip()
+    texts = " | ".join(t.lower() for t, _ in flagged)
+    if must and must not in texts and not any(t.lower() in must for t, _ in flagged):
+        return f"flagged {flagged}, not {must!r}"
+    reason = expected_reason(case.get("expect_unapplied_kind"))
+    if reason and reason not in {r for _, r in flagged}:
+        return f"flagged {flagged}, expected reason {reason}"
+    return None
+
+
+def score_cases(cases: list[dict]) -> Score:
+    score = Score()
+    for case in cases:
+        score.total += 1
+        problem = check(case)
+        if problem is None:
+            score.passed += 1
+        else:
+            score.failures.append(f"{case.get('id')}: {problem}")
+    return score
+
+
+def test_the_offline_rules_on_the_unseen_labelled_set():
+    if not HOLDOUT.exists():
+        pytest.skip("tests/data/unapplied_holdout.jsonl has not been delivered")
+    cases = [json.loads(line) for line in HOLDOUT.read_text().splitlines() if line.strip()]
+    score = score_cases(cases)
+    report = f"{score.passed}/{score.total} = {score.rate:.3f}\n" + "\n".join(score.failures)
+    print(report)
+    assert score.total == len(cases) and score.rate >= FLOOR, report

@@ -1,0 +1,228 @@
+"""What a plan did not express of the instruction, so nothing is missed silently.
+
+Every planner (template, offline rules, GPT-4o) is checked the same way after it wrote
+its prompt: each clause of the instruction must show in the new prompt (its words
+there, a removed thing gone or named in the negative prompt, a kept thing still there),
+or it is listed in the plan's `unapplied` with why. Two kinds are never applied:
+text in a language the rules do not read (unless an LLM planner wrote the prompt), and
+text that reads as instructions to the system (pasted "ignore previous instructions"):
+both are taken out of the prompt if a planner copied them in. Pure: safe in the workflow.
+"""
+
+from __future__ import annotations
+
+import re
+
+from workflows.decisions.phrases import LEAD_FILLER_RE, clauses, normalise
+from workflows.decisions.scene_words import COLOURS
+from workflows.models import UnappliedPart
+
+NOT_EXPRESSED = "not_expressed"
+OTHER_LANGUAGE = "other_language"
+INSTRUCTIONS_TO_SYSTEM = "instructions_to_system"
+
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|rules|prompts?"
+    r"|guidelines|above|previous|prior|everything)\b"
+    r"|\bsystem (?:prompt|message|instructions?)\b|\bdeveloper mode\b|\bjailbreak\b"
+    r"|\byou are (?:now )?(?:an? |chatgpt|gpt|the assistant|dan\b)|\bact as\b|\bpretend (?:to be|you)\b"
+    r"|\b(?:reveal|print|output|show|leak|repeat)\b.{0,30}\b(?:prompt|instructions|api key|secrets?"
+    r"|password|credentials|keys?)\b|\bapi[_ ]?key\b|</?(?:system|assistant|user)>|\bnew instructions\b"
+    r"|\b(?:confirm|approve|charge|pay)\b.{0,30}\bwithout (?:asking|confirmation|consent)\b",
+    re.IGNORECASE,
+)
+_NON_LATIN = re.compile(r"[\u0370-\u1fff\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
+_FOREIGN_WORDS = frozenset(
+    "und der die das den dem mach mache machen es ist nicht bitte mit ein eine einen heller "
+    "dunkler füge hinzu aber noch mehr weniger sehr auch oder zu im am vom zum "
+    "le la les et avec une des du plus moins très fais faire rends mettre ajoute enlève "
+    "el los las más menos muy hazlo haz pon quita agrega añade por favor con sin pero "
+    "il lo più meno rendi aggiungi togli della delle "
+    "het een maak meer minder".split()
+)
+_ENGLISH_WORDS = frozenset(
+    "the it a an and make to of with more less in on at her his their add remove change "
+    "keep please is be bit little slightly very much same but".split()
+)
+# Words that carry no content of their own in a request.
+_STOP = frozenset(
+    """a an the it its it's this that these those to of in on at by for from with into onto
+    and or but so then also as is are be been being was were do does did done please pls
+    make makes making made let lets let's can could would will should may might must i i'd
+    we you me my our your us just only really quite very bit little slightly somewhat
+    much more less most least too even still again now actually maybe kind sort of way
+    thing things something look looks looking feel feels feeling seem seems like want
+    need change changing turn turning set give put add adding remove removing get rid
+    keep leave same everything else rest all whole entire clip scene shot video frame
+    one there here what which who where when how up down out over some any no not don't
+    dont never without instead rather than her his him she he they them their its i'm
+    fewer lot lots tad touch regenerate redo re-do identical almost exactly nearly
+    completely totally different take start over fresh scratch scrap again try surprise
+    hate anything about version go instead switch use move show hang fill bring crank
+    hold swap replace turn convert transform render would nice could might good great
+    lit light-it setting whole prefer love think feel bigger smaller throw""".split()
+)
+_SCOPE_ONLY = re.compile(
+    r"^(?:keep|leave|preserve)?\s*(?:everything|all|the rest|anything)\s*(?:else)?\s*"
+    r"(?:the same|same|unchanged|as is|as it is|untouched|alone)?$|^(?:nothing else|that'?s it"
+    r"|thanks?(?: you)?|ok|okay)$"
+)
+_REMOVAL = re.compile(
+    r"(?:^|\b)(?:take (?:\w+ ){1,3}out of|shouldn't|should not|remove|delete|erase|drop|lose|cut|take out|take away|get rid of|no more|no|without"
+    r"|don't show|do not show|hide|fix|correct|repair|less|fewer|reduce|tone down|not so"
+    r"|stop|don't|dont|do not|not|never|avoid)\b\s*(.*)$"
+)
+_KEEP = re.compile(r"^(?:keep|leave|preserve|retain|maintain)\b\s*(.*)$")
+_BOILERPLATE = frozenset({"every", "else", "uncha"})
+_SUFFIX = re.compile(r"(?:ing|ed|er|est|ly|ness|es|s)$")
+
+
+def unapplied_parts(
+    instruction: str, old_prompt: str, new_prompt: str, negative_prompt: str | None,
+    *, llm: bool = False,
+) -> list[UnappliedPart]:
+    """Each part of `instruction` the new prompt does not express, with why."""
+    found: list[UnappliedPart] = []
+    parts = _parts(instruction)
+    single = sum(not _SCOPE_ONLY.match(_bare(p)) for p in parts) <= 1
+    for clause in parts:
+        if llm and _foreign(clause) and not _INJECTION.search(clause):
+            # GPT-4o reads other languages: only text it copied untranslated is left out.
+            if clause.lower() in new_prompt.lower():
+                found.append(UnappliedPart(text=clause, reason=OTHER_LANGUAGE))
+            continue
+        why = _refused(clause, llm=llm)
+        if why is None and not _expressed(clause, old_prompt, new_prompt, negative_prompt,
+                                          single=single):
+            why = NOT_EXPRESSED
+        if why is not None:
+            found.append(UnappliedPart(text=clause, reason=why))
+    return found
+
+
+def without_refused(prompt: str, parts: list[UnappliedPart]) -> str:
+    """`prompt` with refused text (another language, instructions) a planner copied in taken out."""
+    for part in parts:
+        if part.reason == NOT_EXPRESSED:
+            continue
+        for text in [part.text, *clauses(part.text)]:  # as copied, or split into clauses
+            pattern = re.compile(r"[,;]?\s*" + re.escape(text) + r"\s*(?=[,;.]|$)",
+                                 re.IGNORECASE)
+            prompt = pattern.sub("", prompt)
+    return prompt.strip(" ,;")
+
+
+def _parts(instruction: str) -> list[str]:
+    """The instruction's clauses; an injection sentence stays whole (it is one request)."""
+    text = " ".join(instruction.split())
+    parts: list[str] = []
+    for sentence in re.split(r"(?<=[.!?。！？])\s*|\n", text):
+        sentence = sentence.strip(" .!?。！？")
+        if not sentence:
+            continue
+        if _INJECTION.search(sentence) or _NON_LATIN.search(sentence):
+            parts.append(sentence)
+        else:
+            parts += clauses(sentence)
+    return parts
+
+
+def _refused(clause: str, *, llm: bool) -> str | None:
+    if _INJECTION.search(clause):
+        return INSTRUCTIONS_TO_SYSTEM
+    if not llm and _foreign(clause):
+        return OTHER_LANGUAGE
+    return None
+
+
+def _foreign(clause: str) -> bool:
+    if _NON_LATIN.search(clause):
+        return True
+    words = re.findall(r"[^\W\d_]+", clause.lower())
+    foreign = sum(w in _FOREIGN_WORDS for w in words)
+    english = sum(w in _ENGLISH_WORDS for w in words)
+    return foreign >= 2 and foreign > english
+
+
+def _expressed(clause: str, old: str, new: str, negative: str | None, *, single: bool) -> bool:
+    text = _bare(clause)
+    if not text or _SCOPE_ONLY.match(text):
+        return True
+    new_stems = _stems(new)
+    removal = _REMOVAL.search(text)
+    if removal:
+        gone = _content(removal.group(1))
+        if not gone:
+            return True
+        in_negative = bool(negative) and all(_has(w, _stems(negative)) for w in gone)
+        if re.match(r"(?:don't|dont|do not|not|never|avoid)\b", removal.group(0)):
+            # "not brighter": applied unless the prompt gained it.
+            gained = new_stems - _stems(old)
+            return in_negative or not any(_has(w, gained) for w in gone)
+        still_shown = all(_has(w, new_stems) for w in gone) and not _negated_in(gone, new)
+        return in_negative or not still_shown
+    keep = _KEEP.match(text)
+    words = _content(keep.group(1) if keep else text)
+    if not words:
+        return True
+    if _contradiction_kept(words, new):
+        return False
+    if all(_has(w, new_stems) for w in words):
+        return True
+    # Said in other words (daytime -> "natural daylight"): some of it shows, and the
+    # prompt gained words of its own beyond "Everything else unchanged".
+    gained = new_stems - _stems(old) - _BOILERPLATE
+    return bool(gained) and any(_has(w, new_stems) or _has(w, gained) for w in words) or (
+        single and len(gained) >= 2)
+
+
+def _contradiction_kept(words: list[str], new: str) -> bool:
+    """A colour asked for while another colour still sits on the same thing."""
+    asked = {w for w in words if w in COLOURS}
+    things = [w for w in words if w not in COLOURS and len(w) > 2]
+    if not asked or not things:
+        return False
+    low = normalise(new)
+    others = "|".join(re.escape(c) for c in COLOURS if c not in asked)
+    return any(re.search(rf"\b(?:{others})\s+(?:[a-z-]+\s+)?{re.escape(t)}\b", low)
+               for t in things)
+
+
+def _bare(clause: str) -> str:
+    """The clause without politeness and filler in front."""
+    text = LEAD_FILLER_RE.sub("", normalise(clause))
+    while (shorter := LEAD_FILLER_RE.sub("", text)) != text:
+        text = shorter
+    return text
+
+
+def _negated_in(words: list[str], prompt: str) -> bool:
+    low = normalise(prompt)
+    return any(
+        re.search(rf"\b(?:no|without|not|never|minimal|less|reduced)\s+(?:\w+\s+)?"
+                  rf"{re.escape(w[:4])}", low)
+        or re.search(rf"\b{re.escape(w[:4])}\w*-free\b", low)
+        for w in words)
+
+
+def _content(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z][a-z'-]*", text.lower()) if w not in _STOP and len(w) > 1]
+
+
+def _stem(word: str) -> str:
+    word = word.strip("'-")
+    stem = _SUFFIX.sub("", word) if len(word) > 4 else word
+    return stem[:5]
+
+
+def _stems(text: str) -> set[str]:
+    return {_stem(w) for w in re.findall(r"[a-z][a-z'-]*", normalise(text))}
+
+
+def _has(word: str, stems: set[str]) -> bool:
+    """Whether `word` shows among `stems` (daytime ~ day, darken ~ darker)."""
+    stem = _stem(word)
+    if stem in stems:
+        return True
+    return len(stem) >= 3 and any(
+        len(s) >= 3 and (stem.startswith(s) or s.startswith(stem)) for s in stems)
