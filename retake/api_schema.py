@@ -24,6 +24,7 @@ from retake.job_activity import JobActivity
 from retake.tools import openai_tools
 from workflows.batch_models import BatchPlan, RegenerateClipsInput, RegenerateClipsResult
 from workflows.models import (
+    Cancellation,
     Confirmation,
     LateCollectionResult,
     PlanProposal,
@@ -55,6 +56,7 @@ PUBLISHED: dict[str, tuple[type[BaseModel], str]] = {
     # Confirm first: `confirm` and `revise` arguments; every Update's answer and `proposal`.
     "Confirmation.schema.json": (Confirmation, "validation"),
     "Revision.schema.json": (Revision, "validation"),
+    "Cancellation.schema.json": (Cancellation, "validation"),
     "PlanProposal.schema.json": (PlanProposal, "serialization"),
     # RegenerateClipsWorkflow: input, result, and its Updates' and `batch` query's answer.
     "RegenerateClipsInput.schema.json": (RegenerateClipsInput, "validation"),
@@ -71,6 +73,13 @@ PUBLISHED: dict[str, tuple[type[BaseModel], str]] = {
     "LateCollectionRequest.schema.json": (LateCollectionRequest, "validation"),
     # NotifyWorkflow's input: the push's body is its `event` (a receiver's contract).
     "Notification.schema.json": (Notification, "validation"),
+}
+
+
+# Update arguments the workflows take raw (typed `Any`, parsed in the validator so a
+# malformed one is InvalidInput): Update name -> the model it is parsed as.
+UPDATE_ARGUMENTS: dict[str, type[BaseModel]] = {
+    "confirm": Confirmation, "revise": Revision, "cancel": Cancellation,
 }
 
 

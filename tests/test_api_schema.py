@@ -74,6 +74,12 @@ def test_every_workflow_input_result_query_and_update_is_published():
             for hint in typing.get_type_hints(fn).values():
                 missing += [f"{cls.__name__}.{fn.__name__}: {m.__name__}"
                             for m in models_in(hint) - published]
+        for name, update in defn.updates.items():
+            hints = typing.get_type_hints(update.fn)
+            if [h for k, h in hints.items() if k != "return"] == [typing.Any]:  # raw argument
+                parsed_as = api_schema.UPDATE_ARGUMENTS.get(name)
+                if parsed_as not in published:
+                    missing.append(f"{cls.__name__}.{name}: its raw argument's model")
     assert missing == [], "add them to retake/api_schema.PUBLISHED and docs/api.md"
 
 
