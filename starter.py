@@ -16,6 +16,7 @@
     python starter.py replay-check [--query Q]   # before a deploy: do open runs replay here?
     python starter.py codec-server [--host H --port P]  # the Web UI and CLI read encrypted data
     python starter.py migrate [--grant-to ROLE]   # as RETAKE_MIGRATION_DATABASE_URL's login
+    python starter.py mcp [--http [--host H] [--port P]]  # the tools as an MCP server
 
 Exit codes: 0 done; 1 the run failed or an Update was refused (the message says why);
 2 bad input, or the clip is busy; 3 a batch finished with failed or busy clips; 4 the
@@ -116,6 +117,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     migrate = sub.add_parser("migrate", help="apply the database schema with the migration login")
     migrate.add_argument("--grant-to", metavar="ROLE", default=None,
                          help="give this role (the workers' login) its read/write rights")
+
+    mcp = sub.add_parser("mcp", help="serve the tools to an LLM over MCP (stdio, or --http)")
+    mcp.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
+    mcp.add_argument("--host", default="127.0.0.1",
+                     help="HTTP address (default 127.0.0.1: the server has no login)")
+    mcp.add_argument("--port", type=int, default=8765, help="HTTP port (path /mcp)")
 
     codec = sub.add_parser("codec-server",
                            help="decode encrypted payloads for the Web UI and the CLI")
@@ -439,6 +446,12 @@ def main(argv: list[str]) -> int:
         from retake.codec_server import serve
 
         return serve(args.host, args.port)
+    if args.command == "mcp":
+        from retake import mcp_server
+
+        server = (mcp_server.serve_http(args.host, args.port) if args.http
+                 else mcp_server.serve_stdio())
+        return asyncio.run(server) or 0
     if args.command == "migrate":
         from retake.migrate_cli import migrate
 

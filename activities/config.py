@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     # One deadline for each reference image's whole download (redirects included).
     reference_timeout_seconds: float = Field(
         default=10.0, gt=0, alias="RETAKE_REFERENCE_TIMEOUT_SECONDS")
+    # Pushes to options.notify_url (activities/notify/, docs/operations.md): only to these
+    # hosts (comma-separated; none: never), signed with the secret, https unless allowed.
+    notify_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="RETAKE_NOTIFY_HOSTS")
+    notify_secret: SecretStr | None = Field(default=None, alias="RETAKE_NOTIFY_SECRET")
+    notify_allow_http: bool = Field(default=False, alias="RETAKE_NOTIFY_ALLOW_HTTP")
     # A submit whose answer was lost after the request may have reached Veo (read
     # timeout, connection reset after sending, a worker dying mid-call): "resubmit"
     # pays again and counts a possible duplicate charge; "fail" stops the regeneration
@@ -142,7 +148,7 @@ class Settings(BaseSettings):
     video_store_dir: Path | None = Field(default=None, alias="RETAKE_VIDEO_STORE_DIR")
     video_public_base_url: str | None = Field(default=None, alias="RETAKE_VIDEO_PUBLIC_BASE_URL")
 
-    @field_validator("reference_hosts", "reference_buckets", mode="before")
+    @field_validator("reference_hosts", "reference_buckets", "notify_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -179,7 +185,8 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str | None]:
         """Every configured secret value, for redaction and for leak-scanning tests: the
         API keys, and the database URLs with the passwords they carry."""
-        keys = [self.openai_api_key, self.google_api_key, self.temporal_api_key]
+        keys = [self.openai_api_key, self.google_api_key, self.temporal_api_key,
+                self.notify_secret]
         values: list[str | None] = [s.get_secret_value() if s else None for s in keys]
         for url in (self.database_url, self.migration_database_url):
             if url is not None:

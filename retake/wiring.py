@@ -26,6 +26,7 @@ from activities.config import Settings
 from activities.job_store.job_clips import JobClipsActivities
 from activities.job_store.job_store_activities import JobStoreActivities
 from activities.job_store.version_activities import ClipVersionActivities
+from activities.notify.send import NotifyActivities
 from activities.planner.prompt_activities import PromptActivities
 from activities.video.frame_activities import FrameActivities
 from activities.video.reference_policy import ReferencePolicy
@@ -35,6 +36,7 @@ from retake.worker_version import deployment_config
 from workflows.clip_versions import ListClipVersionsWorkflow, RevertClipWorkflow
 from workflows.collect_late_video import CollectLateVideoWorkflow
 from workflows.conventions import backend_queue, veo_submit_queue
+from workflows.notify import NotifyWorkflow
 from workflows.regenerate_clip import RegenerateClipWorkflow
 from workflows.regenerate_clips import RegenerateClipsWorkflow
 
@@ -45,6 +47,7 @@ WORKFLOWS = [
     ListClipVersionsWorkflow,
     RevertClipWorkflow,
     CollectLateVideoWorkflow,
+    NotifyWorkflow,
 ]
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,7 @@ class RetakeActivities:
     versions: ClipVersionActivities
     job_clips: JobClipsActivities
     frames: FrameActivities
+    notify: NotifyActivities
 
     @classmethod
     def from_settings(cls, settings: Settings, pool: asyncpg.Pool) -> RetakeActivities:
@@ -75,6 +79,7 @@ class RetakeActivities:
             frames=FrameActivities(pool, settings.videos_dir,
                                    public_base_url=settings.video_public_base_url,
                                    policy=references),
+            notify=NotifyActivities.from_settings(settings),
         )
 
     def all(self) -> Sequence[Callable]:
@@ -94,6 +99,7 @@ class RetakeActivities:
             self.video.find_submission,
             self.video.record_late_collection,
             self.frames.load_neighbour_frames,
+            self.notify.send_notification,
         ]
 
 

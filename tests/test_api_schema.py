@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import typing
 from pathlib import Path
 
 import jsonschema
+from pydantic import BaseModel
+from temporalio import workflow
 
-from retake import api_schema
+from retake import api_schema, tools
 from workflows import error_types
 from workflows.conventions import workflow_id_for
 from workflows.models import RegenerateClipInput
@@ -48,3 +51,43 @@ def test_cli_example_in_the_api_doc_is_a_valid_conventional_start():
     inp = RegenerateClipInput.model_validate(example)
     assert '--workflow-id "regenerate-$JOB-2"' in doc
     assert f"regenerate-{job}-2" == workflow_id_for(inp.job_id, inp.clip_index)
+
+
+def models_in(hint) -> set[type]:
+    """The pydantic models a type hint names (through `X | None`, lists, ...)."""
+    if isinstance(hint, type) and issubclass(hint, BaseModel):
+        return {hint}
+    return {m for arg in typing.get_args(hint) for m in models_in(arg)}
+
+
+def test_every_workflow_input_result_query_and_update_is_published():
+    from retake.wiring import WORKFLOWS
+
+    published = {model for model, _ in api_schema.PUBLISHED.values()}
+    missing = []
+    for cls in WORKFLOWS:
+        defn = workflow._Definition.from_class(cls)
+        fns = [defn.run_fn, *(q.fn for q in defn.queries.values()),
+               *(u.fn for u in defn.updates.values())]
+        assert not defn.signals, "a signal: publish its argument and list it in docs/api.md"
+        for fn in fns:
+            for hint in typing.get_type_hints(fn).values():
+                missing += [f"{cls.__name__}.{fn.__name__}: {m.__name__}"
+                            for m in models_in(hint) - published]
+        for name, update in defn.updates.items():
+            hints = typing.get_type_hints(update.fn)
+            if [h for k, h in hints.items() if k != "return"] == [typing.Any]:  # raw argument
+                parsed_as = api_schema.UPDATE_ARGUMENTS.get(name)
+                if parsed_as not in published:
+                    missing.append(f"{cls.__name__}.{name}: its raw argument's model")
+    assert missing == [], "add them to retake/api_schema.PUBLISHED and docs/api.md"
+
+
+def test_api_doc_links_every_published_file_and_carries_the_openai_tools():
+    doc = API_DOC.read_text()
+    names = [*api_schema.PUBLISHED, api_schema.TOOLS_FILE]
+    assert [n for n in names if f"(api/{n})" not in doc] == []
+    assert "signals, updates | none yet" not in doc
+    start = doc.index(api_schema.TOOLS_START) + len(api_schema.TOOLS_START)
+    block = json.loads(doc[start:doc.index(api_schema.TOOLS_END)])
+    assert block == tools.openai_tools()

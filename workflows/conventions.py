@@ -41,6 +41,9 @@ BATCH_QUERY = "batch"
 # Started by a regeneration whose paid video outlives it (workflows/collect_late_video.py).
 LATE_COLLECTOR_WORKFLOW_TYPE = "CollectLateVideoWorkflow"
 
+# Pushes to options.notify_url (workflows/notify.py), started as abandoned children.
+NOTIFY_WORKFLOW_TYPE = "NotifyWorkflow"
+
 JOB_ID = SearchAttributeKey.for_keyword("JobId")
 CLIP_INDEX = SearchAttributeKey.for_int("ClipIndex")
 ALL_SEARCH_ATTRIBUTES = (JOB_ID, CLIP_INDEX)
@@ -91,3 +94,8 @@ def late_collection_id(first_run_id: str, attempt: int | str) -> str:
     submission of a regeneration (its first run id, kept by a reset, and the submission
     attempt), so a reset run cannot start a second one."""
     return f"collect-late-{first_run_id}-{attempt}"
+
+
+def notify_workflow_id(event_id: str) -> str:
+    """One push per event (NotifyEvent.event_id): a reset run cannot send it twice."""
+    return f"notify-{event_id}"

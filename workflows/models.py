@@ -59,6 +59,9 @@ class RegenerateOptions(BaseModel):
     # Join the clip to its neighbours with Veo's first/last frames (issue 30); "none" lets
     # the instruction's words decide (workflows/decisions/continuity.py).
     continuity: Literal["none", "from_previous", "into_next", "both"] = "none"
+    # Optional push (workflows/notify.py): signed JSON on plan expiring soon, done, failed;
+    # sent only to hosts the workers allow (RETAKE_NOTIFY_HOSTS).
+    notify_url: str | None = Field(default=None, max_length=2000)
 
 
 class RegenerateClipInput(BaseModel):
