@@ -640,8 +640,10 @@ async def test_store_of_an_unfinished_operation_is_a_typed_failure(
 
 
 async def test_preview_backend_runs_the_same_three_steps_offline(sample_job_id, tmp_path, db_pool):
+    # Adaptive polling off: other tests' generation times in the shared database would pace
+    # the first check (tests/test_adaptive_polling.py tests it with a history it controls).
     settings = Settings(RETAKE_VIDEO_BACKEND="preview", RETAKE_DATA_DIR=tmp_path,
-                        RETAKE_VIDEO_PUBLIC_BASE_URL=None)
+                        RETAKE_VIDEO_PUBLIC_BASE_URL=None, RETAKE_ADAPTIVE_POLLING=False)
     video = VideoActivities.from_settings(settings, db_pool)
     req = generation(sample_job_id, seed=9)
     submission, status = await submit_and_wait(video, req)

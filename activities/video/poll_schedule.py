@@ -103,8 +103,12 @@ def smoothed_cdf(durations: tuple[float, ...], step: float) -> tuple[np.ndarray,
     bandwidth = max(MIN_BANDWIDTH, BANDWIDTH_SCALE * 1.06 * spread * len(logs) ** -0.2)
     end = float(np.exp(logs.max() + TAIL_BANDWIDTHS * bandwidth))
     step = max(step, end / MAX_GRID_POINTS)  # long jobs: a coarser grid, same planning cost
-    grid = np.arange(0.0, end + step, step)
+    # As many points as steps fit (counted with room for float noise), so a history scaled
+    # in time gets the same number of points, and the same plan scaled.
+    grid = np.arange(int(math.floor(end / step + 1e-9)) + 2) * step
     z = (np.log(np.maximum(grid, 1e-9))[:, None] - logs[None, :]) / bandwidth
-    cdf = np.mean(0.5 * (1.0 + _erf(z / np.sqrt(2.0))), axis=1)
+    # Rounded, so a time-scaled history gives the very same shares (the planner's ties then
+    # break alike, and a schedule scales exactly with its durations).
+    cdf = np.round(np.mean(0.5 * (1.0 + _erf(z / np.sqrt(2.0))), axis=1), 9)
     cdf[-1] = 1.0
     return grid, cdf
