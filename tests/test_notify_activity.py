@@ -165,3 +165,34 @@ async def test_the_regeneration_side_pushes_without_waiting_for_the_receiver(
         f"{handle.id}:{handle.result_run_id}:completed",
         f"{handle.id}:{handle.result_run_id}:plan_expiring_soon:1",
     ]  # each event taken once, after its retries
+
+
+async def test_a_regeneration_with_a_notify_url_pushes_completed_and_failed(
+    temporal_client, run_worker, sample_job_id, receiver, tmp_path
+):
+    """The regeneration itself pushes when it ends (patch notify-url), never waiting."""
+    from temporalio.client import WorkflowFailureError
+
+    from retake.client import start_regeneration
+    from tests.support.temporal import retake_settings
+    from workflows.models import RegenerateClipInput, RegenerateOptions
+
+    settings = retake_settings(tmp_path, RETAKE_NOTIFY_HOSTS="127.0.0.1",
+                               RETAKE_NOTIFY_ALLOW_HTTP=True, RETAKE_NOTIFY_SECRET=SECRET)
+    options = RegenerateOptions(poll_interval_seconds=0.2, notify_url=receiver.url)
+    async with run_worker(settings) as worker:
+        done = await (await start_regeneration(temporal_client, RegenerateClipInput(
+            job_id=sample_job_id, clip_index=1, instruction="make it brighter", options=options),
+            task_queue=worker.task_queues[0])).result()
+        failing = await start_regeneration(temporal_client, RegenerateClipInput(
+            job_id=sample_job_id, clip_index=99, instruction="make it brighter", options=options),
+            task_queue=worker.task_queues[0])
+        with pytest.raises(WorkflowFailureError):
+            await failing.result()
+        for _ in range(100):
+            if len(receiver.received) >= 2:
+                break
+            await asyncio.sleep(0.1)
+    events = {body["event"]: body for body, ok in receiver.received if ok}
+    assert events["completed"]["version"] == done.version and events["completed"]["clip_index"] == 1
+    assert events["failed"]["error_type"] == "ClipNotFound"

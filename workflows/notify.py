@@ -17,6 +17,7 @@ from temporalio.common import RetryPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
+import workflows.patches as patches
 from workflows import conventions
 from workflows.notify_models import Notification, NotifyEvent, NotifyEventKind
 
@@ -71,6 +72,12 @@ async def push(url: str | None, note_event: NotifyEvent) -> None:
         )
     except WorkflowAlreadyStartedError:
         pass
+
+
+async def push_end(inp, kind: NotifyEventKind, **fields: object) -> None:
+    """A regeneration's completed / failed push, when it asked for pushes (patched)."""
+    if inp.options.notify_url and patches.applies(patches.NOTIFY):
+        await push(inp.options.notify_url, event(kind, inp.job_id, inp.clip_index, **fields))
 
 
 async def warn_before_expiry(url: str | None, timeout_seconds: float,

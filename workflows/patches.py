@@ -118,6 +118,12 @@ CONTINUITY = Patch(
     old="no continuity: the plan never loads frames",
     retire="when no open run predates it",
 )
+NOTIFY = Patch(
+    "notify-url",
+    new="a regeneration with options.notify_url pushes completed or failed when it ends",
+    old="no pushes",
+    retire="when no open run predates it",
+)
 
 ALL: tuple[Patch, ...] = (
     DECIDED_FIRST,
@@ -133,12 +139,14 @@ ALL: tuple[Patch, ...] = (
     CONVERSATION_ANSWERS,
     BATCH_BUSY_AT_PLANNING,
     CONTINUITY,
+    NOTIFY,
 )
 
 # What each workflow decides up front, in the order the decisions are recorded.
 REGENERATION = (
     OWNS_CONVENTIONS, VEO_CATALOGUE, STEP_BUDGET, RESET_PROOF_ID, BACKEND_QUEUES,
     TRANSIENT_RESUBMIT, LATE_COLLECTION, CONVERSATION_ANSWERS, INTERNAL_INPUTS, CONTINUITY,
+    NOTIFY,
 )
 BATCH = (STEP_BUDGET, BATCH_BUSY_AT_PLANNING)
 LATE_COLLECTOR = (COLLECTOR_BACKEND_QUEUES, STEP_BUDGET, INTERNAL_INPUTS)

@@ -11,24 +11,18 @@ is pure code in workflows/decisions/ (one entry: `plan_clip`), and every patch i
 decided up front from workflows/patches.py.
 
 Durability choices, in one place:
-- Load, plan and persist are local activities: retried like any activity, but they
-  cost no extra workflow-task round trip (docs/benchmarks.md measures the difference).
-  Each is idempotent (persist is keyed by the regeneration id), so a crash that re-runs
-  one is harmless.
+- Load, plan and persist are local activities (no extra workflow-task round trip),
+  each idempotent: a crash that re-runs one is harmless.
 - Submission, the paid call, is a normal activity (visible with its attempts in the
   Web UI, heartbeating) keyed by a regeneration id that a workflow reset keeps
   (`_regeneration_id`); the activity reserves it in a Postgres ledger before paying and
   records the operation after, so retries, replays, crashes and resets adopt it instead
   of paying (activities/video/submission_ledger.py). Persist and the result use what
   was sent (the submission's echo, workflows/submitted.py), not the plan recomputed here.
-- A paid video outlives the regeneration: when the deadline passes or the run is
-  cancelled after Veo may have accepted the job, `_collect_late` starts
-  CollectLateVideoWorkflow (abandon parent-close policy), which saves it as a
-  non-current version.
-- Routing: Veo submissions go to their own task queue, rate-limited by the server to
-  the project's Veo quota (conventions.veo_submit_queue); waiting and storing go to the
-  backend's own queue (conventions.backend_queue), polled only by workers configured
-  for that backend. The backend is the workflow worker's, asked once.
+- A paid video outlives the regeneration: past the deadline or cancelled, `_collect_late`
+  starts CollectLateVideoWorkflow (abandoned child), which saves it as a non-current version.
+- Routing: submissions on the Veo queue (rate-limited by the server to the Veo quota),
+  waiting and storing on the backend's own queue (conventions.py), asked once.
 - Waiting uses Temporal's "infrequent polling" pattern: one status check per activity
   attempt, and the retry policy's interval is the poll interval. Between attempts no
   worker slot is held, and retries add no history events, so a 6-minute job has the
@@ -56,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
     import workflows.conventions as conventions
     import workflows.decisions as decisions
     import workflows.error_types as error_types
+    import workflows.notify as notify
     import workflows.patches as patches
     import workflows.steps as steps
     from activities.video.video_activities import VideoActivities
@@ -118,7 +113,15 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
 
     @workflow.run
     async def run(self, inp: RegenerateClipInput) -> RegenerateClipResult:
-        return await steps.run_to_typed_end(self._regenerate_or_collect(inp), self._end)
+        try:
+            result = await steps.run_to_typed_end(self._regenerate_or_collect(inp), self._end)
+        except ApplicationError as err:  # pushed, never awaited (workflows/notify.py)
+            await notify.push_end(inp, "failed", error_type=err.type, error_message=err.message)
+            raise
+        if result.status == "completed":
+            await notify.push_end(inp, "completed", version=result.version,
+                                  video_url=result.video_url)
+        return result
 
     async def _regenerate_or_collect(self, inp: RegenerateClipInput) -> RegenerateClipResult:
         """The regeneration; cancelled after Veo may have accepted the job, its video is
