@@ -18,6 +18,10 @@ estimates, the Veo backend and the preview backend agree. Each row cites its pag
          https://cloud.google.com/vertex-ai/generative-ai/docs/video/turn-the-prompt-rewriter-off
   [PRICE] Vertex AI pricing, Veo video with audio, USD per second:
          https://cloud.google.com/vertex-ai/generative-ai/pricing
+  [MUTE]  Video without audio: UNVERIFIED. Google's own pricing page could not be read
+         when this was written; the value follows third-party price lists that mirror
+         Google's (about half for the standard model, two thirds for Fast). Check [PRICE]
+         before relying on it; each row's `no_audio_source` says so.
 
 Where a page is silent (reference images on the Fast model) the stricter reading is
 taken: not supported. Ids that no longer serve map to their GA replacement.
@@ -46,6 +50,22 @@ class VeoModel:
     audio: bool  # generates a sound track (generateAudio must be sent)
     price_per_second_usd: Decimal  # with audio
     source: str  # the page this row was read from
+    # Without audio (generateAudio false): the music video lays the song over the clip,
+    # so a clip's own sound is paid for and thrown away.
+    price_per_second_no_audio_usd: Decimal | None = None
+    no_audio_source: str = ""
+
+    def price_per_second(self, generate_audio: bool) -> Decimal:
+        """The price Veo bills per second for this request shape (with audio if unknown)."""
+        if generate_audio or self.price_per_second_no_audio_usd is None:
+            return self.price_per_second_usd
+        return self.price_per_second_no_audio_usd
+
+    def price_source(self, generate_audio: bool) -> str:
+        """Where the price actually used comes from (plans and the ledger carry it)."""
+        if generate_audio or self.price_per_second_no_audio_usd is None:
+            return PRICE
+        return self.no_audio_source
 
     @property
     def takes_references(self) -> bool:
@@ -64,14 +84,19 @@ class VeoModel:
 
 
 M31 = "https://docs.cloud.google.com/vertex-ai/generative-ai/docs/models/veo/3-1-generate"
+PRICE = "https://cloud.google.com/vertex-ai/generative-ai/pricing"
+MUTE_UNVERIFIED = (f"unverified: third-party lists mirroring {PRICE}; Google's page was not "
+                   "read")
 
 CATALOGUE: dict[str, VeoModel] = {
     model.model_id: model
     for model in (
         VeoModel("veo-3.1-generate-001", (4, 6, 8), ("16:9", "9:16"), ("720p", "1080p"),
-                 3, (8,), ("16:9",), True, Decimal("0.40"), M31),
+                 3, (8,), ("16:9",), True, Decimal("0.40"), M31,
+                 Decimal("0.20"), MUTE_UNVERIFIED),
         VeoModel("veo-3.1-fast-generate-001", (4, 6, 8), ("16:9", "9:16"), ("720p", "1080p"),
-                 0, (), (), True, Decimal("0.15"), M31),
+                 0, (), (), True, Decimal("0.15"), M31,
+                 Decimal("0.10"), MUTE_UNVERIFIED),
     )
 }
 DEFAULT_MODEL_ID = "veo-3.1-generate-001"
@@ -121,10 +146,13 @@ def shortest_duration(durations: tuple[int, ...], target_seconds: float) -> int:
     return next((s for s in durations if target_seconds <= s), durations[-1])
 
 
-def estimate_cost(model_id: str, generated_seconds: int) -> Decimal:
-    """Price of one generation of `generated_seconds` (what is billed), to the cent."""
+def estimate_cost(model_id: str, generated_seconds: int, generate_audio: bool = True) -> Decimal:
+    """Price of one generation of `generated_seconds` (what is billed), to the cent.
+
+    `generate_audio` defaults to True so plans made before prices without audio keep
+    their cost on replay; callers that send generateAudio false pass False."""
     seconds = Decimal(max(0, int(generated_seconds)))
-    price = model_for(model_id).price_per_second_usd
+    price = model_for(model_id).price_per_second(generate_audio)
     return (price * seconds).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
