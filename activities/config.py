@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     budget_usd_per_job: Decimal | None = Field(default=None, ge=0, alias="RETAKE_BUDGET_USD_PER_JOB")
     budget_usd_per_account_per_day: Decimal | None = Field(
         default=None, ge=0, alias="RETAKE_BUDGET_USD_PER_ACCOUNT_PER_DAY")
+    # Sound from Veo (generateAudio): off unless a request (options.generate_audio) or this
+    # setting asks; the music video's composer replaces a clip's sound with the song.
+    veo_generate_audio: bool = Field(default=False, alias="RETAKE_VEO_GENERATE_AUDIO")
     # The resolution Veo renders when a request names none; a model without it gets its
     # highest (workflows/decisions/veo_models.py). A music video is finished at 1080p.
     veo_resolution: Literal["720p", "1080p"] = Field(default="1080p", alias="RETAKE_VEO_RESOLUTION")

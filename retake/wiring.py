@@ -30,6 +30,7 @@ from activities.notify.send import NotifyActivities
 from activities.planner.prompt_activities import PromptActivities
 from activities.video.frame_activities import FrameActivities
 from activities.video.reference_policy import ReferencePolicy
+from activities.video.spend_activities import SpendActivities
 from activities.video.video_activities import VideoActivities
 from retake.replay_alarm import RunDirectoryInterceptor
 from retake.worker_version import deployment_config
@@ -64,6 +65,7 @@ class RetakeActivities:
     job_clips: JobClipsActivities
     frames: FrameActivities
     notify: NotifyActivities
+    spend: SpendActivities
 
     @classmethod
     def from_settings(cls, settings: Settings, pool: asyncpg.Pool) -> RetakeActivities:
@@ -80,6 +82,7 @@ class RetakeActivities:
                                    public_base_url=settings.video_public_base_url,
                                    policy=references),
             notify=NotifyActivities.from_settings(settings),
+            spend=SpendActivities.from_settings(settings, pool),
         )
 
     def all(self) -> Sequence[Callable]:
@@ -100,6 +103,7 @@ class RetakeActivities:
             self.video.record_late_collection,
             self.frames.load_neighbour_frames,
             self.notify.send_notification,
+            self.spend.spend_terms,
         ]
 
 

@@ -23,6 +23,7 @@ from workflows.models import RegenerateClipInput, RegenerateOptions
 from workflows.step_models import GenerationState
 
 CLIP_COST = Decimal("3.20")  # 8 s of veo-3.1-generate-001 at $0.40/s (the catalogue)
+MUTED_CLIP_COST = Decimal("1.60")  # the same without sound, as a regeneration asks by default
 
 
 async def test_twenty_at_once_against_an_account_budget_for_five_pay_five_across_two_workers(
@@ -33,7 +34,7 @@ async def test_twenty_at_once_against_an_account_budget_for_five_pay_five_across
     account = f"user-{uuid.uuid4().hex[:8]}"
     env = dict(temporal_address=temporal_client.service_client.config.target_host,
                database_url=postgres_dsn, task_queue=task_queue, veo=veo,
-               RETAKE_BUDGET_USD_PER_ACCOUNT_PER_DAY=str(CLIP_COST * 5))
+               RETAKE_BUDGET_USD_PER_ACCOUNT_PER_DAY=str(MUTED_CLIP_COST * 5))
     workers = [WorkerProcess(worker_env(data_dir=tmp_path / f"w{i}", **env),
                              tmp_path / f"worker{i}.log") for i in range(2)]
     jobs = [await load_sample_job(db_pool, job_id=uuid.uuid4()) for _ in range(20)]
@@ -138,3 +139,24 @@ async def test_spend_lists_paid_money_per_job_day_and_account_from_the_ledger(
     assert row["usd"] == str(CLIP_COST * 2) and row["possible_duplicates"] == 0
     [account] = [r for r in found["account"] if r["key"] == "acct-spend"]
     assert account["usd"] == "6.40" and found["day"]
+
+
+async def test_dollars_committed_are_counted_by_model_in_cents(
+    db_pool, fresh_veo_emulator, tmp_path
+):
+    from activities.video.video_activities import COMMITTED_CENTS_METRIC
+    from tests.test_submit_money import Attempt, buffered_meter
+
+    job = await load_sample_job(db_pool, job_id=uuid.uuid4())
+    buffer, meter = buffered_meter()
+    video = VideoActivities.from_settings(veo_settings(fresh_veo_emulator, tmp_path), db_pool)
+    try:
+        await Attempt(meter=meter).env.run(video.submit_generation, generation(job, seed=7))
+        await Attempt(meter=meter).env.run(
+            video.submit_generation, generation(job, seed=8, generate_audio=False,
+                                                model="veo-3.1-fast-generate-001"))
+    finally:
+        await video.aclose()
+    updates = [(u.value, u.attributes["model"]) for u in buffer.retrieve_updates()
+               if u.metric.name == COMMITTED_CENTS_METRIC]
+    assert updates == [(320, "veo-3.1-generate-001"), (80, "veo-3.1-fast-generate-001")]

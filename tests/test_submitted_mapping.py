@@ -42,6 +42,9 @@ def test_every_fact_veo_received_replaces_the_plans():
     assert (got.video_model, got.enhance_prompt, got.temperature, got.policy_version) == (
         "veo-3.1-fast-generate-001", False, 0.3, 4)
     assert got.reference_image_urls == ["https://sent/ref.png"]
+    # Priced as sent: 6 s of the Fast model without sound, not the plan's 8 s with sound.
+    assert (got.generate_audio, got.cost_estimate_usd, got.price_per_second_usd) == (
+        False, Decimal("0.60"), Decimal("0.10"))
     assert got.reasoning == "why"  # nothing was dropped at the door
     assert as_submitted(plan(), None) == plan()
 
@@ -62,7 +65,7 @@ def test_the_version_saved_is_the_echo_then_the_plan_never_invented():
     assert (row.prompt, row.negative_prompt, row.seed, row.temperature) == (
         "sent prompt", "sent neg", 99, 0.3)
     assert (row.cost_usd, row.policy_version, row.generation_seconds) == (
-        Decimal("3.20"), 4, 12.5)
+        Decimal("0.60"), 4, 12.5)  # the cost of what was sent
     assert row.duration_seconds == 8.0 and row.make_current
     assert (row.job_id, row.clip_index, row.video_url) == (JOB, 2, "file:///v.mp4")
     assert row.user_instruction == "make it blue" and row.regeneration_id == "regenerate-x-2/r"

@@ -92,6 +92,7 @@ def generation(job_id: UUID, **changes) -> GenerationRequest:
         duration_seconds=8,
         aspect_ratio="16:9",
         enhance_prompt=True,
+        generate_audio=True,  # these tests follow a clip with sound (tests/test_spend_in_plan.py: none)
     )
     values.update(changes)
     return GenerationRequest(**values)

@@ -212,13 +212,14 @@ async def test_clip_with_references_and_a_4s_slot_is_generated_at_8s_and_stored_
                            request(sample_job_id, 3, "make it nighttime"), "references_trimmed")
 
     assert (result.generated_seconds, result.delivered_seconds) == (8, 4.0)
-    assert result.cost_estimate_usd == Decimal("3.20")  # what is generated is what is billed
+    # What is generated is what is billed: 8 s, without sound (the song replaces it).
+    assert result.cost_estimate_usd == Decimal("1.60") and not result.generate_audio
     [paid] = veo.paid_submissions()
     assert paid["model"] == "veo-3.1-generate-001" and paid["duration_seconds"] == 8
     assert paid["reference_images"] >= 1
     measured = probe(Path(result.video_url.removeprefix("file://")).read_bytes())
     assert abs(measured["duration"] - 4.0) <= 1 / 8  # within one frame (emulator: 8 fps)
-    assert measured["video"] and measured["audio"]
+    assert measured["video"] and not measured["audio"]  # a silent video, cut and stored
     counters = veo.counters()
     assert counters["static_token_uses"] == 0 and counters["tokens_issued"] >= 1
     assert counters["rejected_requests"] == 0
@@ -237,11 +238,11 @@ async def test_dry_run_shows_generated_and_delivered_seconds_and_their_cost(
                              request(sample_job_id, 3, "make it nighttime", dry_run=True,
                                      aspect_ratio="9:16"), "dry_run_vertical")
     assert (result.generated_seconds, result.delivered_seconds) == (8, 4.0)
-    assert result.cost_estimate_usd == Decimal("3.20")
+    assert result.cost_estimate_usd == Decimal("1.60")  # 8 s without sound
     assert "8 s" in result.reasoning
     # 9:16 takes no references: they are dropped, and 4 s is generated (and paid) instead.
     assert (vertical.generated_seconds, vertical.delivered_seconds) == (4, 4.0)
-    assert vertical.cost_estimate_usd == Decimal("1.60")
+    assert vertical.cost_estimate_usd == Decimal("0.80")
     assert "reference images dropped" in vertical.reasoning.lower()
     assert veo.counters()["submit_requests"] == 0
 

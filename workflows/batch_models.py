@@ -12,9 +12,10 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from workflows.models import ChatMessage, PlanSummary, RegenerateOptions
+from workflows.spend_models import BudgetLeft
 
 MAX_BATCH_CONCURRENCY = 20
 
@@ -46,6 +47,8 @@ class RegenerateClipsInput(BaseModel):
         default_factory=lambda: RegenerateOptions(confirm_first=True)
     )
     max_concurrent: int = 3  # children running at once (Veo quota, cost pacing)
+    # Optional: the end user the batch is for (RETAKE_BUDGET_USD_PER_ACCOUNT_PER_DAY).
+    account_id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_.:@\-]+$")
 
 
 class ClipOutcome(BaseModel):
@@ -71,6 +74,15 @@ class BatchPlan(BaseModel):
     clips: list[ClipOutcome]
     total_cost_estimate_usd: Decimal  # of the clips that would be (or were) paid for
     expires_at: datetime | None = None
+    # Issue 26: what is left of each budget that applies, as planned (empty: none set), and
+    # why the total does not fit (a confirm is then refused as a whole, BudgetExceeded).
+    budgets: list[BudgetLeft] | None = Field(default_factory=list)  # None read as [] (CLI)
+    over_budget: str | None = None
+
+    @field_validator("budgets", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return [] if value is None else value
 
 
 class RegenerateClipsResult(BatchPlan):

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from workflows.continuity_models import ContinuityPlan
 from workflows.conventions import DEFAULT_POLL_INTERVAL_SECONDS
+from workflows.spend_models import BudgetLeft
 
 DEFAULT_VIDEO_MODEL = "veo-3.1-generate-001"  # decisions/veo_models.py lists what serves
 MAX_INSTRUCTION_CHARS = 2000
@@ -62,6 +63,9 @@ class RegenerateOptions(BaseModel):
     # Optional push (workflows/notify.py): signed JSON on plan expiring soon, done, failed;
     # sent only to hosts the workers allow (RETAKE_NOTIFY_HOSTS).
     notify_url: str | None = Field(default=None, max_length=2000)
+    # Sound from Veo (generateAudio, priced higher): None follows the worker's
+    # RETAKE_VEO_GENERATE_AUDIO (off by default: the song replaces a clip's sound).
+    generate_audio: bool | None = None
 
 
 class RegenerateClipInput(BaseModel):
@@ -164,13 +168,20 @@ class PlanSummary(BaseModel):
     # Issue 30: the neighbouring frames it joins (clip, version, end, hash), or what it
     # could not join and why; None when no continuity was asked (and in every older plan).
     continuity: ContinuityPlan | None = None
+    # Issue 26: whether Veo is asked for sound, the price per second that pays for it and
+    # where that price comes from (True / None in plans made before), and what is left of
+    # each budget that applies as the plan was made (empty: no budget set).
+    generate_audio: bool = True
+    price_per_second_usd: Decimal | None = None
+    price_source: str | None = None
+    budgets: list[BudgetLeft] | None = Field(default_factory=list)  # None read as [] (CLI)
     # One line a chatbot can show as is; and what of the instruction the plan left out.
     summary: str = ""
     # Never None in Python (read as []); the schema allows null because the Temporal CLI
     # prints an empty list as null.
     unapplied: list[UnappliedPart] | None = Field(default_factory=list)
 
-    @field_validator("unapplied", mode="before")
+    @field_validator("unapplied", "budgets", mode="before")
     @classmethod
     def _none_is_empty(cls, value: object) -> object:
         return [] if value is None else value

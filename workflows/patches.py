@@ -124,6 +124,22 @@ NOTIFY = Patch(
     old="no pushes",
     retire="when no open run predates it",
 )
+SPEND_IN_PLAN = Patch(
+    "spend-in-plan",
+    new="a plan asks Veo for sound only when options.generate_audio or the worker's "
+    "RETAKE_VEO_GENERATE_AUDIO does, is priced accordingly and shows what is left of each "
+    "budget; a confirm that no longer fits is refused (BudgetExceeded), a batch as a whole",
+    old="every plan asks for sound at the price with audio; budgets are checked only where "
+    "the submission is reserved",
+    retire="when no open run predates it",
+)
+EXPIRY_WARNING = Patch(
+    "plan-expiring-soon",
+    new="a confirm-first plan with options.notify_url pushes plan_expiring_soon shortly "
+    "before it expires",
+    old="no push before a plan expires",
+    retire="when no open run predates it",
+)
 
 ALL: tuple[Patch, ...] = (
     DECIDED_FIRST,
@@ -140,15 +156,17 @@ ALL: tuple[Patch, ...] = (
     BATCH_BUSY_AT_PLANNING,
     CONTINUITY,
     NOTIFY,
+    SPEND_IN_PLAN,
+    EXPIRY_WARNING,
 )
 
 # What each workflow decides up front, in the order the decisions are recorded.
 REGENERATION = (
     OWNS_CONVENTIONS, VEO_CATALOGUE, STEP_BUDGET, RESET_PROOF_ID, BACKEND_QUEUES,
     TRANSIENT_RESUBMIT, LATE_COLLECTION, CONVERSATION_ANSWERS, INTERNAL_INPUTS, CONTINUITY,
-    NOTIFY,
+    NOTIFY, SPEND_IN_PLAN, EXPIRY_WARNING,
 )
-BATCH = (STEP_BUDGET, BATCH_BUSY_AT_PLANNING)
+BATCH = (STEP_BUDGET, BATCH_BUSY_AT_PLANNING, SPEND_IN_PLAN)
 LATE_COLLECTOR = (COLLECTOR_BACKEND_QUEUES, STEP_BUDGET, INTERNAL_INPUTS)
 VERSIONS = (STEP_BUDGET,)
 

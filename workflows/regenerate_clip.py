@@ -52,14 +52,15 @@ with workflow.unsafe.imports_passed_through():
     import workflows.error_types as error_types
     import workflows.notify as notify
     import workflows.patches as patches
+    import workflows.plan_spend as plan_spend
     import workflows.steps as steps
     from activities.video.video_activities import VideoActivities
     from workflows.continuity_step import (
         check_neighbours_unchanged,
-        frames_of,
         with_neighbour_frames,
     )
     from workflows.conversation import PlanConversation
+    from workflows.decisions.spend import wants_audio
     from workflows.generation_attempts import GenerationAttempts, Next
     from workflows.models import (
         PlanSummary,
@@ -72,7 +73,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.step_failures import deadline_passed
     from workflows.step_models import (
         ClipContext,
-        GenerationRequest,
         GenerationState,
         GenerationStatus,
         LateCollectionRequest,
@@ -83,7 +83,7 @@ with workflow.unsafe.imports_passed_through():
         Submission,
     )
     from workflows.step_options import HEARTBEAT, SHORT_RETRY, STEP_BUDGET, SUBMIT_ATTEMPT
-    from workflows.submitted import as_submitted, version_to_save
+    from workflows.submitted import as_submitted, generation_request, version_to_save
     from workflows.trust import approved_plan_problem, plan_problems
     from workflows.validation import refuse_internal, validate
 
@@ -231,6 +231,7 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
             return plan
         self._set_stage("planning", "matching templates")
         started = workflow.now()
+        spend = await plan_spend.terms_for(inp.job_id, inp.account_id)
         plan = await decisions.plan_clip(
             inp.instruction,
             context,
@@ -240,6 +241,8 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
             ask_planner=self._ask_planner,
             aspect_ratio=inp.options.aspect_ratio,
             continuity=inp.options.continuity,
+            generate_audio=wants_audio(inp.options.generate_audio, spend.generate_audio_default),
+            budgets=spend.budgets,
         )
         self._progress.policy_version = plan.policy_version
         if plan.template_id:
@@ -299,25 +302,7 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
         self._unsaved = (regeneration_id, None, plan)
         submission: Submission = await workflow.execute_activity_method(
             VideoActivities.submit_generation,
-            GenerationRequest(
-                regeneration_id=regeneration_id,
-                job_id=inp.job_id,
-                clip_index=inp.clip_index,
-                model=plan.video_model,
-                prompt=plan.prompt,
-                negative_prompt=plan.negative_prompt,
-                seed=plan.seed,
-                duration_seconds=plan.duration_seconds,
-                aspect_ratio=inp.options.aspect_ratio,
-                resolution=inp.options.resolution,
-                account_id=inp.account_id,
-                reference_image_urls=plan.reference_image_urls,
-                enhance_prompt=plan.enhance_prompt,
-                delivered_seconds=plan.cut_to_seconds(),
-                policy_version=plan.policy_version,
-                temperature=plan.temperature,
-                **frames_of(plan),
-            ),
+            generation_request(inp, plan, regeneration_id),
             start_to_close_timeout=SUBMIT_ATTEMPT,
             heartbeat_timeout=HEARTBEAT,
             schedule_to_close_timeout=STEP_BUDGET,

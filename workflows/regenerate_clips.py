@@ -30,6 +30,7 @@ from temporalio.exceptions import (
 with workflow.unsafe.imports_passed_through():
     import workflows.confirm_first as confirm_first
     import workflows.patches as patches
+    import workflows.plan_spend as plan_spend
     import workflows.steps as steps
     from activities.busy_clips import open_workflows
     from activities.job_store.job_clips import JobClipsActivities
@@ -44,8 +45,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.caps import MAX_BATCH_CLIPS
     from workflows.conversation import CANCEL, CONFIRM, state_refusal, summary_of
     from workflows.decisions import CONVERSATION_WINDOW
+    from workflows.decisions.spend import budget_refusal, wants_audio
     from workflows.models import Cancellation, Confirmation, RegenerateClipInput
     from workflows.regenerate_clip import RegenerateClipWorkflow
+    from workflows.spend_models import SpendTerms
     from workflows.step_models import Plan, PromptRequest, PromptSuggestion
     from workflows.step_options import DATABASE_STEP
     from workflows.update_args import parse
@@ -83,11 +86,13 @@ class RegenerateClipsWorkflow:
     @workflow.init
     def __init__(self, inp: RegenerateClipsInput) -> None:
         self._job_id = inp.job_id
+        self._input = inp
         self._state = "planning"
         self._clips: list[ClipOutcome] = []
         self._plans: dict[int, Plan] = {}
         self._expires_at = None
         self._ended: BaseException | None = None
+        self._spend = SpendTerms(generate_audio_default=True)  # as before spend-in-plan
 
     @workflow.query(name=conventions.BATCH_QUERY)
     def batch(self) -> BatchPlan:
@@ -118,6 +123,7 @@ class RegenerateClipsWorkflow:
         self._details(f"planning {len(indexes)} clips")
         if patches.applies(patches.BATCH_BUSY_AT_PLANNING):
             await self._mark_busy(inp)
+        self._spend = await plan_spend.terms_for(inp.job_id, inp.account_id)
         gate = asyncio.Semaphore(inp.max_concurrent)
         await asyncio.gather(*(self._plan_clip(gate, inp, clip) for clip in self._clips
                                if clip.state == "planning"))
@@ -128,6 +134,8 @@ class RegenerateClipsWorkflow:
             if not await self._await_confirmation(inp.options.confirm_timeout_seconds):
                 return self._finish("cancelled", "the batch was cancelled; nothing was paid")
         if planned and not inp.options.dry_run:
+            if not inp.options.confirm_first:  # no confirm re-checked it: checked here, whole
+                await self._refuse_unless_it_fits(inp)
             self._state = "running"
             for clip in planned:
                 clip.state = "queued"
@@ -175,6 +183,9 @@ class RegenerateClipsWorkflow:
                     clip.instruction, context, conversation=inp.conversation,
                     rng=workflow.random(), video_model=inp.options.video_model,
                     ask_planner=self._ask_planner, aspect_ratio=inp.options.aspect_ratio,
+                    generate_audio=wants_audio(inp.options.generate_audio,
+                                               self._spend.generate_audio_default),
+                    budgets=self._spend.budgets,
                 )
             except (ActivityError, ApplicationError) as err:  # a local activity's own error
                 self._record_failure(clip, "plan_failed", steps.typed_failure(err))
@@ -217,6 +228,7 @@ class RegenerateClipsWorkflow:
                 conversation=inp.conversation[-CONVERSATION_WINDOW:],
                 options=inp.options.model_copy(update={"confirm_first": False}),
                 approved_plan=self._plans[clip.clip_index].model_dump(mode="json"),
+                account_id=inp.account_id,
             )
             try:
                 handle = await workflow.start_child_workflow(
@@ -260,7 +272,11 @@ class RegenerateClipsWorkflow:
 
     @workflow.update(name=conventions.CONFIRM_UPDATE)
     async def confirm(self, confirmation: Any = None) -> BatchPlan:
-        """Pay for every planned clip of the combined plan."""
+        """Pay for every planned clip of the combined plan; refused as a whole
+        (BudgetExceeded, still waiting) when the total no longer fits a budget."""
+        await self._refuse_unless_it_fits(self._input)
+        if self._state != "awaiting_confirmation":  # decided while the budgets were read
+            return self._batch(BatchPlan)
         self._state = "confirmed"
         return self._batch(BatchPlan)
 
@@ -283,6 +299,12 @@ class RegenerateClipsWorkflow:
         parse(Cancellation, cancellation, update=CANCEL, example="{} (or no argument)",
               required=False)
         self._refuse(CANCEL)
+
+    async def _refuse_unless_it_fits(self, inp: RegenerateClipsInput) -> None:
+        await plan_spend.refuse_unless_it_fits(
+            inp.job_id, inp.account_id, self._total(),
+            what=f"The batch plan for {len(self._plans)} clips",
+            shown_budgets=bool(self._spend.budgets))
 
     def _refuse(self, update: str) -> None:
         refused = state_refusal(update, self._state)
@@ -331,4 +353,6 @@ class RegenerateClipsWorkflow:
             job_id=self._job_id, state=self._state,
             clips=[c.model_copy() for c in self._clips],
             total_cost_estimate_usd=self._total(), expires_at=self._expires_at, **extra,
+            budgets=self._spend.budgets, over_budget=budget_refusal(
+                self._total(), self._spend.budgets, what=f"The batch ({len(self._plans)} clips)"),
         )

@@ -9,6 +9,7 @@ themselves (what may happen when) are pure, in workflows/conversation.py.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from temporalio import workflow
@@ -18,7 +19,9 @@ with workflow.unsafe.imports_passed_through():
     import workflows.confirm_first as confirm_first
     import workflows.conventions as conventions
     import workflows.error_types as error_types
+    import workflows.notify as notify
     import workflows.patches as patches
+    import workflows.plan_spend as plan_spend
     from workflows.conversation import CANCEL, CONFIRM, REVISE, PlanConversation, state_refusal
     from workflows.models import Cancellation, Confirmation, PlanProposal, Revision
     from workflows.update_args import parse
@@ -56,17 +59,35 @@ class ConfirmFirstConversation:
                 f"plan revision {revision} costs ${talk.plan.cost_estimate_usd}; waiting for "
                 f"confirm, revise or cancel until {talk.expires_at:%H:%M:%S} UTC",
             )
-            if not await confirm_first.decided_in_time(
+            warning = self._warn_before_expiry(revision, timeout_seconds)
+            decided = await confirm_first.decided_in_time(
                 lambda seen=revision: talk.state != "awaiting_confirmation"
                 or talk.revision != seen,
                 timeout_seconds=timeout_seconds,
                 timeout_summary="plan expiry",
-            ):
+            )
+            if warning is not None and not warning.done():
+                warning.cancel()  # decided (or revised) before the warning was due
+            if not decided:
                 talk.state = "expired"
                 self._set_stage("expired", "the plan was not confirmed in time; nothing paid")
                 raise confirm_first.plan_expired(
                     f"The plan for clip {talk.first_input.clip_index}", timeout_seconds
                 )
+
+    def _warn_before_expiry(self, revision: int, timeout_seconds: float) -> asyncio.Task | None:
+        """Beside the wait: push plan_expiring_soon shortly before this revision expires
+        (patch plan-expiring-soon), only to a caller that gave options.notify_url."""
+        talk = self._talk
+        inp = talk.first_input
+        if not inp.options.notify_url or not patches.applies(patches.EXPIRY_WARNING):
+            return None
+        expires_at = talk.expires_at
+        return asyncio.create_task(notify.warn_before_expiry(
+            inp.options.notify_url, timeout_seconds,
+            lambda: talk.state == "awaiting_confirmation" and talk.revision == revision,
+            lambda: notify.event("plan_expiring_soon", inp.job_id, inp.clip_index,
+                                 key=str(revision), revision=revision, expires_at=expires_at)))
 
     @workflow.query(name=conventions.PROPOSAL_QUERY)
     def proposal(self) -> PlanProposal | None:
@@ -107,7 +128,15 @@ class ConfirmFirstConversation:
 
     @workflow.update(name=conventions.CONFIRM_UPDATE)
     async def confirm(self, confirmation: Any = None) -> PlanProposal:
-        """Pay for the current plan: returns the plan that will be generated."""
+        """Pay for the current plan: returns the plan that will be generated. A plan that
+        no longer fits a budget is refused (BudgetExceeded) and keeps waiting."""
+        talk = self._talk
+        await plan_spend.refuse_unless_it_fits(
+            talk.first_input.job_id, talk.first_input.account_id,
+            talk.plan.cost_estimate_usd, what=f"Plan revision {talk.revision}",
+            shown_budgets=bool(talk.plan.budgets))
+        if talk.state != "awaiting_confirmation":  # decided while the budgets were read
+            return talk.proposal()
         self._talk.state = "confirmed"
         self._set_stage("confirmed", f"plan revision {self._talk.revision} confirmed")
         return self._talk.proposal()

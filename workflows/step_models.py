@@ -99,7 +99,9 @@ class SubmittedRequest(BaseModel):
     aspect_ratio: str = "16:9"
     reference_image_urls: list[str] = Field(default_factory=list)
     enhance_prompt: bool = True
-    generate_audio: bool = True  # Veo 3 models must be told (generateAudio); clips have sound
+    # Veo 3 models must be told (generateAudio). Off unless asked: the music video's song
+    # replaces a clip's sound (issue 26); every echo since the field existed names it.
+    generate_audio: bool = False
     resolution: str | None = None  # None: the worker's RETAKE_VEO_RESOLUTION for the model
     account_id: str | None = None  # the end user whose budget pays (RegenerateClipInput)
     # Set when the video will be cut to this length: it must come back to the worker, so it

@@ -23,8 +23,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.job_store.job_store_activities import JobStoreActivities
     from activities.planner.prompt_activities import PromptActivities
     from activities.video.frame_activities import FrameActivities
+    from activities.video.spend_activities import SpendActivities
     from activities.video.video_activities import VideoActivities
     from workflows.continuity_models import NeighbourFrames, NeighbourFramesRequest
+    from workflows.spend_models import SpendQuery, SpendTerms
     from workflows.step_failures import step_name, step_timed_out, typed_step_failure
     from workflows.step_models import (
         ClipContext,
@@ -122,6 +124,16 @@ async def load_context(job_id, clip_index: int, *, summary: str) -> ClipContext:
     return await local_step(
         JobStoreActivities.load_clip_context,
         ClipRef(job_id=job_id, clip_index=clip_index),
+        summary=summary,
+        timeout=DATABASE_STEP,
+    )
+
+
+async def spend_terms(job_id, account_id: str | None, *, summary: str) -> SpendTerms:
+    """The worker's sound setting and what is left of each budget (patch spend-in-plan)."""
+    return await local_step(
+        SpendActivities.spend_terms,
+        SpendQuery(job_id=job_id, account_id=account_id),
         summary=summary,
         timeout=DATABASE_STEP,
     )

@@ -11,7 +11,41 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.step_models import PersistRequest, Plan, StoredVideo, SubmittedRequest
+    from workflows.continuity_step import frames_of
+    from workflows.decisions.veo_models import estimate_cost, model_for
+    from workflows.models import RegenerateClipInput
+    from workflows.step_models import (
+        GenerationRequest,
+        PersistRequest,
+        Plan,
+        StoredVideo,
+        SubmittedRequest,
+    )
+
+
+def generation_request(inp: RegenerateClipInput, plan: Plan,
+                       regeneration_id: str) -> GenerationRequest:
+    """What the submit step sends for `plan`: every paid fact from the plan the user saw."""
+    return GenerationRequest(
+        regeneration_id=regeneration_id,
+        job_id=inp.job_id,
+        clip_index=inp.clip_index,
+        model=plan.video_model,
+        prompt=plan.prompt,
+        negative_prompt=plan.negative_prompt,
+        seed=plan.seed,
+        duration_seconds=plan.duration_seconds,
+        aspect_ratio=inp.options.aspect_ratio,
+        resolution=inp.options.resolution,
+        account_id=inp.account_id,
+        reference_image_urls=plan.reference_image_urls,
+        enhance_prompt=plan.enhance_prompt,
+        delivered_seconds=plan.cut_to_seconds(),
+        policy_version=plan.policy_version,
+        temperature=plan.temperature,
+        generate_audio=plan.generate_audio,
+        **frames_of(plan),
+    )
 
 
 def as_submitted(plan: Plan, sent: SubmittedRequest | None) -> Plan:
@@ -34,6 +68,13 @@ def as_submitted(plan: Plan, sent: SubmittedRequest | None) -> Plan:
     if plan.continuity is not None and (sent.first_frame or sent.last_frame):  # the frames sent
         update["continuity"] = plan.continuity.model_copy(update={
             "first_frame": sent.first_frame, "last_frame": sent.last_frame, "keep": sent.keep})
+    # Priced as sent (model, seconds, sound), as the ledger reserved it, not as re-planned.
+    update["generate_audio"] = sent.generate_audio
+    update["cost_estimate_usd"] = estimate_cost(sent.model, sent.duration_seconds,
+                                                sent.generate_audio)
+    model = model_for(sent.model)
+    update["price_per_second_usd"] = model.price_per_second(sent.generate_audio)
+    update["price_source"] = model.price_source(sent.generate_audio)
     if sent.references_dropped:  # references the submit could not use, and why
         update["reasoning"] = (
             f"{plan.reasoning} Reference images not sent: {'; '.join(sent.references_dropped)}."

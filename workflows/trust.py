@@ -38,8 +38,8 @@ def plan_problems(plan: Plan, aspect_ratio: str, known_references: list[str]) ->
     """What is wrong with a plan that did not come from this run's planner."""
     found = list(request_problems(plan.video_model, plan.duration_seconds, aspect_ratio,
                                   len(plan.reference_image_urls)))
-    if not found and plan.cost_estimate_usd != estimate_cost(plan.video_model,
-                                                             plan.generated_seconds):
+    if not found and plan.cost_estimate_usd != estimate_cost(
+            plan.video_model, plan.generated_seconds, plan.generate_audio):
         found.append("cost_estimate_usd does not match the model catalogue")
     if not 0.0 <= plan.temperature <= 1.0:
         found.append("temperature must be within 0-1")

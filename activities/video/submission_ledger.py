@@ -182,7 +182,7 @@ class HeldReservation:
 
     async def mark_submitting(self, backend: BackendName, *, possible_duplicate: bool) -> None:
         req = self._request
-        cost = estimate_cost(req.model, req.duration_seconds)
+        cost = estimate_cost(req.model, req.duration_seconds, req.generate_audio)  # as sent
         async with self._conn.transaction():  # the budget check and the money it takes
             await budgets.take(self._conn, self._budgets, regeneration_id=req.regeneration_id,
                                job_id=req.job_id, account_id=req.account_id, cost=cost)

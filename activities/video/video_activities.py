@@ -48,6 +48,7 @@ from activities.video.store import LocalVideoStore, VideoStore, remote_video, vi
 from activities.video.submission_ledger import HeldReservation, SubmissionLedger
 from activities.video.trim import TrimError, trim_mp4_file_bounded
 from activities.video.veo_backend import VertexVeoBackend
+from workflows.decisions.veo_models import estimate_cost
 from workflows.error_types import (
     DATABASE_UNAVAILABLE,
     GENERATION_FAILED,
@@ -70,6 +71,9 @@ from workflows.step_models import (
 from workflows.trust import generation_problems
 
 POSSIBLE_DUPLICATE_METRIC = "retake_veo_possible_duplicate_charges"
+# Issue 26: money committed to Veo at reservation, by model, in US cents (Temporal's
+# counters count integers); dashboards divide by 100.
+COMMITTED_CENTS_METRIC = "retake_veo_committed_usd_cents"
 
 
 class _Beat:
@@ -135,9 +139,8 @@ class VideoActivities:
         if settings.uses_veo:  # refuses to start when Veo cannot be used as configured
             backend = VertexVeoBackend.from_settings(settings, frames=frames)
         store = LocalVideoStore(settings.videos_dir, settings.video_public_base_url)
-        budgets = Budgets(settings.budget_usd_per_day, settings.budget_usd_per_job,
-                          settings.budget_usd_per_account_per_day)
-        return cls(backend, store, SubmissionLedger(pool, budgets), preview=preview,
+        ledger = SubmissionLedger(pool, Budgets.from_settings(settings))
+        return cls(backend, store, ledger, preview=preview,
                    unclear_submit=settings.unclear_submit,
                    ledger_retry_seconds=settings.ledger_retry_seconds,
                    adaptive_polling=settings.adaptive_polling)
@@ -237,6 +240,7 @@ class VideoActivities:
             self._ledger.pool, ClipRef(job_id=req.job_id, clip_index=req.clip_index),
             req.reference_image_urls)
         await held.mark_submitting(self._backend.name, possible_duplicate=unclear)
+        self._count_committed(req)
         if unclear:
             self._count_possible_duplicate(req)
         try:
@@ -283,6 +287,12 @@ class VideoActivities:
             "billing/operations for this clip, then start the regeneration again.",
             SUBMISSION_OUTCOME_UNKNOWN,
         )
+
+    def _count_committed(self, req: GenerationRequest) -> None:
+        cost = estimate_cost(req.model, req.duration_seconds, req.generate_audio)
+        activity.metric_meter().create_counter(
+            COMMITTED_CENTS_METRIC, "US cents committed to Veo at reservation, by model",
+        ).add(int(cost * 100), {"model": req.model})
 
     def _count_possible_duplicate(self, req: GenerationRequest) -> None:
         activity.logger.warning(

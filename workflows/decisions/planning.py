@@ -32,6 +32,7 @@ from workflows.decisions.unapplied import unapplied_parts, without_refused
 from workflows.decisions.veo_limits import generation_shape
 from workflows.decisions.veo_models import estimate_cost, model_for, shortest_duration
 from workflows.models import ChatMessage, PlannerKind
+from workflows.spend_models import BudgetLeft
 from workflows.step_models import ClipContext, Plan, PromptRequest, PromptSuggestion
 
 CONVERSATION_WINDOW = 3  # messages the planner sees; older ones add cost, not signal
@@ -48,8 +49,13 @@ def finalize_plan(
     video_model: str,
     aspect_ratio: str = "16:9",
     continuity: Continuity = "none",
+    generate_audio: bool = True,
+    budgets: list[BudgetLeft] | None = None,
 ) -> Plan:
-    """The policy's guarantees applied to a planner's suggestion; `rng` draws fresh seeds."""
+    """The policy's guarantees applied to a planner's suggestion; `rng` draws fresh seeds.
+
+    `generate_audio` prices the plan (True: as plans made before issue 26); `budgets`
+    (what is left of each, as read) is shown with the cost."""
     notes: list[str] = []
     temperature, note = clamp_temperature(suggestion.temperature)
     notes.append(note)
@@ -97,7 +103,8 @@ def finalize_plan(
     reasoning = " ".join(
         [suggestion.reasoning.strip(), *(n[0].upper() + n[1:] + "." for n in notes if n)]
     )
-    cost = estimate_cost(video_model, shape.generated_seconds)
+    cost = estimate_cost(video_model, shape.generated_seconds, generate_audio)
+    model = model_for(video_model)
     return Plan(
         prompt=prompt,
         negative_prompt=negative_prompt,
@@ -117,9 +124,14 @@ def finalize_plan(
         policy_version=policy_version.POLICY_VERSION,
         summary=plan_summary(instruction, temperature=temperature, seed_reused=seed_reused,
                              generated_seconds=shape.generated_seconds,
-                             cost_estimate_usd=cost, unapplied=unapplied),
+                             cost_estimate_usd=cost, unapplied=unapplied,
+                             generate_audio=generate_audio, budgets=budgets or []),
         unapplied=unapplied,
         continuity=joined,
+        generate_audio=generate_audio,
+        price_per_second_usd=model.price_per_second(generate_audio),
+        price_source=model.price_source(generate_audio),
+        budgets=budgets or [],
     )
 
 
@@ -133,6 +145,8 @@ async def plan_clip(
     ask_planner: AskPlanner,
     aspect_ratio: str = "16:9",
     continuity: Continuity = "none",
+    generate_audio: bool = True,
+    budgets: list[BudgetLeft] | None = None,
 ) -> Plan:
     """A template when one fits, else the planner's suggestion; then finalize_plan."""
     # With continuity loaded, its words are decided as frames, not written into the prompt.
@@ -155,4 +169,6 @@ async def plan_clip(
         video_model=video_model,
         aspect_ratio=aspect_ratio,
         continuity=continuity,
+        generate_audio=generate_audio,
+        budgets=budgets,
     )

@@ -85,8 +85,7 @@ class VeoModel:
 
 M31 = "https://docs.cloud.google.com/vertex-ai/generative-ai/docs/models/veo/3-1-generate"
 PRICE = "https://cloud.google.com/vertex-ai/generative-ai/pricing"
-MUTE_UNVERIFIED = (f"unverified: third-party lists mirroring {PRICE}; Google's page was not "
-                   "read")
+MUTE_UNVERIFIED = "unverified: third-party lists, not Google's page [MUTE]"
 
 CATALOGUE: dict[str, VeoModel] = {
     model.model_id: model
