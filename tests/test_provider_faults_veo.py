@@ -260,7 +260,6 @@ async def test_a_worker_without_veo_credentials_never_runs_a_veo_wait_or_store(
     ]
     assert scheduled == [
         ("submit_generation", veo_submit_queue(task_queue)),
-        ("wait_for_generation", backend_queue(task_queue, "veo")),
-        ("store_generated_video", backend_queue(task_queue, "veo")),
+        ("wait_for_generation", backend_queue(task_queue, "veo")),  # it stores too (#34)
     ]
     assert len(veo.paid_submissions()) == 1

@@ -119,13 +119,13 @@ async def test_a_large_inline_video_streams_to_the_store_heartbeating_in_little_
     assert feed.requests == 1
 
 
-async def test_the_store_step_is_a_normal_activity_with_a_heartbeat_timeout(
+async def test_the_storing_check_is_a_normal_activity_with_a_heartbeat_timeout(
     temporal_client, task_queue, run_worker, tmp_path, sample_job_id, fresh_veo_emulator
 ):
     async with run_worker(retake_settings(tmp_path, veo=fresh_veo_emulator)):
         handle = await start_regeneration(temporal_client, RegenerateClipInput(
             job_id=sample_job_id, clip_index=1, instruction="make it a bit brighter",
-            options=RegenerateOptions(poll_interval_seconds=0.2, deadline_seconds=60),
+            options=RegenerateOptions(poll_interval_seconds=0.2, deadline_seconds=600),
         ), task_queue=task_queue)
         assert (await handle.result()).status == "completed"
     await record(handle, "streaming_store")
@@ -135,7 +135,11 @@ async def test_the_store_step_is_a_normal_activity_with_a_heartbeat_timeout(
             e.activity_task_scheduled_event_attributes
         for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
     }
-    store = scheduled["store_generated_video"]
+    # Since issue 34 the final status check stores the video: a normal activity (never a
+    # local one), on a heartbeat, with the store's attempt timeout; no store task at all.
+    store = scheduled["wait_for_generation"]
     assert store.heartbeat_timeout.ToTimedelta() == timedelta(seconds=10)
+    assert store.start_to_close_timeout.ToTimedelta() == timedelta(minutes=5)
+    assert "store_generated_video" not in scheduled
     markers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
-    assert not any(b"store_generated_video" in e.SerializeToString() for e in markers)
+    assert not any(b"wait_for_generation" in e.SerializeToString() for e in markers)

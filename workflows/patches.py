@@ -140,6 +140,13 @@ EXPIRY_WARNING = Patch(
     old="no push before a plan expires",
     retire="when no open run predates it",
 )
+STORE_IN_CHECK = Patch(
+    "store-in-final-check",
+    new="the status check that finds the video done stores it from the same answer (one "
+    "fetch, no store task); a crash mid-store re-checks and stores again, paying nothing",
+    old="the store step fetches the finished operation again on its own task",
+    retire="when no open run predates it",
+)
 
 ALL: tuple[Patch, ...] = (
     DECIDED_FIRST,
@@ -158,13 +165,14 @@ ALL: tuple[Patch, ...] = (
     NOTIFY,
     SPEND_IN_PLAN,
     EXPIRY_WARNING,
+    STORE_IN_CHECK,
 )
 
 # What each workflow decides up front, in the order the decisions are recorded.
 REGENERATION = (
     OWNS_CONVENTIONS, VEO_CATALOGUE, STEP_BUDGET, RESET_PROOF_ID, BACKEND_QUEUES,
     TRANSIENT_RESUBMIT, LATE_COLLECTION, CONVERSATION_ANSWERS, INTERNAL_INPUTS, CONTINUITY,
-    NOTIFY, SPEND_IN_PLAN, EXPIRY_WARNING,
+    NOTIFY, SPEND_IN_PLAN, EXPIRY_WARNING, STORE_IN_CHECK,
 )
 BATCH = (STEP_BUDGET, BATCH_BUSY_AT_PLANNING, SPEND_IN_PLAN)
 LATE_COLLECTOR = (COLLECTOR_BACKEND_QUEUES, STEP_BUDGET, INTERNAL_INPUTS)

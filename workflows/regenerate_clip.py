@@ -80,6 +80,7 @@ with workflow.unsafe.imports_passed_through():
         PromptRequest,
         PromptSuggestion,
         StoredVideo,
+        StoreTarget,
         Submission,
     )
     from workflows.step_options import HEARTBEAT, SHORT_RETRY, STEP_BUDGET, SUBMIT_ATTEMPT
@@ -93,6 +94,7 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
     @workflow.init  # the input is known before any Update (update-with-start) is validated
     def __init__(self, inp: RegenerateClipInput) -> None:
         self._progress = Progress(stage="starting")
+        self._spend = None  # the worker's sound setting and the budgets left, read once
         self._started = workflow.now()
         self._timings = Timings()
         self._confirm_first = inp.options.confirm_first  # or made so by a `propose` Update
@@ -231,7 +233,9 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
             return plan
         self._set_stage("planning", "matching templates")
         started = workflow.now()
-        spend = await plan_spend.terms_for(inp.job_id, inp.account_id)
+        # Read once (revisions reuse it; the confirm re-reads, the door that pays checks).
+        spend = self._spend = self._spend or await plan_spend.terms_for(inp.job_id,
+                                                                         inp.account_id)
         plan = await decisions.plan_clip(
             inp.instruction,
             context,
@@ -271,7 +275,8 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
         while True:
             # Stable across retries, replays and worker crashes; new for each resubmission.
             attempts.submitted(await self._submit(inp, attempts.plan, attempts.submissions, backend))
-            status = await self._wait(inp, attempts.submission, routed=backend is not None)
+            status = await self._wait(inp, attempts.submission, routed=backend is not None,
+                                      store=self._store_target(inp, attempts.plan))
             if status.state != GenerationState.SUCCEEDED:
                 self._unsaved = None  # Veo finished without a video: nothing to collect
             step = attempts.after(status)
@@ -314,9 +319,17 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
         self._unsaved = (regeneration_id, submission, plan)
         return submission
 
-    async def _wait(
-        self, inp: RegenerateClipInput, submission: Submission, *, routed: bool
-    ) -> GenerationStatus:
+    def _store_target(self, inp: RegenerateClipInput, plan: Plan) -> StoreTarget | None:
+        """Where the final check stores the video (patch store-in-final-check), or None."""
+        if not patches.applies(patches.STORE_IN_CHECK):
+            return None
+        return StoreTarget(job_id=inp.job_id, clip_index=inp.clip_index,
+                           regeneration_id=self._regeneration_id(),
+                           delivered_seconds=plan.cut_to_seconds(),
+                           keep=plan.continuity.keep if plan.continuity else "start")
+
+    async def _wait(self, inp: RegenerateClipInput, submission: Submission, *, routed: bool,
+                    store: StoreTarget | None = None) -> GenerationStatus:
         self._set_stage("waiting", f"Veo is generating ({submission.operation_name})")
         remaining = inp.options.deadline_seconds - self._since(self._started)
         try:
@@ -325,7 +338,8 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
                 poll_seconds=inp.options.poll_interval_seconds,
                 budget=timedelta(seconds=max(remaining, 1.0)),
                 queue=self._backend_queue(submission) if routed else None,
-                summary="wait for Veo",
+                summary="wait for Veo" if store is None else "wait for Veo, then store",
+                store=store,
             )
         except ActivityError as err:
             # The deadline arrives as a timeout, or as the last GenerationPending when the
@@ -352,6 +366,8 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
     async def _store(
         self, inp: RegenerateClipInput, plan: Plan, attempts: GenerationAttempts, *, routed: bool
     ) -> StoredVideo:
+        if attempts.status.stored is not None:  # the final check stored it (one fetch)
+            return attempts.status.stored
         self._set_stage("storing", "fetching and storing the new video")
         started = workflow.now()
         submission = attempts.submission

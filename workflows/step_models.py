@@ -147,11 +147,32 @@ class Submission(BaseModel):
     possible_duplicate_charges: int = 0
 
 
+class StoredVideo(BaseModel):
+    url: str  # what the clip will carry as video_url
+    sha256: str | None = None
+    size_bytes: int | None = None
+    backend: BackendName
+    trimmed_to_seconds: float | None = None  # set when the generated video was cut
+
+
+class StoreTarget(BaseModel):
+    """Where the check that finds the video done stores it (patch store-in-final-check)."""
+
+    job_id: UUID
+    clip_index: int
+    regeneration_id: str
+    delivered_seconds: float | None = None  # cut the stored video to this; None: keep all
+    keep: str = "start"
+
+
 class WaitRequest(BaseModel):
     """Poll one operation until it is no longer running (see wait_for_generation)."""
 
     operation_name: str
     backend: BackendName
+    # Set: the check that finds the video done stores it in the same attempt, from the same
+    # answer (issue 34); None: the store step fetches it again (histories before the patch).
+    store: StoreTarget | None = None
 
 
 class GenerationState(str, Enum):
@@ -171,6 +192,7 @@ class GenerationStatus(BaseModel):
     error_message: str | None = None
     filter_reasons: list[str] = Field(default_factory=list)
     polls: int = 1  # status requests it took, the last one included
+    stored: StoredVideo | None = None  # set when the final check stored the video itself
 
 
 class StoreVideoRequest(BaseModel):
@@ -184,14 +206,6 @@ class StoreVideoRequest(BaseModel):
     video_gcs_uri: str | None = None
     delivered_seconds: float | None = None  # trim the stored video to this; None: keep all
     keep: str = "start"  # which part the cut keeps ("end": a clip joined into the next one)
-
-
-class StoredVideo(BaseModel):
-    url: str  # what the clip will carry as video_url
-    sha256: str | None = None
-    size_bytes: int | None = None
-    backend: BackendName
-    trimmed_to_seconds: float | None = None  # set when the generated video was cut
 
 
 class PersistRequest(BaseModel):

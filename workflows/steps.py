@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         PromptRequest,
         PromptSuggestion,
         StoredVideo,
+        StoreTarget,
         StoreVideoRequest,
         Submission,
         WaitRequest,
@@ -173,12 +174,16 @@ async def wait_for_video(
     budget: timedelta,
     queue: str | None,
     summary: str,
+    store: StoreTarget | None = None,
 ) -> GenerationStatus:
-    """Until Veo finishes (succeeded, filtered or failed) or `budget` runs out."""
+    """Until Veo finishes (succeeded, filtered or failed) or `budget` runs out. With
+    `store`, the check that finds the video done stores it too (its attempt may stream
+    and cut a video: the store's attempt timeout; heartbeats catch a stuck one)."""
     return await workflow.execute_activity_method(
         VideoActivities.wait_for_generation,
-        WaitRequest(operation_name=submission.operation_name, backend=submission.backend),
-        start_to_close_timeout=STATUS_CHECK,
+        WaitRequest(operation_name=submission.operation_name, backend=submission.backend,
+                    store=store),
+        start_to_close_timeout=STATUS_CHECK if store is None else STORE_ATTEMPT,
         heartbeat_timeout=HEARTBEAT,
         schedule_to_close_timeout=budget,
         retry_policy=poll_retry(timedelta(seconds=poll_seconds)),

@@ -60,6 +60,12 @@ class VideoBackend(Protocol):
         """A finished generation's video, open for streaming while the context lasts."""
         ...
 
+    def check_and_open(self, operation_name: str
+                       ) -> AbstractAsyncContextManager[tuple[GenerationStatus, FetchedVideo | None]]:
+        """One status request that, when the generation succeeded, also opens its video
+        from the same answer (issue 34: no second fetch of the finished operation)."""
+        ...
+
     async def aclose(self) -> None:
         """Release connections; safe to call more than once."""
         ...

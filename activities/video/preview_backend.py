@@ -106,6 +106,17 @@ class PreviewVideoBackend:
         """The render (small: a few hundred KB) as a stream, like a Veo video."""
         yield FetchedVideo(chunks=chunks_of(await self.fetch_video(operation_name)))
 
+    @contextlib.asynccontextmanager
+    async def check_and_open(self, operation_name: str
+                             ) -> AsyncIterator[tuple[GenerationStatus, FetchedVideo | None]]:
+        """A local render needs no second request to save: check, then render if done."""
+        status = await self.check(operation_name)
+        if status.state != GenerationState.SUCCEEDED:
+            yield status, None
+            return
+        async with self.open_video(operation_name) as video:
+            yield status, video
+
     async def aclose(self) -> None:
         return None
 

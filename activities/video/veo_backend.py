@@ -257,6 +257,33 @@ class VertexVeoBackend:
 
     async def check(self, operation_name: str) -> GenerationStatus:
         operation = await self._get(operation_name)  # an inline video is skipped, not held
+        return self._status(operation_name, operation)
+
+    @contextlib.asynccontextmanager
+    async def check_and_open(self, operation_name: str
+                             ) -> AsyncIterator[tuple[GenerationStatus, FetchedVideo | None]]:
+        """One `fetchPredictOperation`: an inline video found in the answer means Veo
+        succeeded, and its bytes stream on from the same response (decoded as they come,
+        never whole in memory); otherwise the answer is read as `check` reads it."""
+        async with self._operation_body(operation_name) as body:
+            decoder = InlineVideoDecoder()
+            first = b""
+            async for chunk in body:
+                first = decoder.feed(chunk)
+                if decoder.found:
+                    break
+            if decoder.found:
+                status = GenerationStatus(operation_name=operation_name,
+                                          state=GenerationState.SUCCEEDED)
+                yield status, FetchedVideo(chunks=self._rest_of_video(decoder, first, body))
+                return
+            status = self._status(operation_name, self._parse(decoder))
+            uri = status.video_gcs_uri if status.state == GenerationState.SUCCEEDED else None
+            yield status, (FetchedVideo(uri=uri) if uri else None)
+
+    def _status(self, operation_name: str,
+                operation: types.GenerateVideosOperation) -> GenerationStatus:
+        """What an operation says: running, failed (redacted), succeeded or filtered."""
         status = GenerationStatus(operation_name=operation_name, state=GenerationState.RUNNING)
         if not operation.done:
             return status

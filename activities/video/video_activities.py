@@ -341,8 +341,48 @@ class VideoActivities:
         if early is not None:
             raise _pending(req.operation_name, "not checked yet: Veo rarely finishes this "
                            f"soon; first check in {early:.1f} s", early)
+        if req.store is not None:
+            return await self._check_and_store(req, timing, schedule, fallback)
         async with heartbeating():
             status = await self._backend_for(req.backend).check(req.operation_name)
+        return await self._finished_or_pending(req, status, timing, schedule, fallback)
+
+    async def _check_and_store(self, req: WaitRequest, timing, schedule,
+                               fallback: float) -> GenerationStatus:
+        """The check that finds the video done stores it from the same answer (issue 34):
+        no second fetch and no store task. A retried attempt that finds it stored (a crash
+        after the store) asks Veo nothing; a crash mid-store re-checks and stores again
+        under the same key (the store is idempotent, nothing is paid)."""
+        target = req.store
+        key = video_key(target.job_id, target.clip_index, target.regeneration_id)
+        store_req = StoreVideoRequest(operation_name=req.operation_name, backend=req.backend,
+                                      job_id=target.job_id, clip_index=target.clip_index,
+                                      regeneration_id=target.regeneration_id,
+                                      delivered_seconds=target.delivered_seconds,
+                                      keep=target.keep)
+        async with heartbeating():
+            stored = await self._store.find(key, req.backend)
+            if stored is not None:
+                status = GenerationStatus(operation_name=req.operation_name,
+                                          state=GenerationState.SUCCEEDED)
+            else:
+                backend = self._backend_for(req.backend)
+                async with backend.check_and_open(req.operation_name) as (status, video):
+                    if video is not None and video.uri:
+                        status = status.model_copy(update={"video_gcs_uri": video.uri})
+                        stored = remote_video(video.uri, req.backend)
+                    elif video is not None:
+                        stored = await self._put(key, video.chunks, store_req)
+        if stored is not None and not stored.url.startswith("gs://"):
+            stored = stored.model_copy(update={"trimmed_to_seconds": target.delivered_seconds})
+        status = await self._finished_or_pending(req, status, timing, schedule, fallback)
+        return status.model_copy(update={"stored": stored})
+
+    async def _finished_or_pending(self, req: WaitRequest, status: GenerationStatus, timing,
+                                   schedule, fallback: float) -> GenerationStatus:
+        """Running: GenerationPending with the delay to the next check. Finished: the
+        outcome recorded (bookkeeping never fails the wait) and returned."""
+        info = activity.info()
         if status.state == GenerationState.RUNNING:
             await self._times.saw_running(req.operation_name)
             elapsed = timing.elapsed if timing else 0.0

@@ -194,8 +194,9 @@ class HeldLock:
 class GatedVeo(VeoEmulator):
     """The Veo emulator, plus gates that hold requests at the wire until `open_gate()`.
 
-    - `hold_fetch`: the store's fetch (the first status request after one that said
-      "done") waits, so the worker can be killed inside the store step;
+    - `hold_fetch`: the answer that says "done" (with the video) waits at the wire, so
+      the worker can be killed inside the attempt that stores it (since issue 34 the
+      final status check stores the video from that answer; there is no second fetch);
     - `hold_checks`: a status check of an operation still running waits, so the worker
       can be killed inside a running wait attempt;
     - `hold_submit_answer`: a submit is accepted (paid) and then its answer waits, so
@@ -238,12 +239,14 @@ class GatedVeo(VeoEmulator):
         name = body.get("operationName", "")
         with self._lock:
             done = name in self.done_at
-        if (done and self.hold_fetch) or (not done and self.hold_checks):
+        if not done and self.hold_checks:
             await self._hold()
         response = await handler(request)
         if response.status == 200 and b'"done": true' in response.body:
             with self._lock:
                 self.done_at.setdefault(name, time.monotonic())
+            if self.hold_fetch:
+                await self._hold()
         return response
 
     def open_gate(self) -> None:
