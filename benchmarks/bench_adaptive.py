@@ -59,6 +59,12 @@ def durations(runs: int, scale: float, seed: int = 17) -> list[float]:
             for _ in range(runs)]
 
 
+def noticed_after(emulator: VeoEmulator, operation: str) -> float:
+    """Seconds from the job becoming done to the first check answered "done"."""
+    job = emulator.state.jobs[operation]
+    return job.first_done_at - (job.accepted_at + job.job_seconds)
+
+
 def finish_wall(emulator: VeoEmulator, operation: str) -> float:
     """When the emulator's job became done, as wall-clock time."""
     job = emulator.state.jobs[operation]
@@ -92,7 +98,7 @@ async def retake_mode(stack, emulator, seconds, refs, *, adaptive: bool, poll: f
     async with build_worker(stack.client, settings, acts, task_queue=queue):
         handles = await submit_paced(emulator, seconds, start)
         results = await asyncio.gather(*(h.result() for h in handles))
-    lags, requests = [], []
+    lags, noticed, requests = [], [], []
     for (job_id, clip), result in zip(refs, results, strict=True):
         assert result.status == "completed", result
         row = await stack.pool.fetchrow(
@@ -101,8 +107,12 @@ async def retake_mode(stack, emulator, seconds, refs, *, adaptive: bool, poll: f
             " WHERE v.job_id = $1 AND v.clip_index = $2 AND v.version_number = $3",
             job_id, clip, result.version)
         lags.append(row["created_at"].timestamp() - finish_wall(emulator, row["operation_name"]))
-        requests.append(emulator.counters()["polls_per_operation"][row["operation_name"]])
-    return dict(lags=lags, requests=requests, checks=[r.polls for r in results])
+        noticed.append(noticed_after(emulator, row["operation_name"]))
+        # Veo requests per job: the submit, then every fetch of the operation (checks and
+        # any fetch to store: since issue 34 the check that finds it done stores it).
+        requests.append(1 + emulator.counters()["polls_per_operation"][row["operation_name"]])
+    return dict(lags=lags, noticed=noticed, requests=requests,
+                checks=[r.polls for r in results])
 
 
 async def loop_mode(emulator, key_file, seconds, interval: float):
@@ -116,7 +126,8 @@ async def loop_mode(emulator, key_file, seconds, interval: float):
         tasks = await submit_paced(emulator, seconds, start)
         outcomes = await asyncio.gather(*tasks)
     lags = [seen - finish_wall(emulator, name) for name, _, seen, _ in outcomes]
-    return dict(lags=lags, requests=[checks for _, checks, _, _ in outcomes], checks=None)
+    return dict(lags=lags, noticed=[noticed_after(emulator, name) for name, *_ in outcomes],
+                requests=[1 + checks for _, checks, _, _ in outcomes], checks=None)
 
 
 async def measure(runs: int, scale: float) -> dict:
@@ -153,20 +164,24 @@ def run(runs: int = 50, scale: float = 1.0) -> str:
     s = f["seconds"]
 
     def row(name: str, label: str) -> str:
-        lags, requests = f[name]["lags"], f[name]["requests"]
-        figures = [statistics.median(lags), percentile(lags, 0.95), max(lags)]
+        lags, noticed, requests = f[name]["lags"], f[name]["noticed"], f[name]["requests"]
+        figures = [statistics.median(noticed), percentile(noticed, 0.95),
+                   statistics.median(lags), percentile(lags, 0.95)]
         cells = [f"{v:.2f} s" + (f" (real ~{v / scale:.1f} s)" if scale != 1.0 else "")
                  for v in figures]
         checks = f[name]["checks"]
-        shown = (f"{statistics.fmean(requests):.1f} ({statistics.fmean(checks):.1f} checks + 1 "
-                 "fetch)" if checks else f"{statistics.fmean(requests):.1f}")
+        fetches = statistics.fmean(requests) - 1 - (statistics.fmean(checks) if checks else 0)
+        shown = (f"{statistics.fmean(requests):.1f} (1 submit + {statistics.fmean(checks):.1f} "
+                 f"checks + {fetches:.1f} fetches)" if checks
+                 else f"{statistics.fmean(requests):.1f} (1 submit + checks)")
         return f"| {label} | {' | '.join(cells)} | {shown} |"
 
     adaptive, loop = f["settled"], f["loop"]
     limit = bound(75.0, 0.35, 40.0, 180.0)
-    med, p95 = statistics.median(adaptive["lags"]), percentile(adaptive["lags"], 0.95)
+    med, p95 = statistics.median(adaptive["noticed"]), percentile(adaptive["noticed"], 0.95)
     goal_lag = med / scale <= 2.0 and p95 / scale <= 5.0
-    goal_requests = statistics.fmean(adaptive["requests"]) <= statistics.fmean(loop["requests"])
+    per_job = statistics.fmean(adaptive["requests"])
+    goal_requests = per_job <= 11.5
     scaled = (f"Time scaled by {scale:g} (every duration and interval); the real-scale figures "
               "in brackets are the scaled ones divided by the scale, which over-states them "
               "(storing, saving and Temporal's ~1 s floor between retries do not scale)." if scale != 1.0
@@ -181,21 +196,23 @@ def run(runs: int = 50, scale: float = 1.0) -> str:
         "learns from what the fixed runs recorded in the ledger (finishes known to within "
         "15 s), the second from the first round (to within a second or two).",
         "",
-        "| way of waiting | lag median | lag p95 | lag max | status requests per job |",
-        "|---|---|---|---|---|",
+        "| way of waiting | noticing lag median | noticing p95 | lag to the saved version, "
+        "median | saved p95 | Veo requests per job |",
+        "|---|---|---|---|---|---|",
         row("fixed", f"Retake, fixed {FIXED_SECONDS * scale:g} s interval"),
-        row("loop", f"blocking google-genai loop, sleep({LOOP_SECONDS * scale:g}) (lag: seen done; "
-            "stores nothing)"),
+        row("loop", f"blocking google-genai loop, sleep({LOOP_SECONDS * scale:g}) (saved: seen "
+            "done; stores nothing)"),
         row("adaptive", "Retake, adaptive, first round (learning from the fixed runs)"),
         row("settled", "Retake, adaptive, second round (learning from the first: steady state)"),
         "",
-        f"- Goals, steady state (second round): lag median <= 2 s and p95 <= 5 s (real scale): "
-        f"**{'met' if goal_lag else 'missed'}**; no more requests per job than the loop: "
-        f"**{'met' if goal_requests else 'missed'}**.",
-        "- Retake's lag includes storing the video (cut with ffmpeg where the plan says so) and "
-        "saving the version; the loop's is only noticing. Retake's requests include the store "
-        "step's one fetch of the finished operation (a video Veo writes to Cloud Storage needs "
-        "none).",
+        f"- Goals, steady state (second round): noticing lag median <= 2 s and p95 <= 5 s "
+        f"(real scale): **{'met' if goal_lag else 'missed'}**; Veo requests per job <= 11.5: "
+        f"**{'met' if goal_requests else 'missed'}** ({per_job:.1f}; the loop makes "
+        f"{statistics.fmean(loop['requests']):.1f}).",
+        "- Noticing lag: from the job becoming done at the emulator to the first status check "
+        "answered done. Lag to the saved version adds storing (cut with ffmpeg where the plan "
+        "says so, in the same activity attempt as that check: issue 34, no second fetch) and "
+        "saving the version.",
         f"- The two goals together, for this spread: any schedule that knows only how long a job "
         f"has run needs at least **{limit['lower']:.1f}** checks per job to notice half the jobs "
         f"within 2 s and 95% within 5 s, even knowing the exact distribution, noticing "

@@ -266,12 +266,7 @@ class VertexVeoBackend:
         succeeded, and its bytes stream on from the same response (decoded as they come,
         never whole in memory); otherwise the answer is read as `check` reads it."""
         async with self._operation_body(operation_name) as body:
-            decoder = InlineVideoDecoder()
-            first = b""
-            async for chunk in body:
-                first = decoder.feed(chunk)
-                if decoder.found:
-                    break
+            decoder, first = await _read_to_video(body)
             if decoder.found:
                 status = GenerationStatus(operation_name=operation_name,
                                           state=GenerationState.SUCCEEDED)
@@ -315,12 +310,7 @@ class VertexVeoBackend:
     async def open_video(self, operation_name: str) -> AsyncIterator[FetchedVideo]:
         """The finished video: its gs:// URI, or its inline bytes decoded as they stream."""
         async with self._operation_body(operation_name) as body:
-            decoder = InlineVideoDecoder()
-            first = b""
-            async for chunk in body:
-                first = decoder.feed(chunk)
-                if decoder.found:
-                    break
+            decoder, first = await _read_to_video(body)
             if decoder.found:
                 yield FetchedVideo(chunks=self._rest_of_video(decoder, first, body))
                 return
@@ -444,6 +434,17 @@ def _first_video(response: types.GenerateVideosResponse | None) -> types.Video |
     if response and response.generated_videos:
         return response.generated_videos[0].video
     return None
+
+
+async def _read_to_video(body: AsyncIterator[bytes]) -> tuple[InlineVideoDecoder, bytes]:
+    """Feed the answer until its inline video starts (then `first` holds its first decoded
+    bytes and the rest stays in `body`), or to its end when it has none."""
+    decoder, first = InlineVideoDecoder(), b""
+    async for chunk in body:
+        first = decoder.feed(chunk)
+        if decoder.found:
+            break
+    return decoder, first
 
 
 def _int_or_none(value: object) -> int | None:

@@ -133,6 +133,7 @@ class _Job:
     samples: int
     error: dict[str, Any] | None = None
     polls: int = 0
+    first_done_at: float | None = None  # monotonic: when a check was first answered done
 
 
 class VeoEmulatorState:
@@ -580,6 +581,9 @@ def _poll(state: VeoEmulatorState, prefix: str, body: Any) -> web.Response:
     job = found
     if time.monotonic() - job.accepted_at < job.job_seconds:
         return web.json_response({"name": name, "done": False})
+    with state.lock:
+        if job.first_done_at is None:
+            job.first_done_at = time.monotonic()
     answer: dict[str, Any] = {"name": name, "done": True}
     result_type = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse"
     if job.outcome == "failed":
