@@ -2,7 +2,7 @@
 
 Providers are instant (Veo emulator with job_seconds=0, the OpenAI emulator), so what
 is left is Retake's own cost. Both paths run the same activity methods in the same
-order (load -> GPT rewrite -> refine -> submit -> one status check -> store ->
+order (load -> GPT rewrite -> refine -> submit -> one status check that stores ->
 persist); the direct path calls them one after another in one asyncio function
 (temporalio.testing.ActivityEnvironment gives them their activity context). Beside
 it, the server's floor: the round trip of an empty workflow, lazily and eagerly started.
@@ -35,7 +35,7 @@ from workflows.step_models import (
     ClipRef,
     GenerationRequest,
     PersistRequest,
-    StoreVideoRequest,
+    StoreTarget,
     WaitRequest,
 )
 from workflows.validation import validate
@@ -70,13 +70,13 @@ async def direct(acts: RetakeActivities, inp: RegenerateClipInput) -> int:
         seed=plan.seed, duration_seconds=plan.duration_seconds,
         reference_image_urls=plan.reference_image_urls, enhance_prompt=plan.enhance_prompt,
         delivered_seconds=plan.cut_to_seconds()))
+    # As the workflow does since issue 34: the check that finds it done stores it.
     status = await env.run(acts.video.wait_for_generation, WaitRequest(
-        operation_name=submission.operation_name, backend=submission.backend))
-    stored = await env.run(acts.video.store_generated_video, StoreVideoRequest(
-        operation_name=submission.operation_name, backend=submission.backend, job_id=inp.job_id,
-        clip_index=inp.clip_index, regeneration_id=regeneration_id,
-        video_gcs_uri=status.video_gcs_uri,
-        delivered_seconds=plan.cut_to_seconds()))
+        operation_name=submission.operation_name, backend=submission.backend,
+        store=StoreTarget(job_id=inp.job_id, clip_index=inp.clip_index,
+                          regeneration_id=regeneration_id,
+                          delivered_seconds=plan.cut_to_seconds())))
+    stored = status.stored
     persisted = await env.run(acts.job_store.persist_clip_version, PersistRequest(
         job_id=inp.job_id, clip_index=inp.clip_index, regeneration_id=regeneration_id,
         video_url=stored.url, prompt=plan.prompt, negative_prompt=plan.negative_prompt,

@@ -30,6 +30,14 @@ TARGETS = {
     "temperature": ("workflows/decisions/temperature.py", "tests/test_decisions_properties.py"),
     "ledger": ("activities/video/submission_ledger.py",
                "tests/test_data_ledger.py tests/test_submit_money.py"),
+    "spend_rules": ("workflows/decisions/spend.py", "tests/test_spend_rules.py"),
+    "plan_summary": ("workflows/decisions/plan_summary.py",
+                     "tests/test_spend_rules.py tests/test_unapplied.py"),
+    "budgets": ("activities/video/budgets.py", "tests/test_budgets.py"),
+    "video_store": ("activities/video/store.py",
+                    "tests/test_video_store.py tests/test_streaming_store.py"),
+    "errors": ("activities/errors.py",
+               "tests/test_secret_settings.py tests/test_retry_hints.py"),
 }
 
 
