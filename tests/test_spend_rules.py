@@ -43,7 +43,8 @@ def test_the_summary_says_no_sound_and_what_is_left_or_that_it_does_not_fit() ->
     fits = plan_summary("make it nighttime", cost_estimate_usd=Decimal("1.60"),
                         generate_audio=False, budgets=[JOB], **common)
     assert "8 s of video (no sound) for about $1.60." in fits
-    assert fits.endswith(budgets_line([JOB])) and "$9.00 of $10.00" in fits
+    assert fits.endswith("Budget left: $9.00 of $10.00 (RETAKE_BUDGET_USD_PER_JOB).")
+    assert budgets_line([JOB, DAY]).endswith("; $2.40 of $50.00 (RETAKE_BUDGET_USD_PER_DAY).")
     over = plan_summary("make it nighttime", cost_estimate_usd=Decimal("3.20"),
                         generate_audio=True, budgets=[DAY], **common)
     assert "(no sound)" not in over and "would exceed RETAKE_BUDGET_USD_PER_DAY" in over
