@@ -32,7 +32,7 @@ TARGETS = {
                "tests/test_data_ledger.py tests/test_submit_money.py"),
     "spend_rules": ("workflows/decisions/spend.py", "tests/test_spend_rules.py"),
     "plan_summary": ("workflows/decisions/plan_summary.py",
-                     "tests/test_spend_rules.py tests/test_unapplied.py"),
+                     "tests/test_spend_rules.py tests/test_plan_summary.py tests/test_unapplied.py"),
     "budgets": ("activities/video/budgets.py", "tests/test_budgets.py"),
     "video_store": ("activities/video/store.py",
                     "tests/test_video_store.py tests/test_streaming_store.py"),
