@@ -323,6 +323,19 @@ async def test_cancel_during_persist_saves_the_paid_video_once_and_consistently(
         with pytest.raises(WorkflowFailureError) as failure:
             await handle.result()
         assert isinstance(failure.value.cause, CancelledError)
+        # Where the cancel landed, from the history: after the wait (and the store in its
+        # final check) completed, and before the persist step's marker, so persist was
+        # running when it came (issue 35: the test tests what it says).
+        events = [e async for e in handle.fetch_history_events()]
+        cancel_at = next(i for i, e in enumerate(events) if e.event_type ==
+                         EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED)
+        waited_at = max(i for i, e in enumerate(events)
+                        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
+        persisted = [i for i, e in enumerate(events)
+                     if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+                     and b"persist_clip_version" in e.SerializeToString()]
+        assert waited_at < cancel_at, "the cancel landed before Veo's video was stored"
+        assert all(i > cancel_at for i in persisted), "persist had finished before the cancel"
         progress = await handle.query(RegenerateClipWorkflow.progress)
         late = None
         if progress.late_collection_workflow_id:
