@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from datetime import UTC
 from uuid import uuid4
 
 import pytest
@@ -372,7 +373,12 @@ async def test_cancel_while_veo_is_accepting_still_records_and_keeps_the_video(
         progress = await handle.query(RegenerateClipWorkflow.progress)
         late = await temporal_client.get_workflow_handle(
             progress.late_collection_workflow_id, result_type=LateCollectionResult).result()
-
+        [cancelled] = [e async for e in handle.fetch_history_events()
+                       if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED]
+    # From the history and the emulator's clock: the cancel reached the server while the
+    # paid POST was held at Veo (issue 35: the test shows the path it claims).
+    [(arrived, answered)] = hooked_veo.submit_times
+    assert arrived < cancelled.event_time.ToDatetime(tzinfo=UTC).timestamp() < answered
     assert paid(hooked_veo) == 1
     assert late.outcome == "collected_late" and late.version == 2
     assert late.operation_name == hooked_veo.submissions()[0]["operation_name"]

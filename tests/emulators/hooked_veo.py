@@ -5,6 +5,7 @@
   to stop Postgres while Veo is accepting the job;
 - `hold_before`: seconds to wait before handling, so two attempts overlap;
 - `submits_arrived`: POSTs that reached it, counted before any hook runs;
+- `submit_times`: (arrived, answered) wall-clock times of each POST, to place events;
 - `lose_answer_after`: seconds to wait AFTER Veo accepted (and counted) the job before
   answering: a client timeout shorter than this loses the answer of a paid request.
 """
@@ -12,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +31,7 @@ class HookedVeo(VeoEmulator):
         self.hold_before: deque[float] = deque()
         self.lose_answer_after: deque[float] = deque()
         self.submits_arrived = 0  # POSTs received, before any hook: "the request is in flight"
+        self.submit_times: list[tuple[float, float]] = []  # (arrived, answered), wall clock
         app = build_app(self.state)
         app.middlewares.append(self._middleware)
         self._server = ThreadedApp(app, "127.0.0.1", 0)
@@ -38,6 +41,7 @@ class HookedVeo(VeoEmulator):
         if not request.path.endswith(":predictLongRunning"):
             return await handler(request)
         self.submits_arrived += 1
+        arrived = time.time()
         if self.before_submit:
             await asyncio.to_thread(self.before_submit.popleft())
         if self.hold_before:
@@ -45,4 +49,5 @@ class HookedVeo(VeoEmulator):
         response = await handler(request)
         if self.lose_answer_after:
             await asyncio.sleep(self.lose_answer_after.popleft())
+        self.submit_times.append((arrived, time.time()))
         return response
