@@ -279,3 +279,32 @@ async def test_a_late_video_is_saved_not_current_and_becomes_current_when_asked_
     after = clips_of(await stage_metadata(db_pool, sample_job_id, "video_generator"))
     assert after[1]["video_url"] == late.video_url
     assert [c for i, c in enumerate(after) if i != 1] == [c for i, c in enumerate(before) if i != 1]
+
+
+async def current_versions_per_clip(pool: asyncpg.Pool, job: UUID) -> dict[int, int]:
+    """clip index -> how many of its versions are current, for every clip with versions."""
+    rows = await pool.fetch(
+        "SELECT clip_index, count(*) FILTER (WHERE is_current) AS current FROM clip_versions"
+        " WHERE job_id = $1 GROUP BY clip_index ORDER BY clip_index", job)
+    return {r["clip_index"]: r["current"] for r in rows}
+
+
+async def test_every_clip_of_the_job_keeps_exactly_one_current_version(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    """Regenerating one clip retires only that clip's current version (issue 35: a retire
+    that ignored clip_index would leave the job's other clips with none)."""
+    for index in range(6):
+        await persist(db_pool, request(sample_job_id, index, f"first-{index}"))
+    assert await current_versions_per_clip(db_pool, sample_job_id) == dict.fromkeys(range(6), 1)
+    for regen in ("again-1", "again-2"):
+        await persist(db_pool, request(sample_job_id, 3, regen))
+    late = request(sample_job_id, 1, "late", make_current=False)
+    await persist(db_pool, late)
+    assert await current_versions_per_clip(db_pool, sample_job_id) == dict.fromkeys(range(6), 1)
+    current = await db_pool.fetch(
+        "SELECT clip_index, video_url FROM clip_versions WHERE job_id = $1 AND is_current"
+        " ORDER BY clip_index", sample_job_id)
+    assert [r["video_url"] for r in current] == [
+        f"https://videos.example/{name}.mp4"
+        for name in ("first-0", "first-1", "first-2", "again-2", "first-4", "first-5")]
