@@ -30,7 +30,7 @@ def test_same_seed_is_said_only_when_the_seed_is_reused() -> None:
     reused = plan_summary("brighter", seed_reused=True, unapplied=[], **COMMON)
     fresh = plan_summary("brighter", seed_reused=False, unapplied=[], **COMMON)
     assert ": a tiny change, same seed; 8 s of video" in reused  # 0.3: the very_low band
-    assert ": a tiny change; 8 s of video" in fresh
+    assert ": a tiny change; 8 s of video for" in fresh  # sound unless told: as plans before
 
 
 def test_three_left_out_parts_are_named_and_the_rest_counted() -> None:
@@ -42,6 +42,10 @@ def test_three_left_out_parts_are_named_and_the_rest_counted() -> None:
     assert five.endswith('"part 2" not applied (+2 more).') and "part 3" not in five
     four = plan_summary("x", seed_reused=False, unapplied=parts[:4], **COMMON)
     assert four.endswith("(+1 more).")
+    six = parts + [UnappliedPart(text="part 5", reason="not_expressed")]
+    assert plan_summary("x", seed_reused=False, unapplied=six, **COMMON).endswith("(+3 more).")
+    two = plan_summary("x", seed_reused=False, unapplied=parts[:2], **COMMON)
+    assert two.endswith('"part 1" not applied.') and "more" not in two
 
 
 def test_a_long_left_out_part_is_shortened_to_40_characters() -> None:
