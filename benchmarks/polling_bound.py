@@ -66,11 +66,45 @@ def run(median: float = 75.0, sigma: float = 0.35, low: float = 40.0, high: floa
     ])
 
 
+def learned(runs: int = 50, fallback: float = 15.0) -> str:
+    """The product's learned schedule for the adaptive benchmark's durations (the steady
+    state learns exactly those): its expected checks against its own bound, and replayed
+    on the same durations with the activity's own rules (issue 34, point 1)."""
+    import statistics
+
+    from bench_adaptive import durations
+
+    from activities.video.poll_schedule import (
+        learned_schedule,
+        next_check_in,
+        wait_before_first_check,
+    )
+
+    seconds = durations(runs, 1.0)
+    schedule = learned_schedule(seconds)
+    plan = schedule.plan(fallback)
+
+    def replay(duration: float) -> int:
+        t, checks = wait_before_first_check(schedule, 0.0, fallback) or 0.0, 1
+        while t < duration:
+            t += max(next_check_in(schedule, t, fallback) or fallback, 1.0)
+            checks += 1
+        return checks
+
+    replayed = statistics.fmean(replay(d) for d in seconds)
+    return (f"Learned from the adaptive benchmark's {runs} durations: the plan expects "
+            f"{plan.expected_checks:.2f} checks per job against a bound of {plan.lower_bound:.2f} "
+            f"for that (smoothed) spread ({plan.expected_checks / plan.lower_bound - 1:.1%} "
+            f"over); replayed on those durations, {replayed:.2f} checks per job.")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--median-s", type=float, default=75.0)
     parser.add_argument("--sigma", type=float, default=0.35)
     parser.add_argument("--low", type=float, default=40.0)
     parser.add_argument("--high", type=float, default=180.0)
+    parser.add_argument("--learned", action="store_true",
+                        help="the learned schedule for bench_adaptive's durations instead")
     a = parser.parse_args()
-    print(run(a.median_s, a.sigma, a.low, a.high))
+    print(learned() if a.learned else run(a.median_s, a.sigma, a.low, a.high))
