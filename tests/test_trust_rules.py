@@ -100,3 +100,30 @@ def test_the_paying_door_lets_a_planned_request_through():
         seed=0, temperature=0.0, delivered_seconds=8.0, negative_prompt="n" * 4000,
         prompt="p" * 4000, reference_image_urls=[f"gs://b/{i}.png" for i in range(10)])) == []
     assert trust.generation_problems(request(seed=2**32 - 1, temperature=1.0)) == []
+
+
+def test_the_plan_rules_hold_at_their_boundaries():
+    """Each limit just inside and just outside (a mutation run found them untested)."""
+    def ok(**change) -> bool:
+        return trust.plan_problems(plan(**change), "16:9", []) == []
+
+    assert ok(seed=0) and not ok(seed=-1)
+    assert ok(temperature=0.0) and not ok(temperature=-0.5) and not ok(temperature=1.5)
+    assert ok(delivered_seconds=0.5) and ok(delivered_seconds=5.5) and ok(delivered_seconds=8.0)
+    assert not ok(delivered_seconds=0.0) and not ok(delivered_seconds=-0.5)
+    assert not ok(delivered_seconds=8.5)
+    assert not ok(duration_seconds=6, generated_seconds=8)  # either way round
+    assert not ok(cost_estimate_usd=estimate_cost(MODEL, 8) + Decimal("0.01"))
+
+
+def test_the_paying_door_holds_at_its_boundaries():
+    def ok(**change) -> bool:
+        return trust.generation_problems(request(**change)) == []
+
+    assert ok(duration_seconds=4) and ok(duration_seconds=4, aspect_ratio="9:16")
+    assert ok(negative_prompt="blurry") and ok(negative_prompt="n" * trust.MAX_PROMPT_CHARS)
+    assert not ok(negative_prompt="n" * (trust.MAX_PROMPT_CHARS + 1))
+    assert ok(delivered_seconds=0.5) and ok(delivered_seconds=5.5) and ok(delivered_seconds=8.0)
+    assert not ok(delivered_seconds=0.0) and not ok(delivered_seconds=-1.0)
+    assert not ok(delivered_seconds=8.5)
+    assert ok(seed=0) and not ok(seed=-1) and ok(temperature=0.0) and not ok(temperature=1.01)
