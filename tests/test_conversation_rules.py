@@ -79,3 +79,61 @@ def test_a_batch_state_refuses_like_a_single_plan():
     assert state_refusal(CONFIRM, "planning").type == error_types.UPDATE_NOT_ALLOWED
     assert "already confirmed" in state_refusal(CANCEL, "running").message
     assert state_refusal(CONFIRM, "awaiting_confirmation") is None
+
+
+# --- at the boundaries (a mutation run found these untested) -------------------------------
+
+
+def test_while_revising_the_refusal_names_the_revision_being_planned(talk):
+    talk.accept_revision("darker", plan("A darker street"))  # revision 2
+    talk.state = "revising"
+    refused = talk.refusal(CONFIRM)
+    assert "while revision 3 is being planned" in refused.message
+    assert refused.non_retryable and refused.type == error_types.UPDATE_NOT_ALLOWED
+
+
+def test_only_confirm_checks_the_revision_and_only_revise_the_cap_and_the_words(talk):
+    talk.accept_revision("darker", plan("A darker street"))  # revision 2
+    assert talk.refusal(CONFIRM, revision=2) is None
+    assert talk.refusal(CONFIRM, revision=3) is not None  # a newer one than exists, too
+    assert talk.refusal(CANCEL, revision=1) is None  # cancel takes no revision
+    assert talk.refusal(CANCEL, instruction=" ") is None  # nor an instruction
+    assert talk.refusal(CONFIRM, instruction=" ") is None
+    bad = talk.refusal(REVISE, instruction=" ")
+    assert bad.type == error_types.INVALID_INPUT and bad.non_retryable
+
+
+def test_the_revision_cap_stops_revise_only_and_exactly_at_the_cap(talk):
+    from workflows.caps import MAX_REVISIONS
+
+    for n in range(2, MAX_REVISIONS):
+        talk.accept_revision(f"step {n}", plan(f"street {n}"))
+    assert talk.revision == MAX_REVISIONS - 1 and talk.refusal(REVISE, instruction="more") is None
+    talk.accept_revision("last", plan("the last street"))
+    assert talk.revision == MAX_REVISIONS
+    capped = talk.refusal(REVISE, instruction="more")
+    assert capped.type == error_types.UPDATE_NOT_ALLOWED and f"{MAX_REVISIONS} revisions" in capped.message
+    talk.revision = MAX_REVISIONS + 1  # past the cap (never reached, but still refused)
+    assert talk.refusal(REVISE, instruction="more") is not None
+    assert talk.refusal(CONFIRM) is None and talk.refusal(CANCEL) is None
+
+
+def test_a_proposal_shows_the_latest_instructions_and_revises_from_the_latest(talk):
+    from workflows.caps import PROPOSAL_INSTRUCTIONS
+
+    for n in range(PROPOSAL_INSTRUCTIONS + 1):
+        talk.accept_revision(f"turn {n}", plan(f"street {n}"))
+    shown = talk.proposal().instructions
+    assert shown == [f"turn {n}" for n in range(1, PROPOSAL_INSTRUCTIONS + 1)]
+    inp, _ = talk.revised_request("again")
+    assert inp.conversation[-2].content == f"turn {PROPOSAL_INSTRUCTIONS}"  # the latest turn
+    assert inp.conversation[-1].content == f"Planned prompt: street {PROPOSAL_INSTRUCTIONS}"
+
+
+def test_planning_and_every_decided_state_are_refused_by_name():
+    assert "still being made" in state_refusal(REVISE, "planning").message
+    for state, words in [("finished", "has run"), ("expired", "expired unconfirmed"),
+                         ("cancelled", "nothing was paid"), ("confirmed", "being paid for")]:
+        refused = state_refusal(CONFIRM, state)
+        assert refused.non_retryable and words in refused.message, state
+    assert state_refusal(CANCEL, "revising") is None  # the plan's own rules decide that one
