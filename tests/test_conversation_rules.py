@@ -87,8 +87,12 @@ def test_a_batch_state_refuses_like_a_single_plan():
 def test_while_revising_the_refusal_names_the_revision_being_planned(talk):
     talk.accept_revision("darker", plan("A darker street"))  # revision 2
     talk.state = "revising"
+    assert "while revision 3 is being planned" in talk.refusal(CONFIRM).message
+    talk.state = "awaiting_confirmation"
+    talk.accept_revision("warmer", plan("A warmer street"))  # revision 3 (odd: 3 + 1 is 4)
+    talk.state = "revising"
     refused = talk.refusal(CONFIRM)
-    assert "while revision 3 is being planned" in refused.message
+    assert "while revision 4 is being planned" in refused.message
     assert refused.non_retryable and refused.type == error_types.UPDATE_NOT_ALLOWED
 
 
@@ -97,6 +101,7 @@ def test_only_confirm_checks_the_revision_and_only_revise_the_cap_and_the_words(
     assert talk.refusal(CONFIRM, revision=2) is None
     assert talk.refusal(CONFIRM, revision=3) is not None  # a newer one than exists, too
     assert talk.refusal(CANCEL, revision=1) is None  # cancel takes no revision
+    assert talk.refusal(REVISE, revision=1, instruction="more") is None  # nor does revise
     assert talk.refusal(CANCEL, instruction=" ") is None  # nor an instruction
     assert talk.refusal(CONFIRM, instruction=" ") is None
     bad = talk.refusal(REVISE, instruction=" ")
