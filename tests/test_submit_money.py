@@ -276,3 +276,35 @@ async def test_more_concurrent_submits_than_pool_connections_all_complete(
         await video.aclose()
         await pool.close()
     assert len({r.operation_name for r in results}) == 6 and paid(veo) == 6
+
+
+async def test_a_cancel_mid_post_still_waits_for_the_paid_answer_and_records_it(
+    veo, tmp_path, db_pool, sample_job_id
+):
+    """The shield in submit_generation: a cancellation that reaches the activity while
+    Veo holds the POST does not drop the paid answer; the operation is recorded, and the
+    next attempt (or the late collector) adopts it instead of paying again."""
+    veo.hold_before.append(1.5)
+    video = VideoActivities.from_settings(settings(veo, tmp_path), db_pool)
+    req = generation(sample_job_id)
+    env = ActivityEnvironment()
+    try:
+        running = asyncio.create_task(env.run(video.submit_generation, req))
+        async with asyncio.timeout(30):
+            while veo.submits_arrived == 0:
+                await asyncio.sleep(0.01)
+        env.cancel()  # lands while the POST is held at Veo
+        cancelled_at = asyncio.get_running_loop().time()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        waited = asyncio.get_running_loop().time() - cancelled_at
+        again = await Attempt(2).submit(video, req)
+    finally:
+        await video.aclose()
+    assert waited >= 1.0  # the cancelled attempt waited for Veo's answer
+    [sent] = veo.submissions()
+    row = await db_pool.fetchrow("SELECT state, operation_name FROM veo_submissions "
+                                 "WHERE regeneration_id = $1", req.regeneration_id)
+    assert (row["state"], row["operation_name"]) == ("accepted", sent["operation_name"])
+    assert again.resubmission_avoided and again.operation_name == sent["operation_name"]
+    assert paid(veo) == 1
