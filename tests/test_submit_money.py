@@ -233,7 +233,11 @@ async def test_lost_answer_with_fail_setting_stops_without_paying_again(
 async def test_attempt_that_died_mid_post_counts_a_possible_duplicate(
     veo, tmp_path, db_pool, sample_job_id
 ):
-    """A 'submitting' reservation with no operation and no heartbeat: the crash window."""
+    """What a crash mid-POST leaves (a 'submitting' reservation, no operation, no
+    heartbeat) set up here by hand, so the next attempt's counting is tested alone. The
+    crash itself, with the code under test writing the row and a real worker process
+    SIGKILLed while Veo holds the POST, is tests/reliability/test_worker_kills.py's
+    `submitting` scenario (one possible duplicate counted there too)."""
     video = VideoActivities.from_settings(settings(veo, tmp_path), db_pool)
     req = generation(sample_job_id)
     async with SubmissionLedger(db_pool).reservation(req) as held:
