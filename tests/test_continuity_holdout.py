@@ -16,7 +16,7 @@ import pytest
 from workflows.decisions.continuity import read_continuity
 
 HOLDOUT = Path(__file__).parent / "data" / "continuity_holdout.jsonl"
-FLOOR = 0.8  # the share of cases the rules must get right
+FLOOR = 0.825  # the score when the set arrived (33 of 40, 2026-12-05): it may only go up
 
 
 def cases() -> list[dict]:
