@@ -17,7 +17,7 @@ from activities.job_store.sample_data import load_sample_job
 from activities.video.store import video_key
 from retake.client import start_regeneration
 from tests.emulators.media import probe, video_mp4
-from tests.support.job_rows import set_stage, stage_metadata
+from tests.support.job_rows import set_stage, stage_metadata, version_problems
 from tests.support.temporal import retake_settings
 from tests.test_veo_activity import env_at_attempt, generation, video  # noqa: F401 (fixture)
 from tests.test_workflow_e2e import request
@@ -101,4 +101,5 @@ async def test_a_regeneration_stores_in_its_final_check_with_no_store_task(
     assert await db_pool.fetchval(
         "SELECT duration_seconds FROM clip_versions WHERE job_id = $1 AND clip_index = 3"
         " AND is_current", job) == 5.5
+    assert await version_problems(db_pool, job) == []
     assert len(quick_veo.paid_submissions()) == 1
