@@ -55,10 +55,11 @@ _SECRET_PATTERNS = [
 
 
 def redact(text: str, secrets: list[str | None] | None = None) -> str:
-    """Remove known secret values and anything shaped like an API key."""
-    for secret in secrets or []:
-        if secret:
-            text = text.replace(secret, "[redacted]")
+    """Remove known secret values and anything shaped like an API key. The longest secret
+    goes first: one that holds another (a password that holds a shorter API key) would
+    otherwise lose only the shorter one's part and show the rest."""
+    for secret in sorted({s for s in secrets or [] if s}, key=lambda s: (-len(s), s)):
+        text = text.replace(secret, "[redacted]")
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(
             lambda m: (m.group(1) if m.groups() else "") + "[redacted]", text

@@ -11,7 +11,8 @@ encrypts; every listed key decrypts, so keys rotate without stopping anything
 worker says so when it starts.
 
 Keys are secrets: they are read from the environment or a file, never put in an input,
-result, log line or error; an error names a key only by its id.
+result, log line or error; an error names a key by its id, or by its place in the list
+when it cannot be read.
 """
 
 from __future__ import annotations
@@ -55,13 +56,17 @@ def parse_keys(text: str) -> dict[str, AESGCM]:
                 "with: python -c \"import os,base64;print('k1:'+base64.b64encode("
                 "os.urandom(32)).decode())\""
             )
+        # A key that cannot be read is named by its place in the list, not by what stands
+        # before its ':', which may be the key itself (written the wrong way round).
         try:
             raw = base64.b64decode(encoded.strip(), validate=True)
         except (binascii.Error, ValueError):
-            raise EncryptionKeyError(f"encryption key {key_id!r} is not valid base64") from None
+            raise EncryptionKeyError(f"encryption key {n + 1} is not valid base64 after "
+                                     "its 'key-id:'") from None
         if len(raw) != 32:
             raise EncryptionKeyError(
-                f"encryption key {key_id!r} is {len(raw)} bytes; AES-256 needs exactly 32"
+                f"encryption key {n + 1} is {len(raw)} bytes; AES-256 needs exactly 32 "
+                "(written 'key-id:base64-of-32-bytes', the id first)"
             )
         if key_id in keys:
             raise EncryptionKeyError(f"encryption key id {key_id!r} is listed twice")

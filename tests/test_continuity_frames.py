@@ -21,6 +21,7 @@ from activities.video.frames import FrameReader, extract_frame, frame_ref
 from activities.video.preview_backend import PreviewVideoBackend
 from activities.video.store import write_atomically
 from activities.video.trim import trim_mp4_file
+from tests.emulators.media import probe
 from workflows.step_models import GenerationRequest
 
 JOIN_PSNR_DB = 30.0  # a joined end must match the neighbour's frame at least this well
@@ -84,13 +85,16 @@ def test_a_cut_keeps_the_joined_end(world) -> None:
     own_ref, _ = stored_frame(2, 1, "first", video("own", request(2, 5, "a dancer")))
     next_ref, next_first = stored_frame(3, 1, "first", video("next", request(3, 33, "blue sea")))
 
+    # A fractional slot (issue 35): 5.5 s kept, within one frame (the preview: 12 fps).
     from_previous = video("fp", request(2, 22, "a dancer", first_frame=prev_ref))
-    trim_mp4_file(from_previous, tmp / "fp-cut.mp4", 5.0, keep="start")
+    trim_mp4_file(from_previous, tmp / "fp-cut.mp4", 5.5, keep="start")
     assert psnr(extract_frame(tmp / "fp-cut.mp4", "first"), prev_last) > JOIN_PSNR_DB
+    assert abs(probe((tmp / "fp-cut.mp4").read_bytes())["duration"] - 5.5) <= 1 / 12
 
     into_next = video("in", request(2, 22, "a dancer", first_frame=own_ref, last_frame=next_ref))
-    trim_mp4_file(into_next, tmp / "in-cut.mp4", 5.0, keep="end")
+    trim_mp4_file(into_next, tmp / "in-cut.mp4", 5.5, keep="end")
     assert psnr(extract_frame(tmp / "in-cut.mp4", "last"), next_first) > JOIN_PSNR_DB
+    assert abs(probe((tmp / "in-cut.mp4").read_bytes())["duration"] - 5.5) <= 1 / 12
 
 
 async def test_the_preview_backend_refuses_what_veo_refuses_about_frames(world) -> None:

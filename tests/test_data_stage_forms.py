@@ -31,7 +31,7 @@ from activities.job_store.stage_loaders import (
     load_clips_from_job_stages,
 )
 from activities.job_store.stage_models import Clip, ClipPrompt
-from tests.support.job_rows import new_job, set_stage, stage_metadata
+from tests.support.job_rows import new_job, set_stage, stage_metadata, version_problems
 from workflows import error_types
 from workflows.step_models import ClipContext, ClipRef, PersistRequest
 
@@ -182,6 +182,7 @@ async def test_persist_keeps_the_stored_form_and_both_readings_see_the_new_clip(
     await ActivityEnvironment().run(JobStoreActivities(db_pool).persist_clip_version, req)
     after = await stage_metadata(db_pool, job, "video_generator")
     assert json_type(after) == json_type(before)  # a JSON-text stage stays JSON text
+    assert await version_problems(db_pool, job) == []  # in every stored form
     inner_before = json.loads(before) if isinstance(before, str) else before
     inner_after = json.loads(after) if isinstance(after, str) else after
     assert json_type(inner_after["clips"]) == json_type(inner_before["clips"])

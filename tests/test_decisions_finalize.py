@@ -123,6 +123,10 @@ def test_duration_maps_to_what_veo_accepts(target: float, seconds: int) -> None:
 def test_plan_duration_comes_from_the_clip() -> None:
     plan = finalize(ctx=context(target_duration=5.0))
     assert (plan.duration_seconds, plan.generated_seconds, plan.delivered_seconds) == (6, 6, 5.0)
+    for fractional in (5.5, 3.25, 7.96):  # a slot is delivered as it is, never rounded
+        plan = finalize(ctx=context(target_duration=fractional))
+        assert plan.delivered_seconds == fractional == plan.cut_to_seconds()
+        assert plan.generated_seconds == shortest_duration((4, 6, 8), fractional)
 
 
 def test_references_force_8_seconds_trimmed_to_the_clip_and_cost_what_is_generated() -> None:

@@ -78,6 +78,33 @@ def test_a_wrong_key_is_refused_with_what_to_do_and_never_shown(text, says):
     assert base64.b64encode(b"\x01" * 32).decode() not in str(err.value)
 
 
+MATERIAL = base64.b64encode(bytes([1]) * 32).decode()
+SHORT = base64.b64encode(b"sixteen bytes!!!").decode()  # key material of the wrong length
+
+
+@pytest.mark.parametrize("text", [
+    f"{MATERIAL}:k-2026-11",  # id and key the wrong way round
+    f"{MATERIAL}:",  # the key where the id goes, nothing after it
+    MATERIAL,  # no id at all
+    f"k-2026-11={MATERIAL}",  # another separator
+    f"k-2026-11:{MATERIAL}!",  # a stray character
+    f"k-2026-11:{SHORT}",  # the wrong length
+    f"{SHORT}:k-2026-11",  # the wrong length, the wrong way round
+    f"{NEW},{MATERIAL}:k-2026-11",  # a good key, then a wrong one
+], ids=["reversed", "key-as-id", "no-id", "equals", "stray-character", "short",
+        "short-reversed", "second-reversed"])
+def test_no_shape_of_a_wrong_key_shows_its_material(text, tmp_path):
+    """Whatever stands where, a refused key's material is not in the error (issue 35: the
+    worker prints it at start, into its logs), from the variable or from a file."""
+    file = tmp_path / "keys"
+    file.write_text(text + "\n")
+    for env in ({"RETAKE_ENCRYPTION_KEYS": text}, {"RETAKE_ENCRYPTION_KEYS_FILE": str(file)}):
+        with pytest.raises(EncryptionKeyError) as err:
+            keys_from_environment(env)
+        for material in (MATERIAL, SHORT, MATERIAL[:12], SHORT[:12]):
+            assert material not in str(err.value), str(err.value)
+
+
 def test_keys_come_from_the_environment_or_a_file(tmp_path):
     assert keys_from_environment({}) is None
     file = tmp_path / "keys"

@@ -18,6 +18,9 @@ from tests.support.job_rows import drop_stage, set_stage, stage_metadata
 from workflows import error_types
 from workflows.step_models import ClipRef, PersistRequest, PersistResult
 
+# Every test ends with one current version per clip, shown by the clip's entry.
+pytestmark = pytest.mark.usefixtures("one_current_version_per_clip")
+
 
 def request(job: UUID, index: int, regeneration_id: str, **changes) -> PersistRequest:
     """A persist request; the regeneration id is made unique per job (ids are global)."""

@@ -17,6 +17,7 @@ from activities.job_store.sample_data import load_sample_job
 from activities.video.store import video_key
 from retake.client import start_regeneration
 from tests.emulators.media import probe, video_mp4
+from tests.support.job_rows import set_stage, stage_metadata, version_problems
 from tests.support.temporal import retake_settings
 from tests.test_veo_activity import env_at_attempt, generation, video  # noqa: F401 (fixture)
 from tests.test_workflow_e2e import request
@@ -76,6 +77,10 @@ async def test_a_regeneration_stores_in_its_final_check_with_no_store_task(
     temporal_client, task_queue, run_worker, tmp_path, db_pool, quick_veo
 ):
     job = await load_sample_job(db_pool, job_id=uuid4())
+    # A fractional slot (issue 35): clip 3 lasts 5.5 s, so the video is cut to 5.5 s.
+    video_stage = await stage_metadata(db_pool, job, "video_generator")
+    video_stage["clips"]["clips"][3]["target_duration"] = 5.5
+    await set_stage(db_pool, job, "video_generator", video_stage)
     async with run_worker(retake_settings(tmp_path, veo=quick_veo)):
         handle = await start_regeneration(temporal_client, request(job, 3, "make it nighttime"),
                                           task_queue=task_queue)
@@ -88,5 +93,13 @@ async def test_a_regeneration_stores_in_its_final_check_with_no_store_task(
     assert "store_generated_video" not in activities and "wait_for_generation" in activities
     assert result.polls == checks  # every fetch of the operation was a check: no second fetch
     measured = probe(Path(result.video_url.removeprefix("file://")).read_bytes())
-    assert abs(measured["duration"] - result.delivered_seconds) <= 1 / 8
+    assert result.delivered_seconds == 5.5 and result.generated_seconds > 5.5
+    assert abs(measured["duration"] - 5.5) <= 1 / 8  # within one frame (emulator: 8 fps)
+    # What is saved says the same length: the clip entry and the version.
+    entry = (await stage_metadata(db_pool, job, "video_generator"))["clips"]["clips"][3]
+    assert entry["actual_duration"] == 5.5 and entry["video_url"] == result.video_url
+    assert await db_pool.fetchval(
+        "SELECT duration_seconds FROM clip_versions WHERE job_id = $1 AND clip_index = 3"
+        " AND is_current", job) == 5.5
+    assert await version_problems(db_pool, job) == []
     assert len(quick_veo.paid_submissions()) == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import threading
+import time
 from uuid import uuid4
 
 import pytest
@@ -105,11 +106,15 @@ async def test_two_overlapping_attempts_on_two_workers_pay_once(
     try:
         first = asyncio.create_task(Attempt(1).submit(workers[0], req))
         await asyncio.sleep(0.2)
+        second_started = time.time()
         second = await Attempt(2).submit(workers[1], req)
         first = await first
     finally:
         for worker in workers:
             await worker.aclose()
+    # The second attempt started while the first one's POST was held at Veo.
+    [(arrived, answered)] = veo.submit_times
+    assert arrived < second_started < answered
     assert paid(veo) == 1 and veo.counters()["submit_requests"] == 1
     assert first.operation_name == second.operation_name
     assert not first.resubmission_avoided and second.resubmission_avoided
@@ -122,10 +127,12 @@ async def test_postgres_blip_during_record_is_ridden_out_inside_the_attempt(
 ):
     server, pool, job = outage_db
     restarted = threading.Event()
+    restarted_at: list[float] = []
 
     def stop_then_restart_soon() -> None:
         server.stop("fast")
-        threading.Timer(1.5, lambda: (server.start(), restarted.set())).start()
+        threading.Timer(1.5, lambda: (server.start(), restarted_at.append(time.time()),
+                                      restarted.set())).start()
 
     veo.before_submit.append(stop_then_restart_soon)
     video = VideoActivities.from_settings(
@@ -137,6 +144,9 @@ async def test_postgres_blip_during_record_is_ridden_out_inside_the_attempt(
     finally:
         await video.aclose()
     assert restarted.is_set()
+    # Veo answered while Postgres was down, so the record met the outage (and rode it out).
+    [(_, answered)] = veo.submit_times
+    assert answered < restarted_at[0]
     assert paid(veo) == 1 and not submission.resubmission_avoided
     assert attempt.last_details[0]["operation_name"] == submission.operation_name
     [op] = await SubmissionLedger(pool).operations(req.regeneration_id)
@@ -298,7 +308,7 @@ async def test_a_cancel_mid_post_still_waits_for_the_paid_answer_and_records_it(
             while veo.submits_arrived == 0:
                 await asyncio.sleep(0.01)
         env.cancel()  # lands while the POST is held at Veo
-        cancelled_at = asyncio.get_running_loop().time()
+        cancelled_at, cancelled_wall = asyncio.get_running_loop().time(), time.time()
         with pytest.raises(asyncio.CancelledError):
             await running
         waited = asyncio.get_running_loop().time() - cancelled_at
@@ -306,6 +316,8 @@ async def test_a_cancel_mid_post_still_waits_for_the_paid_answer_and_records_it(
     finally:
         await video.aclose()
     assert waited >= 1.0  # the cancelled attempt waited for Veo's answer
+    [(arrived, answered)] = veo.submit_times  # one POST: the next attempt adopted it
+    assert arrived < cancelled_wall < answered  # the cancel came while the POST was held
     [sent] = veo.submissions()
     row = await db_pool.fetchrow("SELECT state, operation_name FROM veo_submissions "
                                  "WHERE regeneration_id = $1", req.regeneration_id)

@@ -319,16 +319,16 @@ async def test_a_video_to_be_cut_comes_back_inline_even_with_gcs_output(
     video = VideoActivities.from_settings(settings, db_pool)
     try:
         req = generation(sample_job_id, reference_image_urls=["gs://refs/a.png"],
-                         delivered_seconds=4.0)
+                         delivered_seconds=3.25)  # a fractional slot
         submission, status = await submit_and_wait(video, req)
         assert "storageUri" not in fresh_veo_emulator.submissions()[0]["parameters"]
         assert status.state == GenerationState.SUCCEEDED and status.video_gcs_uri is None
         stored = await ActivityEnvironment().run(video.store_generated_video, StoreVideoRequest(
             operation_name=submission.operation_name, backend="veo", job_id=sample_job_id,
-            clip_index=3, regeneration_id=req.regeneration_id, delivered_seconds=4.0))
-        assert stored.url.startswith("file://") and stored.trimmed_to_seconds == 4.0
+            clip_index=3, regeneration_id=req.regeneration_id, delivered_seconds=3.25))
+        assert stored.url.startswith("file://") and stored.trimmed_to_seconds == 3.25
         measured = probe(Path(stored.url.removeprefix("file://")).read_bytes())
-        assert abs(measured["duration"] - 4.0) <= 1 / 8 and measured["audio"]
+        assert abs(measured["duration"] - 3.25) <= 1 / 8 and measured["audio"]
     finally:
         await video.aclose()
 
@@ -611,15 +611,16 @@ async def test_store_trims_to_the_delivered_length_keeping_the_audio(
     submission, status = await submit_and_wait(video, req)
     store_req = StoreVideoRequest(
         operation_name=submission.operation_name, backend="veo", job_id=sample_job_id,
-        clip_index=3, regeneration_id=req.regeneration_id, delivered_seconds=4.0)
+        clip_index=3, regeneration_id=req.regeneration_id, delivered_seconds=5.5)
     stored = await ActivityEnvironment().run(video.store_generated_video, store_req)
 
     data = (tmp_path / "videos" / video_key(sample_job_id, 3, req.regeneration_id)).read_bytes()
     measured = probe(data)
-    assert abs(measured["duration"] - 4.0) <= 1 / 8  # within one frame (the emulator: 8 fps)
+    # A fractional slot: 5.5 s within one frame (the emulator: 8 fps), not 5 or 6 s.
+    assert abs(measured["duration"] - 5.5) <= 1 / 8
     assert measured["video"] and measured["audio"]
     assert probe(video_mp4(8, "16:9", True))["duration"] == 8.0  # it was cut, not made short
-    assert stored.trimmed_to_seconds == 4.0 and stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert stored.trimmed_to_seconds == 5.5 and stored.sha256 == hashlib.sha256(data).hexdigest()
     again = await env_at_attempt(2).run(video.store_generated_video, store_req)
     assert again == stored  # a retried store finds the same trimmed file
 

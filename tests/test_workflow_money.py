@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
-from datetime import UTC
+import time
+from datetime import UTC, timedelta
 from uuid import uuid4
 
 import pytest
 from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.enums.v1 import EventType, PendingActivityState
+from temporalio.api.enums.v1 import EventType, PendingActivityState, WorkflowTaskFailedCause
 from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import CancelledError
@@ -30,12 +32,17 @@ from tests.reliability.helpers import (
     pending_activity,
     wait_until,
 )
+from tests.support.job_rows import version_problems
 from tests.support.temporal import retake_settings
 from tests.test_workflow_e2e import clip_entries, record, request, versions, wait_for_stage
 from workflows import error_types
-from workflows.conventions import backend_queue
+from workflows.conventions import backend_queue, workflow_id_for
 from workflows.models import LateCollectionResult, RegenerateClipResult
 from workflows.regenerate_clip import RegenerateClipWorkflow
+
+# Every test ends with one current version per clip of the sample job, shown by the
+# clip's entry (tests/support/postgres.py; issue 35).
+pytestmark = pytest.mark.usefixtures("one_current_version_per_clip")
 
 
 @pytest.fixture
@@ -128,6 +135,7 @@ async def test_reset_while_veo_works_adopts_the_running_generation(
             temporal_client, request(sample_job_id, 3, "make it nighttime"), task_queue=task_queue)
         await wait_for_stage(handle, "waiting")
         reset = await reset_to_first_workflow_task(temporal_client, handle)
+        assert still_generating_at(veo, time.time())  # the reset landed while Veo worked
         result = await reset.result()
 
     assert paid(veo) == 1
@@ -171,6 +179,41 @@ async def operation_outcomes(db_pool, job, clip) -> list[tuple[str, int | None]]
     return [(r["outcome"], r["version_number"]) for r in rows]
 
 
+async def history_of(handle: WorkflowHandle, activity_type: str) -> list[int]:
+    """The event types of every event of that activity type's tasks, in order."""
+    scheduled: set[int] = set()
+    found = []
+    async for e in handle.fetch_history_events():
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            if e.activity_task_scheduled_event_attributes.activity_type.name == activity_type:
+                scheduled.add(e.event_id)
+                found.append(e.event_type)
+            continue
+        for field in ("activity_task_started_event_attributes",
+                      "activity_task_completed_event_attributes",
+                      "activity_task_failed_event_attributes",
+                      "activity_task_timed_out_event_attributes",
+                      "activity_task_cancel_requested_event_attributes",
+                      "activity_task_canceled_event_attributes"):
+            if e.HasField(field) and getattr(e, field).scheduled_event_id in scheduled:
+                found.append(e.event_type)
+    return found
+
+
+def still_generating_at(veo, wall: float) -> bool:
+    """No status check had answered "done" by `wall` (time.time()): Veo was still
+    generating every job then."""
+    offset = time.time() - time.monotonic()  # the emulator notes monotonic times
+    return all(job.first_done_at is None or job.first_done_at + offset > wall
+               for job in list(veo.state.jobs.values()))
+
+
+async def ended_at(handle: WorkflowHandle) -> float:
+    """When the run closed (its last event), wall clock."""
+    events = [e async for e in handle.fetch_history_events()]
+    return events[-1].event_time.ToDatetime(tzinfo=UTC).timestamp()
+
+
 async def test_video_after_the_deadline_is_kept_and_starting_again_pays_nothing(
     temporal_client, task_queue, run_worker, tmp_path, sample_job_id, db_pool, veo
 ):
@@ -184,6 +227,11 @@ async def test_video_after_the_deadline_is_kept_and_starting_again_pays_nothing(
             await handle.result()
         cause = failure.value.cause
         assert cause.type == error_types.GENERATION_TIMED_OUT and cause.non_retryable
+        # The deadline passed while the run polled: Veo had not answered "done" when it
+        # failed, and no wait attempt of the run completed.
+        assert still_generating_at(veo, await ended_at(handle))
+        waits = await history_of(handle, "wait_for_generation")
+        assert waits and EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED not in waits
         [where] = cause.details
         collector = temporal_client.get_workflow_handle(
             where["late_collection_workflow_id"], result_type=LateCollectionResult)
@@ -277,9 +325,17 @@ async def test_cancel_during_a_running_status_check_keeps_the_video_non_current(
             running = await pending_activity(handle, "wait_for_generation")
             assert running.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
             await handle.cancel()
+            # The server holds the cancel, and the status check is still held at the wire.
+            assert gated.held >= 1 and not gated.done_at
             with pytest.raises(WorkflowFailureError) as failure:
                 await handle.result()
             assert isinstance(failure.value.cause, CancelledError)
+            # From the history: the run asked that running wait attempt to cancel; the
+            # wait never completed in this run, and the run was waiting when it ended.
+            waits = await history_of(handle, "wait_for_generation")
+            assert EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED in waits
+            assert EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED not in waits
+            assert (await handle.query(RegenerateClipWorkflow.progress)).stage == "waiting"
             gated.open_gate()
             progress = await handle.query(RegenerateClipWorkflow.progress)
             late = await temporal_client.get_workflow_handle(
@@ -296,21 +352,39 @@ async def test_cancel_during_a_running_status_check_keeps_the_video_non_current(
     assert await clip_url(db_pool, sample_job_id, 1) == original_url
 
 
+@pytest.mark.parametrize("heartbeated", [False, True],
+                         ids=["inside-the-open-workflow-task", "workflow-task-heartbeated"])
 async def test_cancel_during_persist_saves_the_paid_video_once_and_consistently(
-    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, db_pool, postgres_dsn, veo
+    temporal_client, task_queue, run_worker, tmp_path, sample_job_id, db_pool, postgres_dsn, veo,
+    heartbeated
 ):
-    """The cancel lands while persist is running (blocked on the clip's stage row, which
-    a test transaction holds FOR UPDATE). Paid once, saved once: the video becomes
-    version 2, and the clip entry names it exactly when version 2 is current. The
-    regeneration reports "cancelled" even when the running persist committed: a cancel
-    cannot take back a commit in flight (docs/reliability.md, money table)."""
+    """The cancel reaches the server while persist is running (blocked on the clip's stage
+    row, which a test transaction holds FOR UPDATE). Persist is a local activity, so where
+    the run sees that cancel depends on its workflow task:
+
+    - production's 10 s task timeout: persist runs inside the open workflow task, whose
+      completion the server then refuses (an event came in meanwhile: UNHANDLED_COMMAND).
+      The persist has committed: version 2 is current and the clip shows it. The run,
+      replayed with the cancel, sees it where that task began (stage `waiting`, the wait
+      just completed), reports "cancelled", and the collector finds the video already
+      saved: a cancel cannot take back a commit in flight (docs/reliability.md).
+    - a 1 s task timeout: the worker heartbeats the task while persist waits, so the run
+      is in persist (stage `saving`, seen before the cancel) when the cancel lands; the
+      waiting persist is cancelled and commits nothing, and the collector saves the video
+      as version 2, not current: the clip is unchanged.
+
+    Either way: paid once, saved once, one current version, and the clip entry names it."""
     original_url = await clip_url(db_pool, sample_job_id, 3)
+    inp = request(sample_job_id, 3, "make it nighttime")
     async with run_worker(retake_settings(tmp_path, veo=veo)):
         async with HeldLock(postgres_dsn, "SELECT id FROM job_stages WHERE job_id = $1"
                             " AND stage_name = 'video_generator' FOR UPDATE", sample_job_id) as lock:
-            handle = await start_regeneration(
-                temporal_client, request(sample_job_id, 3, "make it nighttime"),
-                task_queue=task_queue)
+            if heartbeated:
+                handle = await temporal_client.start_workflow(
+                    RegenerateClipWorkflow.run, inp, id=workflow_id_for(sample_job_id, 3),
+                    task_queue=task_queue, task_timeout=timedelta(seconds=1))
+            else:
+                handle = await start_regeneration(temporal_client, inp, task_queue=task_queue)
 
             async def persist_blocked() -> bool:
                 await lock.conn.execute("SELECT pg_stat_clear_snapshot()")
@@ -318,67 +392,137 @@ async def test_cancel_during_persist_saves_the_paid_video_once_and_consistently(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
                     " AND query LIKE '%video_generator%FOR UPDATE%' AND pid <> pg_backend_pid()"))
 
+            async def persist_gone() -> bool:
+                return not await persist_blocked()
+
             await wait_until(persist_blocked, timeout=30, every=0.05)
+            if heartbeated:
+                await wait_for_stage(handle, "saving")  # the run itself is in persist
             await handle.cancel()
-            await asyncio.sleep(0.5)  # the cancel reaches the worker while persist waits
-        with pytest.raises(WorkflowFailureError) as failure:
-            await handle.result()
+            # The server holds the cancel now, and persist is still waiting for the row.
+            assert await persist_blocked(), "persist was not running when the cancel came"
+            if heartbeated:  # the run ends while the row is still held...
+                with pytest.raises(WorkflowFailureError) as failure:
+                    await handle.result()
+                # ...and its cancelled persist gives up the wait, having committed nothing.
+                await wait_until(persist_gone, timeout=10, every=0.05)
+        if not heartbeated:  # the row is free: persist commits, its task is refused
+            with pytest.raises(WorkflowFailureError) as failure:
+                await handle.result()
         assert isinstance(failure.value.cause, CancelledError)
-        # Where the cancel landed, from the history: after the wait (and the store in its
-        # final check) completed, and before the persist step's marker, so persist was
-        # running when it came (issue 35: the test tests what it says).
+        # Where the run saw the cancel, from its history and its own progress (issue 35:
+        # the test tests what it says).
         events = [e async for e in handle.fetch_history_events()]
         cancel_at = next(i for i, e in enumerate(events) if e.event_type ==
                          EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED)
         waited_at = max(i for i, e in enumerate(events)
                         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
-        persisted = [i for i, e in enumerate(events)
+        persisted = [e.marker_recorded_event_attributes for e in events[cancel_at:]
                      if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
                      and b"persist_clip_version" in e.SerializeToString()]
         assert waited_at < cancel_at, "the cancel landed before Veo's video was stored"
-        assert all(i > cancel_at for i in persisted), "persist had finished before the cancel"
+        assert not [e for e in events[:cancel_at]
+                    if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+                    and b"persist_clip_version" in e.SerializeToString()]
         progress = await handle.query(RegenerateClipWorkflow.progress)
-        late = None
-        if progress.late_collection_workflow_id:
-            late = await temporal_client.get_workflow_handle(
-                progress.late_collection_workflow_id, result_type=LateCollectionResult).result()
+        if heartbeated:
+            assert progress.stage == "saving"
+            [marker] = persisted  # persist's outcome, recorded after the cancel: cancelled
+            assert marker.failure.HasField("canceled_failure_info"), marker
+        else:
+            assert progress.stage == "waiting" and persisted == []
+            refused = [e.workflow_task_failed_event_attributes.cause for e in events
+                       if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED]
+            assert refused == [WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND]
+        assert progress.late_collection_workflow_id, "the paid video was left uncollected"
+        late = await temporal_client.get_workflow_handle(
+            progress.late_collection_workflow_id, result_type=LateCollectionResult).result()
 
     assert paid(veo) == 1
     rows = await versions(db_pool, sample_job_id, 3)
-    assert [r["version_number"] for r in rows] == [1, 2]
-    [current] = [r for r in rows if r["is_current"]]
-    expected_url = original_url if current["version_number"] == 1 else rows[1]["video_url"]
-    assert await clip_url(db_pool, sample_job_id, 3) == expected_url
-    # The persist that was running commits (seen every time here: version 2 current) or
-    # is rolled back (then the collector keeps version 2, not current); either way the
-    # collector's result says which, and nothing is saved or paid twice.
-    assert late is not None and late.version == 2, late
-    assert late.outcome == ("already_saved" if current["version_number"] == 2
-                            else "collected_late"), (rows, late)
+    if heartbeated:
+        assert [(r["version_number"], r["is_current"]) for r in rows] == [(1, True), (2, False)]
+        assert await clip_url(db_pool, sample_job_id, 3) == original_url
+        assert (late.outcome, late.version) == ("collected_late", 2)
+    else:
+        assert [(r["version_number"], r["is_current"]) for r in rows] == [(1, False), (2, True)]
+        assert await clip_url(db_pool, sample_job_id, 3) == rows[1]["video_url"] == late.video_url
+        assert (late.outcome, late.version) == ("already_saved", 2)
+
+
+class ActivityCancels(logging.Handler):
+    """When a cancel reaches a running activity of one type, from the SDK's own word: its
+    worker logs "Running activity <type> (token <t>)" when it starts one and "Cancelling
+    activity <t>, reason: <r>" when a cancel reaches it (temporalio/worker/_activity.py,
+    DEBUG). A cancel requested in the history reaches the activity only with the answer
+    to one of its heartbeats, which the SDK sends at most every 8 s (80% of the 10 s
+    heartbeat timeout)."""
+
+    LOGGER = "temporalio.worker._activity"
+
+    def __init__(self, activity_type: str) -> None:
+        super().__init__(logging.DEBUG)
+        self.activity_type = activity_type
+        self.tokens: set[bytes] = set()
+        self.reached: list[tuple[float, str]] = []  # (wall clock, reason)
+        self.event = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("Running activity") and record.args[0] == self.activity_type:
+            self.tokens.add(record.args[1])
+        elif record.msg.startswith("Cancelling activity") and record.args[0] in self.tokens:
+            self.reached.append((record.created, str(record.args[1])))
+            self.event.set()
+
+    def __enter__(self) -> ActivityCancels:
+        logger = logging.getLogger(self.LOGGER)
+        self._level = logger.level
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(self)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        logger = logging.getLogger(self.LOGGER)
+        logger.removeHandler(self)
+        logger.setLevel(self._level)
 
 
 async def test_cancel_while_veo_is_accepting_still_records_and_keeps_the_video(
     temporal_client, task_queue, run_worker, tmp_path, sample_job_id, db_pool, hooked_veo
 ):
-    hooked_veo.hold_before.append(2.0)  # the POST is in flight when the cancel lands
-    async with run_worker(retake_settings(tmp_path, veo=hooked_veo)):
-        handle = await start_regeneration(
-            temporal_client, request(sample_job_id, 5, "make it nighttime"), task_queue=task_queue)
-        async with asyncio.timeout(60):  # the POST is at Veo (held there) when the cancel lands
-            while hooked_veo.submits_arrived == 0:
-                await asyncio.sleep(0.02)
-        await handle.cancel()
-        with pytest.raises(WorkflowFailureError):
-            await handle.result()
-        progress = await handle.query(RegenerateClipWorkflow.progress)
-        late = await temporal_client.get_workflow_handle(
-            progress.late_collection_workflow_id, result_type=LateCollectionResult).result()
-        [cancelled] = [e async for e in handle.fetch_history_events()
-                       if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED]
-    # From the history and the emulator's clock: the cancel reached the server while the
-    # paid POST was held at Veo (issue 35: the test shows the path it claims).
+    """The regeneration is cancelled while the paid POST is held at Veo, and Veo answers
+    only once the cancel has reached the submit activity itself (its heartbeat was
+    answered "cancel"): the shield in submit_generation keeps the call and records what
+    was paid, and the late collector saves it. Without the shield the cancelled attempt
+    drops the POST, the ledger never learns the operation, and nothing is collected."""
+    with ActivityCancels("submit_generation") as cancels:
+        hooked_veo.hold_until.append(cancels.event)  # the POST waits for the cancel
+        async with run_worker(retake_settings(tmp_path, veo=hooked_veo)):
+            handle = await start_regeneration(
+                temporal_client, request(sample_job_id, 5, "make it nighttime"),
+                task_queue=task_queue)
+            async with asyncio.timeout(60):  # the POST is at Veo (held there)
+                while hooked_veo.submits_arrived == 0:
+                    await asyncio.sleep(0.02)
+            await handle.cancel()
+            with pytest.raises(WorkflowFailureError):
+                await handle.result()
+            progress = await handle.query(RegenerateClipWorkflow.progress)
+            late = await temporal_client.get_workflow_handle(
+                progress.late_collection_workflow_id, result_type=LateCollectionResult).result()
+            events = [e async for e in handle.fetch_history_events()]
+    [cancelled] = [e for e in events
+                   if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED]
+    cancel_requested = cancelled.event_time.ToDatetime(tzinfo=UTC).timestamp()
+    # Where each thing happened (issue 35: the test shows the path it claims): the run's
+    # cancel asked the submit to cancel, the cancel reached the running submit while Veo
+    # still held its POST, and Veo answered after that.
+    assert any(e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED
+               for e in events)
     [(arrived, answered)] = hooked_veo.submit_times
-    assert arrived < cancelled.event_time.ToDatetime(tzinfo=UTC).timestamp() < answered
+    assert cancels.reached, "the cancel never reached the submit activity"
+    reached_at, _reason = cancels.reached[0]
+    assert arrived < cancel_requested < reached_at < answered
     assert paid(hooked_veo) == 1
     assert late.outcome == "collected_late" and late.version == 2
     assert late.operation_name == hooked_veo.submissions()[0]["operation_name"]
@@ -425,10 +569,12 @@ async def test_postgres_down_while_recording_the_operation_pays_once(
     (Temporal's retries, on the real server) carry it until Postgres is back, then adopt it."""
     server, pool, job = outage_db
     restarted = threading.Event()
+    restarted_at: list[float] = []
 
     def stop_for_a_while() -> None:
         server.stop("fast")
-        threading.Timer(3.0, lambda: (server.start(), restarted.set())).start()
+        threading.Timer(3.0, lambda: (server.start(), restarted_at.append(time.time()),
+                                      restarted.set())).start()
 
     hooked_veo.before_submit.append(stop_for_a_while)
     settings = retake_settings(tmp_path, veo=hooked_veo, RETAKE_LEDGER_RETRY_SECONDS=0.5)
@@ -439,9 +585,13 @@ async def test_postgres_down_while_recording_the_operation_pays_once(
         result = await handle.result()
 
     assert restarted.is_set()
+    # Veo answered (accepted) while Postgres was down: the record step met the outage.
+    [(_, answered)] = hooked_veo.submit_times
+    assert answered < restarted_at[0]
     assert paid(hooked_veo) == 1 and result.version == 2
     assert result.possible_duplicate_charges == 0  # adopted from heartbeat details, not resent
     assert [r["version_number"] for r in await versions(pool, job, 2)] == [1, 2]
+    assert await version_problems(pool, job) == []
     history = await handle.fetch_history()
     started = [e.activity_task_started_event_attributes.attempt for e in history.events
                if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED]
@@ -458,6 +608,8 @@ async def test_same_request_id_after_the_deadline_makes_the_late_version_current
         handle = await start_regeneration(temporal_client, inp, task_queue=task_queue)
         with pytest.raises(WorkflowFailureError) as failure:
             await handle.result()
+        assert failure.value.cause.type == error_types.GENERATION_TIMED_OUT
+        assert still_generating_at(veo, await ended_at(handle))  # the deadline came first
         [where] = failure.value.cause.details
         late = await temporal_client.get_workflow_handle(
             where["late_collection_workflow_id"], result_type=LateCollectionResult).result()

@@ -42,6 +42,7 @@ from activities.job_store.sample_data import load_sample_job
 from activities.postgres.migrations import apply_migrations
 from activities.postgres.pool import create_pool, reset_shared_pool
 from activities.postgres.roles import grant_app_role
+from tests.support.job_rows import version_problems
 
 
 class PrivatePostgres:
@@ -170,6 +171,16 @@ async def db_pool(postgres_dsn: str) -> AsyncIterator[asyncpg.Pool]:
 @pytest_asyncio.fixture(loop_scope="session")
 async def sample_job_id(db_pool: asyncpg.Pool) -> UUID:
     return await load_sample_job(db_pool, job_id=uuid4())
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def one_current_version_per_clip(db_pool: asyncpg.Pool, sample_job_id: UUID):
+    """After the test, whatever it persisted: each clip of the sample job with saved
+    versions has exactly one current version, and its entry shows that version (issue 35:
+    a slip that retires or patches another clip shows up in every test that persists).
+    A module asks for it with `pytestmark = pytest.mark.usefixtures(...)`."""
+    yield
+    assert await version_problems(db_pool, sample_job_id) == []
 
 
 @pytest.fixture
