@@ -8,6 +8,9 @@ tests/histories/before_money_safety/ keeps a few recorded before issue 13's patc
 (reset-proof regeneration id, late collection), so their old paths stay covered too.
 tests/histories/before_chatbot/ keeps the batch recordings made before the
 `batch-busy-at-planning` patch (issue 31), so a batch without it stays covered.
+tests/histories/policy_1/ keeps eight recorded under POLICY_VERSION 1 (before the
+rules for what a rewrite cannot promise): today's code must still replay a run planned
+by the rules before it.
 """
 
 from __future__ import annotations

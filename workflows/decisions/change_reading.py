@@ -79,7 +79,9 @@ _CHANGE_TO_RE = re.compile(
 )
 _SHOULD_BE_RE = re.compile(
     r"^(?P<old>(?:the|her|his|their|its)\s+.+?)\s+(?:should|could|must|needs to|has to)\s+"
-    r"(?:be|look|become)\s+(?P<new>.+)$"
+    # "should look into the camera" is an action, not what the thing looks like.
+    r"(?:be|look|become)\s+(?P<new>(?!(?:into|at|to|toward|towards|away|back|up|down|over"
+    r"|around|through|straight|directly|out|off|in)\b).+)$"
 )
 _MAKE_RE = re.compile(r"^(?:make|turn|paint|dye|colou?r|have|get)\s+(?P<rest>.+?)(?:\s+instead)?$")
 _WEAR_RE = re.compile(
@@ -200,13 +202,22 @@ def _swap(clause: str, prompt: str) -> Change | None:
         if pattern is _INSTEAD_RE:
             new = new_value(new)
         new = re.sub(r"\s+(?:instead|please)$", "", new)
-        if old in ("it", "this", "that", "everything"):
-            continue
+        if old in ("it", "this", "that", "everything") or re.search(r"\bthan\b", new):
+            continue  # "taller than the first" compares two things: nothing is replaced
+        if pattern is _SHOULD_BE_RE and _describes_only(new):
+            continue  # "the singer should look happier": how it looks, not a new thing
         if locate(prompt, old) is not None:
             return _as_swap(old, new, clause)
         if pattern is _REPLACE_RE:  # nothing to replace: the new thing is what is asked for
             return Change("describe", new=new, band="low")
     return None
+
+
+def _describes_only(value: str) -> bool:
+    """A bare word that is not a colour ('happier', 'sad'), or 'more ...': a quality."""
+    words = value.split()
+    return bool(re.match(r"(?:more|less|much|a bit|a little|slightly|very|really|so|too)\b",
+                         value)) or (len(words) == 1 and words[0] not in COLOURS)
 
 
 # What a whole clip has rather than one thing in it: changing it is not a precise change.

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from workflows.decisions.phrases import LEAD_FILLER_RE, clauses, normalise
+from workflows.decisions.beyond_rules import beyond_rules
+from workflows.decisions.phrases import CLAUSE_SPLIT_RE, LEAD_FILLER_RE, clauses, normalise
 from workflows.decisions.scene_words import COLOURS
 from workflows.models import UnappliedPart
 
@@ -28,9 +29,22 @@ _INJECTION = re.compile(
     r"|\byou are (?:now )?(?:an? |chatgpt|gpt|the assistant|dan\b)|\bact as\b|\bpretend (?:to be|you)\b"
     r"|\b(?:reveal|print|output|show|leak|repeat)\b.{0,30}\b(?:prompt|instructions|api key|secrets?"
     r"|password|credentials|keys?)\b|\bapi[_ ]?key\b|</?(?:system|assistant|user)>|\bnew instructions\b"
-    r"|\b(?:confirm|approve|charge|pay)\b.{0,30}\bwithout (?:asking|confirmation|consent)\b",
+    r"|\b(?:confirm|approve|charge|pay)\b.{0,30}\bwithout (?:asking|confirmation|consent)\b"
+    # A role written into the text ("assistant: ...", "</prompt>"), a new role for the
+    # system, a task that is not a video, or a claim of consent or of a free run.
+    r"|(?:^|[\s>\]#])(?:system|assistant|developer|admin)\s*:|</?\s*(?:prompt|system|assistant"
+    r"|user|instructions?|context)\s*>|\byou are no longer\b|\bfrom now on,? you\b"
+    r"|\bforget (?:the clip|the video|your|all|everything|the rules|the above|what)\b"
+    r"|\bwrite (?:me )?(?:a|an|some) (?:poem|story|essay|joke|email|letter|song|code|script)\b"
+    r"|\b(?:already|has|have) (?:been )?(?:approved|confirmed|authori[sz]ed|paid)\b"
+    r"|\b(?:skip|bypass|disable|turn off|ignore) (?:the |any |all |your )?(?:safety|content"
+    r"|moderation|filters?|checks?|confirmation|budgets?|limits?|review)\b"
+    r"|\bfor free\b|\bwithout (?:paying|charging|charge)\b"
+    r"|\b(?:proceed|continue|go ahead|regenerate|apply (?:it|this)?) (?:with |to )?(?:all|every)"
+    r" (?:the )?(?:clips|clip|videos|jobs)\b",
     re.IGNORECASE,
 )
+_ACCENTED = re.compile(r"[àâäçèéêëìîïòôöùûüÿñßæœãõ]")
 _NON_LATIN = re.compile(r"[\u0370-\u1fff\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _FOREIGN_WORDS = frozenset(
     "und der die das den dem mach mache machen es ist nicht bitte mit ein eine einen heller "
@@ -38,7 +52,13 @@ _FOREIGN_WORDS = frozenset(
     "le la les et avec une des du plus moins très fais faire rends mettre ajoute enlève "
     "el los las más menos muy hazlo haz pon quita agrega añade por favor con sin pero "
     "il lo più meno rendi aggiungi togli della delle "
-    "het een maak meer minder".split()
+    "het een maak meer minder "
+    # More of each, as end users write them (function words and the commonest requests).
+    "nachts nacht regen nebel soll sollen bleiben bleibt machen sie ihr "
+    "scène rendez faites nuit pluie brouillard vous plaît s'il lumineuse lumineux sombre "
+    "fai fate sulla sul nella nello notte pioggia nebbia favore per che più "
+    "noche lluvia niebla que sea hacer ponlo "
+    "faça deixe mais noite chuva névoa com sem uma".split()
 )
 _ENGLISH_WORDS = frozenset(
     "the it a an and make to of with more less in on at her his their add remove change "
@@ -84,7 +104,8 @@ def unapplied_parts(
     """Each part of `instruction` the new prompt does not express, with why."""
     found: list[UnappliedPart] = []
     parts = _parts(instruction)
-    single = sum(not _SCOPE_ONLY.match(_bare(p)) for p in parts) <= 1
+    changes = [p for p in parts if not _SCOPE_ONLY.match(_bare(p))]
+    single = len(changes) <= 1
     for clause in parts:
         if llm and _foreign(clause) and not _INJECTION.search(clause):
             # GPT-4o reads other languages: only text it copied untranslated is left out.
@@ -92,6 +113,8 @@ def unapplied_parts(
                 found.append(UnappliedPart(text=clause, reason=OTHER_LANGUAGE))
             continue
         why = _refused(clause, llm=llm)
+        if why is None and not llm and beyond_rules(clause, [c for c in changes if c != clause]):
+            why = NOT_EXPRESSED
         if why is None and not _expressed(clause, old_prompt, new_prompt, negative_prompt,
                                           single=single):
             why = NOT_EXPRESSED
@@ -120,10 +143,30 @@ def _parts(instruction: str) -> list[str]:
         sentence = sentence.strip(" .!?。！？")
         if not sentence:
             continue
-        if _INJECTION.search(sentence) or _NON_LATIN.search(sentence):
+        if _INJECTION.search(sentence) or _NON_LATIN.search(sentence) or _foreign(sentence):
             parts.append(sentence)
         else:
-            parts += clauses(sentence)
+            parts += _clauses_keeping_links(sentence)
+    return parts
+
+
+_LINK_KEPT = re.compile(r"\s*(?:except(?: for)?|apart from|other than|then|while)\s*$")
+
+
+def _clauses_keeping_links(sentence: str) -> list[str]:
+    """Clauses as the planners split them, except that 'except', 'then' and 'while' stay
+    on the clause they open: they are what makes it an exception or a moment in time."""
+    pieces = re.split(f"({CLAUSE_SPLIT_RE.pattern})", sentence)
+    parts: list[str] = []
+    link = ""
+    for n, piece in enumerate(pieces):
+        if n % 2:  # a separator
+            link = piece.strip() + " " if _LINK_KEPT.match(piece) else ""
+            continue
+        piece = piece.strip(" .!?")
+        if piece:
+            parts.append(link + piece)
+        link = ""
     return parts
 
 
@@ -138,8 +181,9 @@ def _refused(clause: str, *, llm: bool) -> str | None:
 def _foreign(clause: str) -> bool:
     if _NON_LATIN.search(clause):
         return True
-    words = re.findall(r"[^\W\d_]+", clause.lower())
-    foreign = sum(w in _FOREIGN_WORDS for w in words)
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", clause.lower())
+    # A word with a letter English does not use (scène, più, noche's ñ) counts as foreign.
+    foreign = sum(w in _FOREIGN_WORDS or bool(_ACCENTED.search(w)) for w in words)
     english = sum(w in _ENGLISH_WORDS for w in words)
     return foreign >= 2 and foreign > english
 

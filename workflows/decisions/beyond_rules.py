@@ -1,0 +1,101 @@
+"""What the offline rules can never promise, even when they copy the words into the prompt.
+
+The rules rewrite a prompt as a whole: time of day, light, weather, style, a thing added,
+removed or recoloured. Some requests need more than that, and copying their words into
+the prompt is not applying them, so the plan lists them in `unapplied` (issue #31: no
+silent misses):
+
+- timing inside the clip ("only in the last two seconds", "at the end", "halfway",
+  "when the beat drops", "after the first cymbal hit");
+- exact counts and lengths ("exactly three dancers", "lasts exactly 10 seconds");
+- where people stand relative to each other ("to the left of the drummer",
+  "taller than the first");
+- other clips and uploaded pictures ("the colour grading of clip 2", "the photo I sent",
+  "like in the original");
+- an exception to a change across the whole frame ("make it night but keep the street
+  lamps warm", "darker except her face", "rain but she stays dry").
+
+Only the rule planners are judged this way: GPT-4o writes such requests into its own
+words, and the usual check of those words applies. Pure: safe in the workflow.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|a few|a couple of)"
+_TIMING = re.compile(
+    r"\b(?:in|during|for|over|within) the (?:first|last|final|opening|closing|next) "
+    rf"(?:{_NUMBER} )?(?:seconds?|secs?|frames?|moments?|beats?|bars?|half|part|bit)\b"
+    r"|\bat the (?:very )?(?:end|start|beginning|finish|climax|drop)\b"
+    r"|\b(?:halfway|midway|half-way|mid-clip|partway)\b|\bmiddle of the (?:clip|shot|video)\b"
+    rf"|\bat (?:the )?{_NUMBER} ?(?:s|sec|secs|seconds?)\b|\b\d+(?:\.\d+)? ?s in\b"
+    r"|\b(?:only )?(?:after|before|until|once|as soon as|right when|when|while|whenever)\s+"
+    r"(?:the|she|he|they|it|her|his|their|we|a|an|each|every)\b"
+    r"|\b(?:starts?|begins?|starting|beginning|ends?|ending|finish(?:es)?) (?:in|with|as|on|by)\b"
+    r"|\bthen (?:turns?|fades?|changes?|goes|becomes?|switch(?:es)?|cuts?)\b"
+    r"|\bgradually\b|\bslowly (?:turns?|fades?|becomes?)\b|\bfades? (?:in|out|to)\b",
+)
+_EXACT = re.compile(
+    # "exactly the same" asks for a close re-take, which the rules do give.
+    r"\b(?:exactly|precisely)\b(?! (?:the same|identical|like (?:it|this|before)|as before))"
+    rf"|\b(?:lasts?|last for|long|longer|shorter)\b.{{0,20}}\b{_NUMBER} ?"
+    r"(?:s|sec|secs|seconds?|minutes?)\b|\b\d+ ?(?:s|sec|secs|seconds?) long\b"
+    rf"|\b(?:only|just) {_NUMBER} (?!seconds?\b)[a-z]+s\b",
+)
+_ARRANGEMENT = re.compile(
+    r"\b(?:to the |on the )?(?:left|right) (?:of|side of|hand side of)\b"
+    r"|\b(?:taller|shorter|bigger|smaller|closer|nearer|further|farther|higher|lower|older|younger)"
+    r" than\b|\bswap (?:places|positions|sides)\b|\bswitch (?:places|positions|sides)\b"
+    # Moving who is already there is arranging; putting a new thing somewhere is not.
+    r"|\b(?:move|rearrange|reposition|shift)\b.*\b(?:in front of|behind|next to|beside|between)\b",
+)
+_ELSEWHERE = re.compile(
+    r"\b(?:as|like|from|of|with|than) (?:in |on )?(?:clip|shot|scene) (?:\d+|one|two|three"
+    r"|four|five|six|seven|eight|nine|ten)\b"
+    r"|\b(?:match|matches|matching|same \w+ as)\b.*\b(?:clip|shot|scene|video|original|photo"
+    r"|picture|image|reference|one)\b"
+    r"|\bthe (?:photo|picture|image|pic|reference|screenshot|file|link|video|drawing|sketch)s?"
+    r" (?:i|we)(?:'ve| have)? (?:sent|uploaded|shared|attached|posted|gave|linked)\b"
+    r"|\b(?:in|like|from|as in) the (?:original|first version|old version|last version"
+    r"|previous version)\b|\blook(?:s)? like (?:my|our|his|her|their) \w+",
+)
+_EXCEPTION = re.compile(
+    r"\bexcept(?: for)?\b|\bapart from\b|\bbut not (?:the|her|his|their)\b"
+    r"|\b(?:stays?|remains?|staying|remaining|stay as|keeps? (?:its|their|her|his))\b"
+)
+_KEEP_LEAD = re.compile(r"^(?:but |and |actually |still |please |just )*(?:keep|leave|preserve"
+                        r"|retain|maintain|hold)\b")
+# Appearance words a change across the frame (night, rain, black and white) would alter.
+_APPEARANCE = re.compile(
+    r"\b(?:warm|cool|cold|lit|glow\w*|bright\w*|dark\w*|shin\w*|dry|wet|clean|sharp"
+    r"|colou?r\w*|red|orange|yellow|green|blue|purple|pink|white|black|gold\w*|silver|neon"
+    r"|sunny|sunlit|daylight|visible|vivid|saturated|as (?:it|they) (?:is|are|was|were)"
+    r"|the same|unchanged|untouched|exactly)\b|\b(?:on|off)\s*$"
+)
+_CHANGE_VERB = re.compile(
+    r"\b(?:except(?: for)?|apart from)\s+(?:to\s+)?(?:fix|remove|get rid of|add|make|change|lose"
+    r"|drop|replace|put|turn|take|delete|erase|correct|repair|clean|swap|give|smooth|sharpen)\b"
+)
+_SCOPE_ONLY = re.compile(r"\b(?:everything|all|the rest|anything)\b(?: else)?")
+
+
+def beyond_rules(clause: str, others: list[str]) -> bool:
+    """Whether `clause` asks for something the rule planners cannot express; `others`
+    are the instruction's other clauses (an exception needs a change to be an exception to)."""
+    text = " ".join(clause.lower().split())
+    if _TIMING.search(text) or _EXACT.search(text) or _ARRANGEMENT.search(text):
+        return True
+    if _ELSEWHERE.search(text):
+        return True
+    return _is_exception(text) and any(o.strip() for o in others)
+
+
+def _is_exception(text: str) -> bool:
+    """'except her face', 'the headlights should stay off', 'keep the lamps warm'."""
+    if _SCOPE_ONLY.search(text) and not re.search(r"\bexcept\b", text):
+        return False
+    if re.search(r"\bexcept(?: for)?\b|\bapart from\b|\bbut not (?:the|her|his|their)\b", text):
+        # "identical except fix the face": the change itself, not an exception to one.
+        return not _CHANGE_VERB.search(text)
+    return bool((_EXCEPTION.search(text) or _KEEP_LEAD.match(text)) and _APPEARANCE.search(text))
