@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-
 # Hypothesis imports its optimiser lazily, in the middle of a test, and pytest parses it
 # then to rewrite its asserts. Python 3.11's parser can fail when threads are running
 # ("SystemError: AST constructor recursion depth mismatch": CPython gh-106905,
 # pytest-dev/pytest#10763; seen here once in test_check_times after Temporal tests had
 # left threads behind): imported here, before any thread starts, it is parsed safely.
 import hypothesis.internal.conjecture.optimiser  # noqa: F401
+import pytest
+
 from retake.process import exit_without_teardown
 
 pytest_plugins = [

@@ -4,6 +4,7 @@ versions in the database (activities/video/budgets.py)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.job_store.sample_data import load_sample_job
+from activities.job_store.sample_data import default_sample_path, load_sample_job
 from activities.postgres.pool import create_pool
 from activities.video.video_activities import VideoActivities
 from retake.client import start_regeneration
@@ -26,40 +27,79 @@ CLIP_COST = Decimal("3.20")  # 8 s of veo-3.1-generate-001 at $0.40/s (the catal
 MUTED_CLIP_COST = Decimal("1.60")  # the same without sound, as a regeneration asks by default
 
 
-async def test_twenty_at_once_against_an_account_budget_for_five_pay_five_across_two_workers(
-    temporal_client, postgres_dsn, db_pool, fresh_veo_emulator, task_queue, tmp_path
+def job_with_clips(tmp_path, clips: int):
+    """The sample job grown to `clips` clips (clip 0's data under each index): one job
+    with as many clips as regenerations started at once."""
+    data = json.loads(default_sample_path().read_text())
+    stages = data["stages"]
+    lists = [stages["video_generator"]["clips"]["clips"], stages["prompt_generator"]["clip_prompts"],
+             stages["scene_planner"]["clip_scripts"]]
+    for items in lists:
+        first = items[0]
+        items[:] = [json.loads(json.dumps(first).replace("clip_0", f"clip_{n}"))
+                    | {"clip_index": n} for n in range(clips)]
+    stages["prompt_generator"]["total_clips"] = clips
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.fixture(params=["account", "job", "day"])
+def budget_db(request) -> tuple[str, str]:
+    """(which budget, the database): the day counts every submission in its database, so
+    that one gets a database of its own."""
+    if request.param == "day":
+        return request.param, request.getfixturevalue("private_postgres").start()
+    return request.param, request.getfixturevalue("postgres_dsn")
+
+
+async def test_twenty_at_once_against_a_budget_for_five_pay_five_across_two_workers(
+    budget_db, temporal_client, fresh_veo_emulator, task_queue, tmp_path
 ):
+    """Per account, per job and per day: the reservation is one transaction in
+    Postgres, so two worker processes racing twenty regenerations pay for five."""
+    budget, dsn = budget_db
     veo = fresh_veo_emulator
     veo.configure(job_seconds=0.2)
+    pool = await create_pool(dsn, min_size=1, max_size=4)
     account = f"user-{uuid.uuid4().hex[:8]}"
+    setting = {"account": "RETAKE_BUDGET_USD_PER_ACCOUNT_PER_DAY", "job": "RETAKE_BUDGET_USD_PER_JOB",
+               "day": "RETAKE_BUDGET_USD_PER_DAY"}[budget]
     env = dict(temporal_address=temporal_client.service_client.config.target_host,
-               database_url=postgres_dsn, task_queue=task_queue, veo=veo,
-               RETAKE_BUDGET_USD_PER_ACCOUNT_PER_DAY=str(MUTED_CLIP_COST * 5))
+               database_url=dsn, task_queue=task_queue, veo=veo,
+               **{setting: str(MUTED_CLIP_COST * 5)})
     workers = [WorkerProcess(worker_env(data_dir=tmp_path / f"w{i}", **env),
                              tmp_path / f"worker{i}.log") for i in range(2)]
-    jobs = [await load_sample_job(db_pool, job_id=uuid.uuid4()) for _ in range(20)]
+    if budget == "job":
+        job = await load_sample_job(pool, job_with_clips(tmp_path, 20), job_id=uuid.uuid4())
+        targets = [(job, n) for n in range(20)]
+    else:
+        targets = [(await load_sample_job(pool, job_id=uuid.uuid4()), 0) for _ in range(20)]
+    jobs = sorted({job for job, _ in targets})
     try:
         await asyncio.gather(*(w.start() for w in workers))
         handles = await asyncio.gather(*(start_regeneration(temporal_client, RegenerateClipInput(
-            job_id=job, clip_index=0, instruction="make it nighttime", account_id=account,
+            job_id=job, clip_index=clip, instruction="make it nighttime", account_id=account,
             options=RegenerateOptions(poll_interval_seconds=0.2, deadline_seconds=120)),
-            task_queue=task_queue, eager=False) for job in jobs))
+            task_queue=task_queue, eager=False) for job, clip in targets))
         outcomes = await asyncio.gather(*(h.result() for h in handles), return_exceptions=True)
+        done = [o for o in outcomes if not isinstance(o, BaseException)]
+        refused = [o for o in outcomes if isinstance(o, WorkflowFailureError)]
+        assert len(done) == 5 and len(refused) == 15, outcomes
+        for failure in refused:
+            assert failure.cause.type == error_types.BUDGET_EXCEEDED
+            assert failure.cause.non_retryable
+            assert setting in failure.cause.message
+            assert "Nothing was paid" in failure.cause.message
+        assert len(veo.paid_submissions()) == 5
+        new_versions = await pool.fetchval(
+            "SELECT count(*) FROM clip_versions WHERE job_id = ANY($1::uuid[]) "
+            "AND version_number > 1", jobs)
+        assert new_versions == 5
     finally:
         for w in workers:
             w.stop()
-    done = [o for o in outcomes if not isinstance(o, BaseException)]
-    refused = [o for o in outcomes if isinstance(o, WorkflowFailureError)]
-    assert len(done) == 5 and len(refused) == 15, outcomes
-    for failure in refused:
-        assert failure.cause.type == error_types.BUDGET_EXCEEDED and failure.cause.non_retryable
-        assert "RETAKE_BUDGET_USD_PER_ACCOUNT_PER_DAY" in failure.cause.message
-        assert "Nothing was paid" in failure.cause.message
-    assert len(veo.paid_submissions()) == 5
-    new_versions = await db_pool.fetchval(
-        "SELECT count(*) FROM clip_versions WHERE job_id = ANY($1::uuid[]) AND version_number > 1",
-        jobs)
-    assert new_versions == 5
+        await pool.close()
 
 
 @pytest.fixture
