@@ -1,8 +1,8 @@
-"""The continuity words scored on a labelled set written by someone who had not read the
-rules (tests/data/continuity_holdout.jsonl: id, instruction, continuity, note).
+"""The continuity words scored on labelled sets written by helpers who had not read the
+rules (tests/data/continuity_holdout*.jsonl: id, instruction, continuity, note).
 
-Every case is scored and the score printed; the test fails only below FLOOR, so a rule
-change that loses cases is seen. Labels are never edited to pass: a case the rules get
+Every case is scored and the score printed; the test fails only below the set's floor,
+so a rule change that loses cases is seen. Labels are never edited to pass: a case the rules get
 wrong stays wrong here, and the report names the ones we think are mislabelled.
 """
 
@@ -15,22 +15,28 @@ import pytest
 
 from workflows.decisions.continuity import read_continuity
 
-HOLDOUT = Path(__file__).parent / "data" / "continuity_holdout.jsonl"
-FLOOR = 0.825  # the score when the set arrived (33 of 40, 2026-12-05): it may only go up
+DATA = Path(__file__).parent / "data"
+# Scores may only go up. Set 1 scored 33/40 when it arrived and set 2 (60) 45/60; the
+# rules were then extended from set 2's misses (and set 1's), so 39/40 and 60/60 are
+# training scores. The unseen measure is the set that arrived after (docs/planner.md).
+FLOORS = {
+    "continuity_holdout.jsonl": 0.975,
+    "continuity_holdout_2.jsonl": 1.0,
+}
 
 
-def cases() -> list[dict]:
-    if not HOLDOUT.exists():
-        pytest.skip("the labelled set has not been delivered (tests/data/continuity_holdout.jsonl)")
-    return [json.loads(line) for line in HOLDOUT.read_text().splitlines() if line.strip()]
+def cases(name: str) -> list[dict]:
+    path = DATA / name
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def test_every_labelled_case_is_scored() -> None:
-    labelled = cases()
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_every_labelled_case_is_scored(name: str) -> None:
+    labelled = cases(name)
     wrong = [(c["id"], c["instruction"], c["continuity"], read_continuity(c["instruction"]))
              for c in labelled if read_continuity(c["instruction"]) != c["continuity"]]
     score = 1 - len(wrong) / len(labelled)
-    print(f"continuity holdout: {len(labelled) - len(wrong)}/{len(labelled)} = {score:.1%}")
+    print(f"continuity holdout {name}: {len(labelled) - len(wrong)}/{len(labelled)} = {score:.1%}")
     for case_id, instruction, label, got in wrong:
         print(f"  {case_id}: {instruction!r} labelled {label}, read {got}")
-    assert score >= FLOOR, wrong
+    assert score >= FLOORS[name], wrong

@@ -26,6 +26,15 @@ from workflows.step_models import ClipContext, PromptSuggestion
     ("make it brighter", "none"),
     ("make it nighttime like the next scene", "none"),
     ("don't match the previous clip, start fresh", "none"),
+    # The cut it avoids, the frame it names, and a join waved away (session 6).
+    ("no jump cut coming in from the shot before, please", "from_previous"),
+    ("avoid a hard cut into the following scene", "into_next"),
+    ("no sudden cuts at either end", "both"),
+    ("its first frame should be the final frame of the preceding segment", "from_previous"),
+    ("end on the opening frame of the next part", "into_next"),
+    ("disregard the surrounding clips and try something wild", "none"),
+    ("there's no need to connect it to the clip before", "none"),
+    ("i want a hard cut, so ignore the next clip", "none"),
 ])
 def test_the_words_set_the_continuity(instruction: str, expected: str) -> None:
     assert read_continuity(instruction) == expected

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from workflows.continuity_models import Continuity, ContinuityPlan, NeighbourFrames
-from workflows.decisions.phrases import find_unnegated, normalise
+from workflows.decisions.phrases import is_negated, normalise
 from workflows.decisions.veo_models import VeoModel, shortest_duration
 
 FRAME_MODELS = ("veo-3.1-generate-001",)  # Google's tested first/last-frame sample
@@ -39,36 +39,60 @@ _BEFORE = (
     rf"|{_CLIP}\s+(?:before(?:\s+(?:it|this(?:\s+one)?))?|that\s+comes\s+before|prior)"
     r"|(?:the\s+)?one\s+before"
 )
+_ENDS = r"(?:ends?|ended|left\s+off|leaves?\s+off|stops?|finish(?:es|ed)?(?:\s+on)?|wraps?\s+up)"
 _AFTER = (
     rf"(?:next|following|upcoming|subsequent)\s+{_CLIP}"
     rf"|{_CLIP}\s+(?:after(?:\s+(?:it|this(?:\s+one)?))?|that\s+(?:comes|follows)(?:\s+after)?)"
-    r"|(?:the\s+)?one\s+after"
+    r"|(?:the\s+)?one\s+after|what(?:ever)?\s+(?:comes|follows)(?:\s+(?:after|next)(?:\s+it)?)?"
 )
+# "no jump cut", "no hard cut": asking for a join, said as the cut it avoids.
+_NO_CUT = (r"\b(?:no|without|avoid(?:ing)?|don't\s+want)\s+(?:a\s+|any\s+)?(?:hard\s+|jump\s+"
+           r"|abrupt\s+|harsh\s+|visible\s+|sudden\s+)?cuts?")
 FROM_PREVIOUS_RE = re.compile(
-    rf"\b(?:from|after|off|out\s+of|on\s+from|with|to|match(?:es|ing)?|continu\w*|follow\w*)"
-    rf"\s+(?:the\s+(?:end\s+of\s+(?:the\s+)?)?)?(?:{_BEFORE})\b"
-    r"|\b(?:pick(?:s|ing)?\s+up|carr(?:y|ies)\s+on)\s+(?:from\s+)?where\b"
-    rf"|\b(?:{_BEFORE})\b[^.;]*\b(?:ends?|ended|left\s+off|stops?)\b"
+    rf"\b(?:from|after|off|out\s+of|on\s+from|with|to|match(?:es|ing)?|continu\w*(?:\s+of)?"
+    rf"|follow\w*)\s+(?:the\s+(?:end\s+of\s+(?:the\s+)?)?)?(?:{_BEFORE})\b"
+    r"|\b(?:pick(?:s|ing)?\s+up|carr(?:y|ies)\s+on)\s+(?:\w+\s+)?(?:from\s+)?where\b"
+    rf"|\b(?:{_BEFORE})\b[^.;]*\b{_ENDS}\b"
+    rf"|\b(?:last|final|closing|end(?:ing)?)\s+(?:frame|shot|moment)s?\s+of\s+(?:the\s+)?"
+    rf"(?:{_BEFORE})\b"
+    rf"|{_NO_CUT}\s+(?:coming\s+in\s+)?(?:from|out\s+of|after)\s+(?:the\s+)?(?:{_BEFORE})\b"
 )
 INTO_NEXT_RE = re.compile(
     rf"\b(?:into|to|toward(?:s)?|with|before|match(?:es|ing)?|lead(?:s|ing)?\s+(?:in)?to|sets?\s+up)"
     rf"\s+(?:the\s+(?:start\s+of\s+(?:the\s+)?|beginning\s+of\s+(?:the\s+)?)?)?(?:{_AFTER})\b"
     rf"|\b(?:{_AFTER})\b[^.;]*\b(?:starts?|begins?|opens?)\b"
+    rf"|\b(?:next|following)\s+(?:{_CLIP}\s+)?(?:starts|begins|opens)\b"
+    rf"|\b(?:first|opening|starting)\s+(?:frame|shot|moment)s?\s+of\s+(?:the\s+)?"
+    rf"(?:{_AFTER})\b"
+    rf"|\b(?:opening|start|beginning)\s+of\s+(?:the\s+)?(?:{_AFTER})\b"
+    rf"|\bset(?:s|ting)?\s+(?:it\s+|this(?:\s+one)?\s+)?up\s+for\s+(?:the\s+)?(?:{_AFTER})\b"
+    rf"|{_NO_CUT}\s+(?:going\s+)?(?:into|to|before)\s+(?:the\s+)?(?:{_AFTER})\b"
 )
 BOTH_RE = re.compile(
     r"\b(?:neighbou?r(?:ing|s)?|surrounding\s+(?:clips|shots|scenes)|clips?\s+around\s+(?:it|this)"
-    r"|(?:both|either)\s+(?:ends|sides)|(?:before\s+and\s+after|previous\s+and\s+next"
-    r"|prior\s+and\s+(?:next|following)))\b"
+    r"|(?:both|either)\s+(?:ends?|sides?)|(?:before\s+and\s+after"
+    r"|(?:previous|prior|preceding)\s+and\s+(?:the\s+)?(?:next|following))"
+    r"|adjacent\s+(?:clips|shots|scenes)"
+    r"|(?:transitions?|cuts?|flows?)\s+in\s+and\s+out|between\s+(?:clip|shot|scene)\s+\d+\s+and\s+"
+    r"(?:clip|shot|scene)\s+\d+"
+    r"|(?:clip|shot|scene|one)\s+before\s+and\s+(?:the\s+(?:clip|shot|scene|one)\s+)?after)\b"
+    rf"|{_NO_CUT}\s+(?:on|at)\s+(?:either|both)\s+(?:ends?|sides?)\b"
+)
+# "ignore the neighbouring clips", "no need to connect it to the clips around it": these
+# ask for no join, further before the words than a plain "not".
+_UNWANTED = re.compile(
+    r"\b(?:ignore|forget(?:\s+about)?|disregard|no\s+need\s+(?:to|for)|(?:don't|do\s+not|doesn't"
+    r"|does\s+not)\s+(?:need|have)\s+to|never\s+mind)\b[^,;.]*$"
 )
 
 
 def read_continuity(instruction: str) -> Continuity:
     """The continuity an instruction asks for in words ("none" when it asks for none)."""
     text = normalise(instruction)
-    if find_unnegated(BOTH_RE, text):
+    if _wanted(BOTH_RE, text):
         return "both"
-    previous = find_unnegated(FROM_PREVIOUS_RE, text) is not None
-    following = find_unnegated(INTO_NEXT_RE, text) is not None
+    previous = _wanted(FROM_PREVIOUS_RE, text)
+    following = _wanted(INTO_NEXT_RE, text)
     if previous and following:
         return "both"
     if previous:
@@ -130,6 +154,14 @@ def plan_continuity(
     note = f"continuity {used}: " + ", ".join(joined) + ("; " + "; ".join(notes) if notes else "")
     return ContinuityPlan(asked=asked, used=used, first_frame=first, last_frame=last,
                           keep=keep, references_dropped=has_references, note=note), durations
+
+
+def _wanted(pattern: re.Pattern[str], text: str) -> bool:
+    """A match neither negated nearby ("don't match") nor waved away ("ignore the ...")."""
+    for match in pattern.finditer(text):
+        if not is_negated(text, match.start()) and not _UNWANTED.search(text[: match.start()]):
+            return True
+    return False
 
 
 def _used(from_previous: bool, into_next: bool) -> Continuity:
