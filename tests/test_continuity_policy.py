@@ -109,3 +109,20 @@ def test_the_first_clip_has_no_previous_and_the_plan_says_so() -> None:
 def test_the_fast_model_takes_no_frames() -> None:
     plan = _plan("x", continuity="both", model="veo-3.1-fast-generate-001")
     assert plan.continuity.used == "none" and "takes no first or last frame" in plan.reasoning
+
+
+def test_a_join_made_in_frames_is_not_listed_as_unapplied_and_one_not_made_is() -> None:
+    """The frames apply a continuity request: telling the user it was not applied would
+    be false; a request no frame can meet (no next clip, or no frames read) is listed."""
+    joined = _plan("make the transition into the next clip smoother please")
+    assert joined.continuity.used == "into_next" and joined.unapplied == []
+    with_more = _plan("make it flow from the clip before and add fog")
+    assert [p.text for p in with_more.unapplied] == ["add fog"]  # the fake planner added none
+    no_next = NeighbourFrames(previous_last=_frame(1, 3, "last"), next_first=None,
+                              own_first=_frame(2, 5, "first"))
+    alone = _plan("make it flow into the next clip", frames=no_next)
+    assert alone.continuity.used == "none"
+    assert [(p.text, p.reason) for p in alone.unapplied] == [
+        ("make it flow into the next clip", "not_expressed")]
+    unread = _plan("make it flow into the next clip", frames=None)
+    assert [p.reason for p in unread.unapplied] == ["not_expressed"]

@@ -34,7 +34,8 @@ _TIMING = re.compile(
     r"(?:the|she|he|they|it|her|his|their|we|a|an|each|every)\b"
     r"|\b(?:starts?|begins?|starting|beginning|ends?|ending|finish(?:es)?) (?:in|with|as|on|by)\b"
     r"|\bthen (?:turns?|fades?|changes?|goes|becomes?|switch(?:es)?|cuts?)\b"
-    r"|\bgradually\b|\bslowly (?:turns?|fades?|becomes?)\b|\bfades? (?:in|out|to)\b",
+    r"|\bgradually\b|\bslowly (?:turns?|fades?|becomes?)\b|\bfades? (?:in|out|to)\b"
+    r"|\bthe (?:first|last|second|final|opening|closing|back) (?:half|third|quarter|few seconds)\b",
 )
 _EXACT = re.compile(
     # "exactly the same" asks for a close re-take, which the rules do give.
@@ -48,7 +49,12 @@ _ARRANGEMENT = re.compile(
     r"|\b(?:taller|shorter|bigger|smaller|closer|nearer|further|farther|higher|lower|older|younger)"
     r" than\b|\bswap (?:places|positions|sides)\b|\bswitch (?:places|positions|sides)\b"
     # Moving who is already there is arranging; putting a new thing somewhere is not.
-    r"|\b(?:move|rearrange|reposition|shift)\b.*\b(?:in front of|behind|next to|beside|between)\b",
+    r"|\b(?:move|rearrange|reposition|shift)\b.*\b(?:in front of|behind|next to|beside|between)\b"
+    # Where someone already there should be, or a part of the frame only.
+    r"|\b(?:should|must|needs? to|has to) (?:be )?(?:standing |sitting |placed |positioned )?"
+    r"(?:behind|in front of|next to|beside|between|on top of|under)\b"
+    r"|\b(?:left|right|top|bottom|upper|lower) (?:half|side|third|corner|part|edge) of the"
+    r" (?:frame|screen|shot|image|picture)\b",
 )
 _ELSEWHERE = re.compile(
     r"\b(?:as|like|from|of|with|than) (?:in |on )?(?:clip|shot|scene) (?:\d+|one|two|three"

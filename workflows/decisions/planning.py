@@ -21,6 +21,7 @@ from workflows.decisions import policy_version
 from workflows.decisions.continuity import (
     asked_continuity,
     plan_continuity,
+    read_continuity,
     without_continuity_words,
 )
 from workflows.decisions.negative_prompts import merge_negative_prompts, negative_addition
@@ -94,7 +95,8 @@ def finalize_plan(
         context.negative_prompt, suggestion.negative_prompt, negative_addition(instruction)
     )
     unapplied = unapplied_parts(instruction, context.prompt, prompt, negative_prompt,
-                                llm=suggestion.planner == PlannerKind.LLM)
+                                llm=suggestion.planner == PlannerKind.LLM,
+                                joined=joined.used if joined is not None else None)
     cleaned = without_refused(prompt, unapplied) or context.prompt
     if cleaned != prompt:
         notes.append("left out of the prompt: text in another language or instructions to "
@@ -149,9 +151,10 @@ async def plan_clip(
     budgets: list[BudgetLeft] | None = None,
 ) -> Plan:
     """A template when one fits, else the planner's suggestion; then finalize_plan."""
-    # With continuity loaded, its words are decided as frames, not written into the prompt.
-    asked = instruction if context.neighbour_frames is None else without_continuity_words(
-        instruction)
+    # Continuity words are decided as frames, never written into the prompt (without the
+    # frames, e.g. `plan --offline`, the plan lists them as not applied).
+    wants_join = context.neighbour_frames is not None or read_continuity(instruction) != "none"
+    asked = without_continuity_words(instruction) if wants_join else instruction
     suggestion = match_template(asked, context.prompt)
     if suggestion is None:
         suggestion = await ask_planner(

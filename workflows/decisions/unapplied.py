@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from workflows.decisions.beyond_rules import beyond_rules
+from workflows.decisions.continuity import KEEP_AS_IS, read_continuity, without_continuity_words
 from workflows.decisions.phrases import CLAUSE_SPLIT_RE, LEAD_FILLER_RE, clauses, normalise
 from workflows.decisions.scene_words import COLOURS
 from workflows.models import UnappliedPart
@@ -37,6 +38,9 @@ _INJECTION = re.compile(
     r"|\bforget (?:the clip|the video|your|all|everything|the rules|the above|what)\b"
     r"|\bwrite (?:me )?(?:a|an|some) (?:poem|story|essay|joke|email|letter|song|code|script)\b"
     r"|\b(?:already|has|have) (?:been )?(?:approved|confirmed|authori[sz]ed|paid)\b"
+    r"|\bpre-?(?:approved|authori[sz]ed|paid|confirmed)\b|\b(?:don'?t|do not|never) (?:charge|bill)\b"
+    r"|\bi'?m (?:the|an) (?:admin|administrator|developer|owner|operator)\b|\byou are now\b"
+    r"|\bno (?:content )?(?:limits|filters|restrictions|rules|guardrails)\b"
     r"|\b(?:skip|bypass|disable|turn off|ignore) (?:the |any |all |your )?(?:safety|content"
     r"|moderation|filters?|checks?|confirmation|budgets?|limits?|review)\b"
     r"|\bfor free\b|\bwithout (?:paying|charging|charge)\b"
@@ -99,14 +103,25 @@ _SUFFIX = re.compile(r"(?:ing|ed|er|est|ly|ness|es|s)$")
 
 def unapplied_parts(
     instruction: str, old_prompt: str, new_prompt: str, negative_prompt: str | None,
-    *, llm: bool = False,
+    *, llm: bool = False, joined: str | None = None,
 ) -> list[UnappliedPart]:
-    """Each part of `instruction` the new prompt does not express, with why."""
+    """Each part of `instruction` the new prompt does not express, with why. `joined` is
+    the continuity the plan's frames give ("none" .. "both"; None: no frames were read):
+    a request to join a neighbour is applied there, not in the prompt."""
     found: list[UnappliedPart] = []
     parts = _parts(instruction)
     changes = [p for p in parts if not _SCOPE_ONLY.match(_bare(p))]
     single = len(changes) <= 1
-    for clause in parts:
+    for whole in parts:
+        asks = read_continuity(whole)
+        clause = whole
+        if asks != "none":
+            if joined not in (asks, "both"):  # asked, but no frame joins it: say so
+                found.append(UnappliedPart(text=whole, reason=NOT_EXPRESSED))
+                continue
+            clause = without_continuity_words(whole)  # the rest of it, if any, as usual
+            if clause == KEEP_AS_IS:
+                continue
         if llm and _foreign(clause) and not _INJECTION.search(clause):
             # GPT-4o reads other languages: only text it copied untranslated is left out.
             if clause.lower() in new_prompt.lower():
