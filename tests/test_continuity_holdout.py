@@ -18,10 +18,12 @@ from workflows.decisions.continuity import read_continuity
 DATA = Path(__file__).parent / "data"
 # Scores may only go up. Set 1 scored 33/40 when it arrived and set 2 (60) 45/60; the
 # rules were then extended from set 2's misses (and set 1's), so 39/40 and 60/60 are
-# training scores. The unseen measure is the set that arrived after (docs/planner.md).
+# training scores. Set 3 (40), written after those rules and scored once on arrival:
+# 33/40 (82.5%), the unseen measure (docs/planner.md).
 FLOORS = {
     "continuity_holdout.jsonl": 0.975,
     "continuity_holdout_2.jsonl": 1.0,
+    "continuity_holdout_3.jsonl": 0.825,
 }
 
 
