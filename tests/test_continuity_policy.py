@@ -126,3 +126,14 @@ def test_a_join_made_in_frames_is_not_listed_as_unapplied_and_one_not_made_is() 
         ("make it flow into the next clip", "not_expressed")]
     unread = _plan("make it flow into the next clip", frames=None)
     assert [p.reason for p in unread.unapplied] == ["not_expressed"]
+
+
+@pytest.mark.parametrize(("instruction", "clip", "expected"), [
+    ("make it flow out of clip 3", 4, "from_previous"),
+    ("blend the end into clip 6 so the transition is invisible", 5, "into_next"),
+    ("pick up where clip 2 ends and finish where clip 4 starts", 3, "both"),
+    ("make it flow out of clip 1", 4, "none"),  # not a neighbour: frames join neighbours only
+    ("make clip 3 nighttime", 3, "none"),
+])
+def test_a_neighbour_named_by_its_number(instruction: str, clip: int, expected: str) -> None:
+    assert read_continuity(instruction, clip) == expected

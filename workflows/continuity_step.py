@@ -27,7 +27,7 @@ async def with_neighbour_frames(
     otherwise, and in runs recorded before continuity (patches.CONTINUITY)."""
     if not patches.applies(patches.CONTINUITY):
         return context
-    asked, _ = asked_continuity(inp.options.continuity, inp.instruction)
+    asked, _ = asked_continuity(inp.options.continuity, inp.instruction, inp.clip_index)
     if asked == "none":
         return context
     set_stage("loading", f"taking the neighbouring frames ({asked})")

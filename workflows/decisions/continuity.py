@@ -86,9 +86,31 @@ _UNWANTED = re.compile(
 )
 
 
-def read_continuity(instruction: str) -> Continuity:
-    """The continuity an instruction asks for in words ("none" when it asks for none)."""
-    text = normalise(instruction)
+_NUMBERED = re.compile(r"\b(clip|shot|scene|segment|part|section)\s+#?(\d{1,4})\b")
+
+
+def _neighbours_named(text: str, clip_index: int | None) -> str:
+    """'out of clip 3' for clip 4 reads as 'out of the previous clip' ('into clip 5' as
+    the next): a neighbour named by its number, in the numbering the request uses for
+    this clip. Any other number is left alone (joining is only with neighbours)."""
+    if clip_index is None:
+        return text
+
+    def name(match: re.Match[str]) -> str:
+        n = int(match[2])
+        if n == clip_index - 1:
+            return f"previous {match[1]}"
+        if n == clip_index + 1:
+            return f"next {match[1]}"
+        return match[0]
+
+    return _NUMBERED.sub(name, text)
+
+
+def read_continuity(instruction: str, clip_index: int | None = None) -> Continuity:
+    """The continuity an instruction asks for in words ("none" when it asks for none);
+    with `clip_index`, a neighbour may be named by its number."""
+    text = _neighbours_named(normalise(instruction), clip_index)
     if _wanted(BOTH_RE, text):
         return "both"
     previous = _wanted(FROM_PREVIOUS_RE, text)
@@ -100,11 +122,12 @@ def read_continuity(instruction: str) -> Continuity:
     return "into_next" if following else "none"
 
 
-def asked_continuity(option: Continuity, instruction: str) -> tuple[Continuity, str]:
+def asked_continuity(option: Continuity, instruction: str,
+                     clip_index: int | None = None) -> tuple[Continuity, str]:
     """What the caller asked: the option when set, else the words; and why."""
     if option != "none":
         return option, f"continuity {option} (options.continuity)"
-    read = read_continuity(instruction)
+    read = read_continuity(instruction, clip_index)
     return read, (f"continuity {read} (asked in the instruction)" if read != "none" else "")
 
 
@@ -198,11 +221,11 @@ _JOIN_WORDS = frozenset(
 KEEP_AS_IS = "keep everything the same"  # what a request for continuity alone asks of the prompt
 
 
-def without_continuity_words(instruction: str) -> str:
+def without_continuity_words(instruction: str, clip_index: int | None = None) -> str:
     """The instruction the planner rewrites the prompt from: its continuity phrases taken
     out (they are decided here, in frames, not written into the prompt); a request for
     continuity alone keeps the prompt ("keep everything the same")."""
-    text = normalise(instruction)
+    text = _neighbours_named(normalise(instruction), clip_index)
     for pattern in (BOTH_RE, FROM_PREVIOUS_RE, INTO_NEXT_RE):
         text = pattern.sub(" ", text)
     words = re.findall(r"[a-z0-9']+", text)

@@ -73,7 +73,7 @@ def finalize_plan(
     )
     joined = None
     if context.neighbour_frames is not None:  # resolved only when continuity was asked
-        asked, asked_note = asked_continuity(continuity, instruction)
+        asked, asked_note = asked_continuity(continuity, instruction, context.clip_index)
         joined, durations = plan_continuity(
             asked, context.neighbour_frames, model=model_for(video_model),
             target_seconds=context.target_duration,
@@ -96,7 +96,8 @@ def finalize_plan(
     )
     unapplied = unapplied_parts(instruction, context.prompt, prompt, negative_prompt,
                                 llm=suggestion.planner == PlannerKind.LLM,
-                                joined=joined.used if joined is not None else None)
+                                joined=joined.used if joined is not None else None,
+                                clip_index=context.clip_index)
     cleaned = without_refused(prompt, unapplied) or context.prompt
     if cleaned != prompt:
         notes.append("left out of the prompt: text in another language or instructions to "
@@ -153,8 +154,10 @@ async def plan_clip(
     """A template when one fits, else the planner's suggestion; then finalize_plan."""
     # Continuity words are decided as frames, never written into the prompt (without the
     # frames, e.g. `plan --offline`, the plan lists them as not applied).
-    wants_join = context.neighbour_frames is not None or read_continuity(instruction) != "none"
-    asked = without_continuity_words(instruction) if wants_join else instruction
+    wants_join = (context.neighbour_frames is not None
+                  or read_continuity(instruction, context.clip_index) != "none")
+    asked = (without_continuity_words(instruction, context.clip_index) if wants_join
+             else instruction)
     suggestion = match_template(asked, context.prompt)
     if suggestion is None:
         suggestion = await ask_planner(

@@ -103,7 +103,7 @@ _SUFFIX = re.compile(r"(?:ing|ed|er|est|ly|ness|es|s)$")
 
 def unapplied_parts(
     instruction: str, old_prompt: str, new_prompt: str, negative_prompt: str | None,
-    *, llm: bool = False, joined: str | None = None,
+    *, llm: bool = False, joined: str | None = None, clip_index: int | None = None,
 ) -> list[UnappliedPart]:
     """Each part of `instruction` the new prompt does not express, with why. `joined` is
     the continuity the plan's frames give ("none" .. "both"; None: no frames were read):
@@ -113,13 +113,13 @@ def unapplied_parts(
     changes = [p for p in parts if not _SCOPE_ONLY.match(_bare(p))]
     single = len(changes) <= 1
     for whole in parts:
-        asks = read_continuity(whole)
+        asks = read_continuity(whole, clip_index)
         clause = whole
         if asks != "none":
             if joined not in (asks, "both"):  # asked, but no frame joins it: say so
                 found.append(UnappliedPart(text=whole, reason=NOT_EXPRESSED))
                 continue
-            clause = without_continuity_words(whole)  # the rest of it, if any, as usual
+            clause = without_continuity_words(whole, clip_index)  # the rest, as usual
             if clause == KEEP_AS_IS:
                 continue
         if llm and _foreign(clause) and not _INJECTION.search(clause):
