@@ -7,7 +7,10 @@ silent misses):
 
 - timing inside the clip ("only in the last two seconds", "at the end", "halfway",
   "when the beat drops", "after the first cymbal hit");
-- exact counts and lengths ("exactly three dancers", "lasts exactly 10 seconds");
+- timing against the music ("on every beat", "lip sync to the chorus");
+- exact counts and lengths ("exactly three dancers", "3 balloons", "a few seconds
+  shorter");
+- writing on the picture ("the words summer nights on screen", a caption, a logo);
 - where people stand relative to each other ("to the left of the drummer",
   "taller than the first");
 - other clips and uploaded pictures ("the colour grading of clip 2", "the photo I sent",
@@ -35,14 +38,28 @@ _TIMING = re.compile(
     r"|\b(?:starts?|begins?|starting|beginning|ends?|ending|finish(?:es)?) (?:in|with|as|on|by)\b"
     r"|\bthen (?:turns?|fades?|changes?|goes|becomes?|switch(?:es)?|cuts?)\b"
     r"|\bgradually\b|\bslowly (?:turns?|fades?|becomes?)\b|\bfades? (?:in|out|to)\b"
-    r"|\bthe (?:first|last|second|final|opening|closing|back) (?:half|third|quarter|few seconds)\b",
+    r"|\bthe (?:first|last|second|final|opening|closing|back) (?:half|third|quarter|few seconds)\b"
+    # In time with the music: the rules write a picture, not its timing against the song.
+    r"|\bon (?:every|each|the) (?:beat|bar|kick|snare|drop|downbeat|hit)\b|\bbeat[- ]?(?:sync|match)"
+    r"|\blip[- ]?sync|\blips? (?:sync|move)|\bsync(?:ed|hed)?(?: up)? (?:to|with)\b"
+    r"|\bmouth(?:ing)? (?:the )?(?:words|lyrics)\b",
 )
 _EXACT = re.compile(
     # "exactly the same" asks for a close re-take, which the rules do give.
     r"\b(?:exactly|precisely)\b(?! (?:the same|identical|like (?:it|this|before)|as before))"
     rf"|\b(?:lasts?|last for|long|longer|shorter)\b.{{0,20}}\b{_NUMBER} ?"
     r"(?:s|sec|secs|seconds?|minutes?)\b|\b\d+ ?(?:s|sec|secs|seconds?) long\b"
-    rf"|\b(?:only|just) {_NUMBER} (?!seconds?\b)[a-z]+s\b",
+    rf"|\b(?:only|just) {_NUMBER} (?!seconds?\b)[a-z]+s\b"
+    # A length change (the slot sets the length) and a count written as a number.
+    r"|\b(?:seconds?|secs?) (?:longer|shorter)\b|\b(?:longer|shorter)\b.*\b(?:verse|chorus|song"
+    r"|bars?|beat|slot|music)\b|(?<!clip )(?<!shot )(?<!scene )(?<!segment )(?<!part )"
+    r"\b(?:[2-9]|[1-9]\d+) (?!(?:seconds?|secs?|s|fps|mm|k|p|am|pm)\b)(?:[a-z-]+ ){0,2}(?!pls\b)[a-z-]{3,}s\b",
+)
+# Writing on the picture: captions, titles, logos.
+_ON_SCREEN = re.compile(
+    r"\bon (?:the )?screen\b|\b(?:captions?|subtitles?|lower[- ]third|watermark|logo|title card"
+    r"|credits)\b|\bin (?:big |bold |small |large )?(?:[a-z]+ )?(?:letters|font|type)\b"
+    r"|\b(?:words?|text|lyrics)\b.*\b(?:appear|written|displayed|spelled)\b",
 )
 _ARRANGEMENT = re.compile(
     r"\b(?:to the |on the )?(?:left|right) (?:of|side of|hand side of)\b"
@@ -90,7 +107,8 @@ def beyond_rules(clause: str, others: list[str]) -> bool:
     """Whether `clause` asks for something the rule planners cannot express; `others`
     are the instruction's other clauses (an exception needs a change to be an exception to)."""
     text = " ".join(clause.lower().split())
-    if _TIMING.search(text) or _EXACT.search(text) or _ARRANGEMENT.search(text):
+    if (_TIMING.search(text) or _EXACT.search(text) or _ARRANGEMENT.search(text)
+            or _ON_SCREEN.search(text)):
         return True
     if _ELSEWHERE.search(text):
         return True

@@ -45,12 +45,15 @@ _AFTER = (
     rf"|{_CLIP}\s+(?:after(?:\s+(?:it|this(?:\s+one)?))?|that\s+(?:comes|follows)(?:\s+after)?)"
     r"|(?:the\s+)?one\s+after|what(?:ever)?\s+(?:comes|follows)(?:\s+(?:after|next)(?:\s+it)?)?"
 )
+# "matches up smoothly with", "lines up with", "ties in to"
+_UP_WITH = (r"(?:match(?:es|ing)?|lines?|join(?:s)?|connects?|ties?)\s+(?:up|in)\s+(?:\w+ly\s+)?"
+            r"(?:with|to)")
 # "no jump cut", "no hard cut": asking for a join, said as the cut it avoids.
 _NO_CUT = (r"\b(?:no|without|avoid(?:ing)?|don't\s+want)\s+(?:a\s+|any\s+)?(?:hard\s+|jump\s+"
            r"|abrupt\s+|harsh\s+|visible\s+|sudden\s+)?cuts?")
 FROM_PREVIOUS_RE = re.compile(
     rf"\b(?:from|after|off|out\s+of|on\s+from|with|to|match(?:es|ing)?|continu\w*(?:\s+of)?"
-    rf"|follow\w*)\s+(?:the\s+(?:end\s+of\s+(?:the\s+)?)?)?(?:{_BEFORE})\b"
+    rf"|follow\w*|{_UP_WITH})\s+(?:the\s+(?:end\s+of\s+(?:the\s+)?)?)?(?:{_BEFORE})\b"
     r"|\b(?:pick(?:s|ing)?\s+up|carr(?:y|ies)\s+on)\s+(?:\w+\s+)?(?:from\s+)?where\b"
     rf"|\b(?:{_BEFORE})\b[^.;]*\b{_ENDS}\b"
     rf"|\b(?:last|final|closing|end(?:ing)?)\s+(?:frame|shot|moment)s?\s+of\s+(?:the\s+)?"
@@ -58,7 +61,8 @@ FROM_PREVIOUS_RE = re.compile(
     rf"|{_NO_CUT}\s+(?:coming\s+in\s+)?(?:from|out\s+of|after)\s+(?:the\s+)?(?:{_BEFORE})\b"
 )
 INTO_NEXT_RE = re.compile(
-    rf"\b(?:into|to|toward(?:s)?|with|before|match(?:es|ing)?|lead(?:s|ing)?\s+(?:in)?to|sets?\s+up)"
+    rf"\b(?:into|to|toward(?:s)?|with|before|match(?:es|ing)?|lead(?:s|ing)?\s+(?:in)?to|sets?\s+up"
+    rf"|{_UP_WITH})"
     rf"\s+(?:the\s+(?:start\s+of\s+(?:the\s+)?|beginning\s+of\s+(?:the\s+)?)?)?(?:{_AFTER})\b"
     rf"|\b(?:{_AFTER})\b[^.;]*\b(?:starts?|begins?|opens?)\b"
     rf"|\b(?:next|following)\s+(?:{_CLIP}\s+)?(?:starts|begins|opens)\b"
