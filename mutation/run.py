@@ -35,7 +35,7 @@ TARGETS = {
     "budgets": ("activities/video/budgets.py", "tests/test_budgets.py"),
     "video_store": ("activities/video/store.py", "tests/test_video_store.py"),
     "job_store": ("activities/job_store/job_store_activities.py",
-                  "tests/test_job_store_persist.py tests/test_job_store.py"),
+                  "tests/test_job_store_persist.py tests/test_job_store.py tests/test_clip_versions.py"),
     "versions": ("activities/job_store/version_activities.py", "tests/test_clip_versions.py"),
     "errors": ("activities/errors.py", "tests/test_error_mapping.py tests/test_secret_settings.py"),
 }
