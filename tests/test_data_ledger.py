@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from decimal import Decimal
 from uuid import uuid4
 
@@ -56,7 +57,8 @@ async def test_a_second_operation_is_recorded_but_the_first_stays_the_regenerati
 ) -> None:
     ledger = SubmissionLedger(db_pool)
     request = generation(f"regen-{uuid4()}")
-    first, second = f"op-first-{uuid4()}", f"op-second-{uuid4()}"  # unique on a kept database
+    # unique on a kept database; the first sorts after the second: "first" means recorded first
+    first, second = f"op-z-first-{uuid4()}", f"op-a-second-{uuid4()}"
     await record(ledger, request, first, "preview")
     again = await record(ledger, request, second)
     assert again.operation_name == first and again.resubmission_avoided
@@ -79,7 +81,10 @@ async def test_reservation_is_committed_before_the_post_and_reopened_on_a_clear_
     ledger = SubmissionLedger(db_pool)
     request = generation(f"regen-{uuid4()}")
     async with ledger.reservation(request) as held:
-        assert (await held.current()).state == "new"
+        new = await held.current()
+        assert (new.state, new.submission, new.possible_duplicates) == ("new", None, 0)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            new.state = "accepted"  # a snapshot of the row, read-only
         await held.mark_submitting("veo", possible_duplicate=False)
         # Visible to everyone at once (committed), before any POST.
         state = await db_pool.fetchval(
@@ -153,7 +158,8 @@ async def test_a_reservation_counts_attempts_duplicates_and_the_cost_then_is_ado
     assert now.state == "accepted" and now.possible_duplicates == 1
     assert now.submission.operation_name == operation and now.submission.resubmission_avoided
     assert now.submission.possible_duplicate_charges == 1
-    assert (await ledger.settled(request.regeneration_id)).operation_name == operation
+    settled = await ledger.settled(request.regeneration_id)
+    assert (settled.operation_name, settled.resubmission_avoided) == (operation, True)
 
 
 async def test_settled_and_get_answer_only_once_accepted(db_pool: asyncpg.Pool) -> None:
