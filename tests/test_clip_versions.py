@@ -11,9 +11,11 @@ from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
+from temporalio.activity import _Definition
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
+from activities.job_store.job_store_activities import JobStoreActivities
 from activities.job_store.sample_data import read_sample
 from activities.job_store.version_activities import ClipVersionActivities
 from tests.support.job_rows import drop_stage, stage_metadata
@@ -114,3 +116,12 @@ async def test_an_unreachable_database_is_a_retryable_fault() -> None:
             assert not info.value.non_retryable
     finally:
         await pool.close()
+
+
+def test_the_store_and_version_methods_are_registered_as_activities() -> None:
+    """As Worker(activities=...) reads them: without @activity.defn a worker cannot run them."""
+    names = [_Definition.must_from_callable(method).name for method in (
+        JobStoreActivities.load_clip_context, JobStoreActivities.persist_clip_version,
+        ClipVersionActivities.list_clip_versions, ClipVersionActivities.revert_clip_version)]
+    assert names == ["load_clip_context", "persist_clip_version", "list_clip_versions",
+                     "revert_clip_version"]

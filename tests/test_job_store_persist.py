@@ -9,13 +9,11 @@ from uuid import UUID
 
 import asyncpg
 import pytest
-from temporalio.activity import _Definition
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.job_store.job_store_activities import JobStoreActivities
 from activities.job_store.sample_data import read_sample
-from activities.job_store.version_activities import ClipVersionActivities
 from tests.support.job_rows import drop_stage, set_stage, stage_metadata
 from workflows import error_types
 from workflows.step_models import ClipRef, PersistRequest, PersistResult
@@ -329,11 +327,3 @@ async def test_the_frames_a_version_was_joined_to_are_saved_once(
         " ORDER BY version_number", sample_job_id)
     assert [(r["version_number"], r["continuity"]) for r in rows] == [(1, None), (2, joined), (3, None)]
 
-
-def test_the_store_and_version_methods_are_registered_as_activities() -> None:
-    """As Worker(activities=...) reads them: without @activity.defn a worker cannot run them."""
-    names = [_Definition.must_from_callable(method).name for method in (
-        JobStoreActivities.load_clip_context, JobStoreActivities.persist_clip_version,
-        ClipVersionActivities.list_clip_versions, ClipVersionActivities.revert_clip_version)]
-    assert names == ["load_clip_context", "persist_clip_version", "list_clip_versions",
-                     "revert_clip_version"]
