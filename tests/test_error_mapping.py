@@ -204,6 +204,17 @@ def test_a_429_rate_limit_is_retried_after_openais_hint() -> None:
     assert kind(from_openai_error(plain)) == (PROVIDER_UNAVAILABLE, False, timedelta(seconds=4))
 
 
+@pytest.mark.parametrize(("status", "code", "expected"), [
+    (429, None, PROVIDER_RATE_LIMITED), (429, "billing_hard_limit", PROVIDER_RATE_LIMITED),
+    (404, None, PROVIDER_NOT_FOUND), (404, "deployment_not_found", PROVIDER_NOT_FOUND),
+])
+def test_other_codes_or_none_take_the_generic_message(status, code, expected) -> None:
+    # codes that sort before "insufficient_quota" / "model_not_found", and none at all
+    error = from_openai_error(openai_error(status, {"error": {"message": "m", "code": code}}),
+                              model="gpt-9")
+    assert error.type == expected and f"(HTTP {status}): Error code: {status} - m" in msg(error)
+
+
 def test_openai_messages_lose_the_key_they_echo() -> None:
     key = fake_openai_key()
     exc = openai_error(401, {"error": {"message": f"Incorrect API key provided: {key}.",
