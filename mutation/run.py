@@ -28,16 +28,16 @@ TARGETS = {
     "dsn": ("activities/postgres/dsn.py", "tests/test_secret_settings.py"),
     "seeds": ("workflows/decisions/seeds.py", "tests/test_decisions_properties.py"),
     "temperature": ("workflows/decisions/temperature.py", "tests/test_decisions_properties.py"),
-    "ledger": ("activities/video/submission_ledger.py",
-               "tests/test_data_ledger.py tests/test_submit_money.py"),
+    "ledger": ("activities/video/submission_ledger.py", "tests/test_data_ledger.py"),
     "spend_rules": ("workflows/decisions/spend.py", "tests/test_spend_rules.py"),
     "plan_summary": ("workflows/decisions/plan_summary.py",
                      "tests/test_spend_rules.py tests/test_plan_summary.py tests/test_unapplied.py"),
     "budgets": ("activities/video/budgets.py", "tests/test_budgets.py"),
-    "video_store": ("activities/video/store.py",
-                    "tests/test_video_store.py tests/test_streaming_store.py"),
-    "errors": ("activities/errors.py",
-               "tests/test_secret_settings.py tests/test_retry_hints.py"),
+    "video_store": ("activities/video/store.py", "tests/test_video_store.py"),
+    "job_store": ("activities/job_store/job_store_activities.py",
+                  "tests/test_job_store_persist.py tests/test_job_store.py tests/test_clip_versions.py"),
+    "versions": ("activities/job_store/version_activities.py", "tests/test_clip_versions.py"),
+    "errors": ("activities/errors.py", "tests/test_error_mapping.py tests/test_secret_settings.py"),
 }
 
 

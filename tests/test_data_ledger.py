@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from decimal import Decimal
 from uuid import uuid4
 
 import asyncpg
+import pytest
+from temporalio.exceptions import ApplicationError
 
-from activities.video.submission_ledger import SubmissionLedger
+from activities.video.budgets import Budgets
+from activities.video.reference_names import reference_name
+from activities.video.submission_ledger import Reservation, SubmissionLedger
+from workflows.decisions.veo_models import estimate_cost
+from workflows.error_types import BUDGET_EXCEEDED
 from workflows.step_models import GenerationRequest, GenerationState
 
 
@@ -49,17 +57,19 @@ async def test_a_second_operation_is_recorded_but_the_first_stays_the_regenerati
 ) -> None:
     ledger = SubmissionLedger(db_pool)
     request = generation(f"regen-{uuid4()}")
-    await record(ledger, request, "op-first", "preview")
-    again = await record(ledger, request, "op-second")
-    assert again.operation_name == "op-first" and again.resubmission_avoided
+    # unique on a kept database; the first sorts after the second: "first" means recorded first
+    first, second = f"op-z-first-{uuid4()}", f"op-a-second-{uuid4()}"
+    await record(ledger, request, first, "preview")
+    again = await record(ledger, request, second)
+    assert again.operation_name == first and again.resubmission_avoided
     ops = await ledger.operations(request.regeneration_id)
-    assert sorted(o["operation_name"] for o in ops) == ["op-first", "op-second"]  # none dropped
+    assert sorted(o["operation_name"] for o in ops) == sorted([first, second])  # none dropped
 
 
 async def test_concurrent_records_agree_on_one_operation_and_drop_none(db_pool: asyncpg.Pool) -> None:
     ledger = SubmissionLedger(db_pool)
     request = generation(f"regen-{uuid4()}")
-    results = await asyncio.gather(*(record(ledger, request, f"op-{i}") for i in range(8)))
+    results = await asyncio.gather(*(record(ledger, request, f"op-{i}-{uuid4()}") for i in range(8)))
     assert len({r.operation_name for r in results}) == 1
     assert sum(not r.resubmission_avoided for r in results) == 1
     assert len(await ledger.operations(request.regeneration_id)) == 8
@@ -71,7 +81,10 @@ async def test_reservation_is_committed_before_the_post_and_reopened_on_a_clear_
     ledger = SubmissionLedger(db_pool)
     request = generation(f"regen-{uuid4()}")
     async with ledger.reservation(request) as held:
-        assert (await held.current()).state == "new"
+        new = await held.current()
+        assert (new.state, new.submission, new.possible_duplicates) == ("new", None, 0)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            new.state = "accepted"  # a snapshot of the row, read-only
         await held.mark_submitting("veo", possible_duplicate=False)
         # Visible to everyone at once (committed), before any POST.
         state = await db_pool.fetchval(
@@ -112,3 +125,97 @@ async def test_outcomes_are_recorded_and_collected_late_is_final(db_pool: asyncp
     [after] = await ledger.operations(request.regeneration_id)
     assert (after["outcome"], after["video_url"], after["version_number"]) == (
         "collected_late", "file:///v.mp4", 3)
+
+
+async def submission_row(pool: asyncpg.Pool, regeneration_id: str) -> asyncpg.Record:
+    return await pool.fetchrow(
+        "SELECT state, submit_attempts, possible_duplicates, cost_usd, account_id, request,"
+        " cost_released FROM veo_submissions WHERE regeneration_id = $1", regeneration_id)
+
+
+async def test_a_reservation_counts_attempts_duplicates_and_the_cost_then_is_adopted(
+    db_pool: asyncpg.Pool,
+) -> None:
+    ledger = SubmissionLedger(db_pool)
+    signed = "https://bucket.example/ref.png?X-Goog-Signature=" + uuid4().hex
+    request = generation(f"regen-{uuid4()}").model_copy(
+        update={"account_id": "acct-1", "reference_image_urls": [signed]})
+    async with ledger.reservation(request) as held:
+        await held.mark_submitting("veo", possible_duplicate=False)
+        await held.mark_submitting("veo", possible_duplicate=True)
+        assert await held.current() == Reservation("submitting", None, 1)
+        row = await submission_row(db_pool, request.regeneration_id)
+        assert (row["submit_attempts"], row["possible_duplicates"]) == (2, 1)
+        assert (row["cost_usd"], row["account_id"]) == (
+            estimate_cost(request.model, 4, generate_audio=False), "acct-1")
+        assert row["request"]["reference_image_urls"] == [reference_name(signed)] != [signed]
+        sent = request.as_submitted([signed])
+        operation = f"op-a-{uuid4()}"
+        held_submission = await held.record(operation, "veo", sent)
+        assert not held_submission.resubmission_avoided
+        assert held_submission.request.reference_image_urls == [reference_name(signed)]
+        now = await held.current()
+    assert now.state == "accepted" and now.possible_duplicates == 1
+    assert now.submission.operation_name == operation and now.submission.resubmission_avoided
+    assert now.submission.possible_duplicate_charges == 1
+    settled = await ledger.settled(request.regeneration_id)
+    assert (settled.operation_name, settled.resubmission_avoided) == (operation, True)
+
+
+async def test_settled_and_get_answer_only_once_accepted(db_pool: asyncpg.Pool) -> None:
+    ledger = SubmissionLedger(db_pool)
+    request = generation(f"regen-{uuid4()}")
+    assert await ledger.settled(request.regeneration_id) is None
+    async with ledger.reservation(request) as held:
+        await held.mark_submitting("veo", possible_duplicate=False)
+    assert await ledger.settled(request.regeneration_id) is None  # submitting: nothing known
+    assert await ledger.get(request.regeneration_id) is None
+
+
+async def test_a_budget_given_to_the_ledger_is_enforced(db_pool: asyncpg.Pool) -> None:
+    ledger = SubmissionLedger(db_pool, Budgets(per_job=Decimal("0.01")))
+    request = generation(f"regen-{uuid4()}")
+    async with ledger.reservation(request) as held:
+        with pytest.raises(ApplicationError) as info:
+            await held.mark_submitting("veo", possible_duplicate=False)
+    assert info.value.type == BUDGET_EXCEEDED
+    assert await submission_row(db_pool, request.regeneration_id) is None
+
+
+async def test_a_paid_uncollected_operation_of_the_same_generation_is_adopted(
+    db_pool: asyncpg.Pool,
+) -> None:
+    ledger = SubmissionLedger(db_pool)
+    first = generation(f"regen-{uuid4()}")
+    await record(ledger, first, f"op-{uuid4()}")
+    [op] = await ledger.operations(first.regeneration_id)
+
+    async def found(request: GenerationRequest):
+        async with ledger.reservation(request) as held:
+            return await held.paid_and_uncollected()
+
+    again = first.model_copy(update={"regeneration_id": f"regen-{uuid4()}"})
+    adopted = await found(again)
+    assert (adopted.operation_name, adopted.backend) == (op["operation_name"], "veo")
+    assert adopted.resubmission_avoided and adopted.request.seed == 7
+    assert await found(again.model_copy(update={"seed": 8})) is None
+    assert await found(again.model_copy(update={"clip_index": 4})) is None
+    assert await found(first) is None  # its own regeneration is not an earlier one
+    await ledger.set_outcome(op["operation_name"], GenerationState.SUCCEEDED)
+    assert await found(again) is None  # delivered: nothing to adopt
+
+
+@pytest.mark.parametrize(("outcome", "released"), [
+    ("filtered", True), ("failed", True), ("succeeded", False), ("collected_late", False),
+])
+async def test_a_filtered_or_failed_generation_gives_its_money_back(
+    db_pool: asyncpg.Pool, outcome: str, released: bool,
+) -> None:
+    ledger = SubmissionLedger(db_pool)
+    request = generation(f"regen-{uuid4()}")
+    async with ledger.reservation(request) as held:
+        await held.mark_submitting("veo", possible_duplicate=False)
+        await held.record("op-" + request.regeneration_id, "veo", request.as_submitted([]))
+    await ledger.set_outcome("op-" + request.regeneration_id, outcome)
+    row = await submission_row(db_pool, request.regeneration_id)
+    assert row["cost_released"] is released

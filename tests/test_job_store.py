@@ -235,3 +235,89 @@ async def test_deep_nesting_is_invalid_metadata(
     )
     assert_typed(await load_error(db_pool, sample_job_id, 0), error_types.INVALID_METADATA,
                  "nested too deeply", str(sample_job_id))
+
+
+async def test_the_scene_summary_holds_each_part_labelled(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    ctx = await load(db_pool, sample_job_id, 0)
+    assert ctx.scene_summary.splitlines() == [
+        "Video: A lonely night-walker follows music through the city to a rooftop concert.",
+        "Scene street: rain-soaked downtown street with neon signs (afternoon)",
+        "Style: neo-noir cinematic; mood longing turning to joy; lighting neon practicals, wet "
+        "reflections; camera handheld close work, slow dollies",
+        "Character Maya: shoulder-length black hair, wavy, dark brown eyes, thick eyebrows, red "
+        "leather jacket, black jeans, white sneakers, silver hoop earrings",
+        "Shot: camera eye level, motion slow, beat low",
+    ]
+
+
+async def scene_plan_of(db_pool: asyncpg.Pool, job: UUID, change) -> None:
+    _, stages = read_sample(job_id=job)
+    change(stages)
+    for name in ("video_generator", "prompt_generator", "scene_planner"):
+        await set_stage(db_pool, job, name, stages[name])
+
+
+async def test_the_scene_summary_is_cut_at_1200_characters(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    def long_summary(stages):
+        stages["scene_planner"]["video_summary"] = "v" * 2000
+    await scene_plan_of(db_pool, sample_job_id, long_summary)
+    assert (await load(db_pool, sample_job_id, 0)).scene_summary == "Video: " + "v" * 1193
+
+
+def untimed(stages, script: dict, prompt_duration: float | None) -> None:
+    """Clip 0 without a target duration, its prompt's duration set, its script replaced."""
+    stages["video_generator"]["clips"]["clips"][0]["target_duration"] = None
+    stages["prompt_generator"]["clip_prompts"][0]["duration"] = prompt_duration
+    stages["scene_planner"]["clip_scripts"][0] = {"clip_index": 0, **script}
+
+
+@pytest.mark.parametrize(("script", "prompt_duration", "target"), [
+    ({"start": 2.5, "end": 8.0}, 7.5, 7.5),  # the prompt's duration first
+    ({"start": 2.5, "end": 8.0}, None, 5.5),  # fractional: the script's span
+    ({"start": 2.5}, None, 8.0), ({"end": 8.0}, None, 8.0), ({}, None, 8.0),  # the default
+])
+async def test_a_clip_without_a_target_takes_its_prompts_or_scripts_or_8_seconds(
+    db_pool: asyncpg.Pool, sample_job_id: UUID, script: dict, prompt_duration, target: float
+) -> None:
+    await scene_plan_of(db_pool, sample_job_id,
+                        lambda stages: untimed(stages, script, prompt_duration))
+    assert (await load(db_pool, sample_job_id, 0)).target_duration == target
+
+
+async def test_a_clips_own_target_wins_over_its_script(db_pool: asyncpg.Pool, sample_job_id: UUID) -> None:
+    def shorter_script(stages):
+        stages["scene_planner"]["clip_scripts"][0].update(start=1.0, end=8.0)
+    await scene_plan_of(db_pool, sample_job_id, shorter_script)
+    assert (await load(db_pool, sample_job_id, 0)).target_duration == 8.0
+
+
+async def test_sparse_scene_plan_parts_are_left_out_not_printed_empty(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    def sparse(stages):
+        plan = stages["scene_planner"]
+        plan["style"] = {"visual_style": "flat"}
+        plan["clip_scripts"][0].update(camera_angle=None, motion=None, beat_intensity="low")
+        maya = next(c for c in plan["characters"] if c["id"] == "maya")
+        maya.update(name=None, description=None, features=None, role="lead")
+    await scene_plan_of(db_pool, sample_job_id, sparse)
+    lines = (await load(db_pool, sample_job_id, 0)).scene_summary.splitlines()
+    assert lines[2:] == ["Style: flat", "Character maya: lead", "Shot: beat low"]
+
+
+async def test_a_missing_or_malformed_scene_plan_gives_no_scene_lines_and_a_warning(
+    db_pool: asyncpg.Pool, sample_job_id: UUID, caplog: pytest.LogCaptureFixture
+) -> None:
+    def malformed(stages):
+        stages["scene_planner"]["scenes"][0]["time_of_day"] = {"not": "text"}
+    await scene_plan_of(db_pool, sample_job_id, malformed)
+    with caplog.at_level(logging.WARNING):
+        ctx = await load(db_pool, sample_job_id, 0)
+    assert ctx.scene_summary.splitlines() == [  # the video's summary only
+        "Video: A lonely night-walker follows music through the city to a rooftop concert."]
+    assert "Scene plan of job" in caplog.text
+    caplog.clear()
+    await set_stage(db_pool, sample_job_id, "scene_planner", [1])
+    with caplog.at_level(logging.WARNING):
+        assert (await load(db_pool, sample_job_id, 0)).scene_summary == ""
+    assert "has no readable scene plan" in caplog.text

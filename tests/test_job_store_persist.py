@@ -235,6 +235,9 @@ async def test_a_regeneration_id_of_another_clip_is_refused(
     await persist(db_pool, request(sample_job_id, 0, "shared-id"))
     error = await persist_error(db_pool, request(sample_job_id, 1, "shared-id"))
     assert error.type == error_types.INVALID_INPUT and "shared-id" in error.message
+    await persist(db_pool, request(sample_job_id, 2, "later-id"))  # a higher clip: either side
+    assert (await persist_error(db_pool, request(sample_job_id, 1, "later-id"))).type == (
+        error_types.INVALID_INPUT)
     assert await versions(db_pool, sample_job_id, 1) == []
 
 
@@ -311,3 +314,16 @@ async def test_every_clip_of_the_job_keeps_exactly_one_current_version(
     assert [r["video_url"] for r in current] == [
         f"https://videos.example/{name}.mp4"
         for name in ("first-0", "first-1", "first-2", "again-2", "first-4", "first-5")]
+
+
+async def test_the_frames_a_version_was_joined_to_are_saved_once(
+    db_pool: asyncpg.Pool, sample_job_id: UUID
+) -> None:
+    joined = {"used": True, "first_frame": {"clip": 0, "version": 2, "end": "last"}}
+    await persist(db_pool, request(sample_job_id, 1, "joined", continuity=joined))
+    await persist(db_pool, request(sample_job_id, 1, "alone"))
+    rows = await db_pool.fetch(
+        "SELECT version_number, continuity FROM clip_versions WHERE job_id = $1 AND clip_index = 1"
+        " ORDER BY version_number", sample_job_id)
+    assert [(r["version_number"], r["continuity"]) for r in rows] == [(1, None), (2, joined), (3, None)]
+

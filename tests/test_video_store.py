@@ -10,7 +10,13 @@ from uuid import UUID
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from activities.video.store import LocalVideoStore, remote_video, safe_name, video_key
+from activities.video.store import (
+    LocalVideoStore,
+    remote_video,
+    safe_name,
+    video_key,
+    write_atomically,
+)
 from workflows.error_types import INVALID_INPUT
 
 JOB = UUID("550e8400-e29b-41d4-a716-446655440000")
@@ -92,3 +98,56 @@ def test_gcs_result_is_recorded_as_is():
     stored = remote_video("gs://bucket/retake/op-1/sample_0.mp4", "veo")
     assert stored.url == "gs://bucket/retake/op-1/sample_0.mp4"
     assert stored.sha256 is None and stored.size_bytes is None
+
+
+def test_a_long_or_unsafe_id_is_cut_to_150_characters_and_tagged_with_its_hash():
+    long = "a" * 200  # only cut: the cut name sorts before the id, yet is changed
+    assert safe_name(long) == "a" * 150 + "-" + hashlib.sha256(long.encode()).hexdigest()[:12]
+    tilde = "a~b"  # '~' sorts after the '_' that replaces it
+    assert safe_name(tilde) == "a_b-" + hashlib.sha256(tilde.encode()).hexdigest()[:12]
+    assert safe_name("r.1_b-2") == "r.1_b-2"  # a safe id is itself
+
+
+async def chunks_of(*parts: bytes):
+    for part in parts:
+        yield part
+
+
+async def test_put_stream_writes_the_chunks_with_their_hash_and_size_twice_over(tmp_path: Path):
+    store = LocalVideoStore(tmp_path / "new" / "videos")  # folders made on the way
+    data = [b"\x00\x00\x00\x18ftypmp42", os.urandom(300), b"end"]
+    key = video_key(JOB, 5, "wf/run/1")
+    for _ in range(2):  # the same key again: the same record, folders already there
+        stored = await store.put_stream(key, chunks_of(*data), "veo")
+        assert (tmp_path / "new" / "videos" / key).read_bytes() == b"".join(data)
+        assert stored.sha256 == hashlib.sha256(b"".join(data)).hexdigest()
+        assert stored.size_bytes == len(b"".join(data))
+        assert list((tmp_path / "new" / "videos" / ".incoming").iterdir()) == []
+    other = await store.put_stream(video_key(JOB, 5, "wf/run/2"), chunks_of(b"x"), "veo")
+    assert other.size_bytes == 1  # the next clip's folder already exists
+    assert await store.find(key, "veo") == stored
+
+
+async def test_put_file_moves_a_scratch_file_into_place_and_find_hashes_it(tmp_path: Path):
+    store = LocalVideoStore(tmp_path / "a" / "b")
+    for regeneration in ("r1", "r2"):  # the second finds the clip's folder already made
+        with store.scratch_file() as scratch:
+            assert scratch.parent == tmp_path / "a" / "b" / ".incoming"
+            assert scratch.suffix == ".mp4"
+            scratch.write_bytes(regeneration.encode() * 100)
+            key = video_key(JOB, 6, regeneration)
+            stored = await store.put_file(key, scratch, "veo")
+        assert not scratch.exists()
+        assert stored.size_bytes == 200
+        assert stored.sha256 == hashlib.sha256(regeneration.encode() * 100).hexdigest()
+        assert await store.find(key, "veo") == stored
+    with store.scratch_file(".tmp") as unused:
+        assert unused.exists() and unused.suffix == ".tmp"
+    assert not unused.exists()
+
+
+def test_a_failed_atomic_write_leaves_neither_file_nor_temp(tmp_path: Path):
+    path = tmp_path / "v" / "x.mp4"
+    with pytest.raises(TypeError):
+        write_atomically(path, "text, not bytes")  # type: ignore[arg-type]
+    assert list(path.parent.iterdir()) == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 from temporalio.client import WorkflowFailureError
@@ -123,7 +124,8 @@ async def test_a_retried_revert_is_recorded_once(sample_job_id, db_pool, tmp_pat
                                                  run_worker, temporal_client, task_queue):
     async with run_worker(retake_settings(tmp_path)):
         await regenerate(temporal_client, task_queue, request(sample_job_id, 0, "make it darker"))
-    req = RevertRequest(job_id=sample_job_id, clip_index=0, version=1, revert_id="wf/run-1")
+    # revert ids are global: a fresh one, so the test also passes on a kept TEST_DATABASE_URL
+    req = RevertRequest(job_id=sample_job_id, clip_index=0, version=1, revert_id=f"wf/{uuid4()}")
     revert = ClipVersionActivities(db_pool).revert_clip_version
     first = await ActivityEnvironment().run(revert, req)
     again = await ActivityEnvironment().run(revert, req)
