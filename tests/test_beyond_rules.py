@@ -9,7 +9,7 @@ import random
 import pytest
 
 from activities.planner.offline_planner import plan_offline
-from workflows.decisions.beyond_rules import beyond_rules
+from workflows.decisions.beyond_rules import asks_the_system, beyond_rules
 
 STREET = ("A woman in a red jacket walks under warm street lamps on a quiet street at night, "
           "handheld camera, cinematic")
@@ -38,6 +38,19 @@ BAND = "The drummer hits the cymbals in slow motion, sparks of light, low angle"
     ("make it a couple of seconds shorter so it fits the verse", []),
     ("have 4 red kites in the sky", []),
     ("put the band's name on screen", []),
+    # Sound is the song's, not the picture's.
+    ("turn the music down a bit", []),
+    ("make the vocals louder in this part", []),
+    ("can we get an acoustic version", []),
+    ("have the singer say 'hello tokyo'", []),
+    # Editing the footage, not a new take.
+    ("play it backwards", []),
+    ("loop the last bit", []),
+    ("crop out the left side", ["add fog"]),
+    ("freeze frame on her face", []),
+    ("put a neon sign that reads 'OPEN'", []),
+    ("a logo in the top-right corner", []),
+    ("make the singer look like me", []),
 ])
 def test_what_the_rules_cannot_express_is_named(clause, others):
     assert beyond_rules(clause, others)
@@ -54,6 +67,10 @@ def test_what_the_rules_cannot_express_is_named(clause, others):
     ("in clip 3 make it darker", []),
     ("hey can u make clip 3 nighttime pls", []),
     ("make the colours pop a bit more", []),
+    ("it feels too cheerful for this song, make it moodier", []),
+    ("a close-up of the drummer while he's playing", []),
+    ("make it look like a 90s music video", []),
+    ("add a crowd cheering", []),
 ])
 def test_ordinary_requests_are_not(clause, others):
     assert not beyond_rules(clause, others)
@@ -106,3 +123,27 @@ def test_a_whole_sentence_in_another_language_is_flagged_whole():
     plan = plan_offline("rends la scène plus lumineuse", STREET, 7, random.Random(0))
     assert [(p.text, p.reason) for p in plan.unapplied] == [
         ("rends la scène plus lumineuse", "other_language")]
+
+
+@pytest.mark.parametrize("clause", [
+    "use seed 1234", "temperature 0.2 please", "render it in 4k", "make it 60 fps",
+    "vertical 9:16 for tiktok", "switch to sora", "undo that last change",
+    "go back to the old version", "email me the clip when it's done", "how much will this cost",
+])
+def test_what_is_asked_of_the_system_is_named(clause):
+    assert asks_the_system(clause)
+
+
+@pytest.mark.parametrize("clause", [
+    "make it nighttime", "the temperature of the light warmer", "add a crowd at 9 pm",
+    "she sends a text to her friend", "bring back the red jacket",
+])
+def test_pictures_are_not_asked_of_the_system(clause):
+    assert not asks_the_system(clause)
+
+
+def test_a_setting_in_the_words_is_refused_and_kept_out_of_the_prompt():
+    """'seed 42' in Veo's prompt would be drawn, not used as a seed."""
+    plan = plan_offline("make it rainy, and use seed 42", STREET, 7, random.Random(0))
+    assert ("use seed 42", "instructions_to_system") in [(p.text, p.reason) for p in plan.unapplied]
+    assert "seed" not in plan.prompt.lower() and "rain" in plan.prompt.lower()

@@ -16,7 +16,18 @@ silent misses):
 - other clips and uploaded pictures ("the colour grading of clip 2", "the photo I sent",
   "like in the original");
 - an exception to a change across the whole frame ("make it night but keep the street
-  lamps warm", "darker except her face", "rain but she stays dry").
+  lamps warm", "darker except her face", "rain but she stays dry");
+- sound: the song is the user's track and the clip's own audio is not the picture
+  ("the music quieter", "an acoustic version", "her lips match the lyrics", "have him
+  say 'let's go'");
+- editing the footage rather than generating it ("play it backwards", "loop it",
+  "crop the left side", "trim", "freeze frame").
+
+`asks_the_system` names what is asked of the system rather than the picture, for every
+planner (instructions to the system, kept out of the prompt): settings the policy
+decides or the request carries ("seed 42", "temperature to 0", "in 4k", "60 fps",
+"vertical 9:16", "use sora instead"), another version ("undo that", "revert to the old
+one"), errands ("email me the clip", "post it to tiktok") and prices.
 
 Only the rule planners are judged this way: GPT-4o writes such requests into its own
 words, and the usual check of those words applies. Pure: safe in the workflow.
@@ -34,6 +45,8 @@ _TIMING = re.compile(
     r"|\b(?:halfway|midway|half-way|mid-clip|partway)\b|\bmiddle of the (?:clip|shot|video)\b"
     rf"|\bat (?:the )?{_NUMBER} ?(?:s|sec|secs|seconds?)\b|\b\d+(?:\.\d+)? ?s in\b"
     r"|\b(?:only )?(?:after|before|until|once|as soon as|right when|when|while|whenever)\s+"
+    # "when she's singing" is what the clip shows throughout, not a moment in it.
+    r"(?!(?:she|he|they|it|we)(?:'s|'re| is| are) \w+ing\b)"
     r"(?:the|she|he|they|it|her|his|their|we|a|an|each|every)\b"
     r"|\b(?:starts?|begins?|starting|beginning|ends?|ending|finish(?:es)?) (?:in|with|as|on|by)\b"
     r"|\bthen (?:turns?|fades?|changes?|goes|becomes?|switch(?:es)?|cuts?)\b"
@@ -59,7 +72,9 @@ _EXACT = re.compile(
 _ON_SCREEN = re.compile(
     r"\bon (?:the )?screen\b|\b(?:captions?|subtitles?|lower[- ]third|watermark|logo|title card"
     r"|credits)\b|\bin (?:big |bold |small |large )?(?:[a-z]+ )?(?:letters|font|type)\b"
-    r"|\b(?:words?|text|lyrics)\b.*\b(?:appear|written|displayed|spelled)\b",
+    r"|\b(?:words?|text|lyrics)\b.*\b(?:appear|written|displayed|spelled)\b"
+    r"|\b(?:text|words?|title|caption|sign|banner|name|letters|says?|saying|reads?|reading"
+    r"|written|spelling|spells?)\s*:?\s*[\"'\u2018\u201c]\w",
 )
 _ARRANGEMENT = re.compile(
     r"\b(?:to the |on the )?(?:left|right) (?:of|side of|hand side of)\b"
@@ -71,7 +86,8 @@ _ARRANGEMENT = re.compile(
     r"|\b(?:should|must|needs? to|has to) (?:be )?(?:standing |sitting |placed |positioned )?"
     r"(?:behind|in front of|next to|beside|between|on top of|under)\b"
     r"|\b(?:left|right|top|bottom|upper|lower) (?:half|side|third|corner|part|edge) of the"
-    r" (?:frame|screen|shot|image|picture)\b",
+    r" (?:frame|screen|shot|image|picture)\b"
+    r"|\b(?:in|on|at|to) the (?:top|bottom|upper|lower)(?:[- ](?:left|right))? (?:corner|edge)\b",
 )
 _ELSEWHERE = re.compile(
     r"\b(?:as|like|from|of|with|than) (?:in |on )?(?:clip|shot|scene) (?:\d+|one|two|three"
@@ -81,7 +97,50 @@ _ELSEWHERE = re.compile(
     r"|\bthe (?:photo|picture|image|pic|reference|screenshot|file|link|video|drawing|sketch)s?"
     r" (?:i|we)(?:'ve| have)? (?:sent|uploaded|shared|attached|posted|gave|linked)\b"
     r"|\b(?:in|like|from|as in) the (?:original|first version|old version|last version"
-    r"|previous version)\b|\blook(?:s)? like (?:my|our|his|her|their) \w+",
+    r"|previous version)\b|\blook(?:s)? like (?:my|our|his|her|their) \w+"
+    # The user's own face or people: the rules know no one's likeness.
+    r"|\b(?:look(?:s|ing)?|like|as) (?:me|us|myself)\b|\bput (?:me|us|myself)\b"
+    r"|\bmy (?:face|likeness|selfie|own face)\b",
+)
+# Sound: the clip's audio and the user's song. "music video" and the players themselves
+# (a bassist, a singer singing) are pictures.
+_SOUND = re.compile(
+    r"\b(?:music|song|soundtrack|audio|volume|vocals?|lyrics?|tempo|bpm|remix|instrumental"
+    r"|reverb|sfx|sound ?effects?|sounds?(?!\s*stage)|voices?|voice-?over|dialogue|narration"
+    r"|acoustic (?:version|mix|take)|bass ?boost)\b(?! ?videos?\b)"
+    r"|\b(?:louder|quieter|mute|muted|unmute|silent|silence)\b(?=.*\b(?:music|song|audio|sound"
+    r"|vocals?|voice|it|this|part|clip|bit)\b)|\bturn (?:it |the \w+ )?(?:up|down)\b"
+    r"|\b(?:say|says|saying|shout|shouts|yell|yells|whisper|whispers|sing|sings) (?:the words? )?"
+    r"[\"'\u2018\u201c]",
+)
+# The song named only as the measure of a mood ("too cheerful for this song").
+_SONG_AS_CONTEXT = re.compile(r"\b(?:for|with|fits?|suits?) (?:the|this|my|our) (?:song|music|track)\b")
+# Settings a request carries or the policy decides, written as words.
+_SETTINGS = re.compile(
+    r"\bseed\b|\btemperature\b(?=.{0,12}\d)|\b(?:randomness|cfg|guidance scale|negative prompt)\b"
+    r"|\b(?:[248]k|1080p?|720p?|2160p?|4096|uhd|full hd|hdr)\b|\b\d+ ?fps\b|\bframe ?rate\b"
+    r"|\b\d{1,2} ?: ?\d{1,2}\b(?! ?(?:am|pm))|\baspect ratio\b|\b(?:vertical|portrait|landscape)"
+    r" (?:video|mode|format|orientation|for)\b|\bresolution\b"
+    r"|\b(?:use|with|switch to|try|on) (?:veo ?\d|sora|runway|kling|pika|midjourney|gen-?\d"
+    r"|a different model|another model|the (?:fast|quality|pro|best|cheaper?) model)\b",
+)
+# Editing the footage that exists, rather than generating a new take.
+_EDITING = re.compile(
+    r"\b(?:backwards?|in reverse|reverse (?:it|the (?:clip|video|footage|shot)|playback)"
+    r"|rewind|boomerang|loop(?:ed|ing|s)?(?! of)|crop(?:ped|ping)?|trim(?:med|ming)?"
+    r"|stabili[sz]e|upscale|freeze[- ]?frame|splice|speed (?:it |the \w+ )?up"
+    r"|slow (?:it|the (?:clip|video|footage)) down|play (?:it |this )?(?:faster|slower|at)\b"
+    r"|\d+(?:\.\d+)?x speed)\b",
+)
+# Asked of the system, not of the picture: another version, an errand, a price.
+_ERRAND = re.compile(
+    r"\b(?:undo|revert|roll back|rollback|go back to (?:the )?(?:old|previous|last|original"
+    r"|first|earlier|other)|restore)\b"
+    r"|\b(?:email|e-mail|text|send|dm|post|upload|share|export|download|publish|tweet)"
+    r" (?:me|it|this|that|them|the (?:clip|video|result|link|file|final cut|mp4))\b"
+    r"|\b(?:post|upload|share|publish)(?: it)? (?:to|on) (?:my |our )?(?:tiktok|instagram|insta|ig"
+    r"|youtube|twitter|facebook|socials|channel|page|story)\b"
+    r"|\b(?:notify|ping|remind) me\b|\bhow much (?:does|will|would|is)\b",
 )
 _EXCEPTION = re.compile(
     r"\bexcept(?: for)?\b|\bapart from\b|\bbut not (?:the|her|his|their)\b"
@@ -108,11 +167,20 @@ def beyond_rules(clause: str, others: list[str]) -> bool:
     are the instruction's other clauses (an exception needs a change to be an exception to)."""
     text = " ".join(clause.lower().split())
     if (_TIMING.search(text) or _EXACT.search(text) or _ARRANGEMENT.search(text)
-            or _ON_SCREEN.search(text)):
+            or _ON_SCREEN.search(text) or _SOUND.search(_SONG_AS_CONTEXT.sub("", text))
+            or _EDITING.search(text)):
         return True
     if _ELSEWHERE.search(text):
         return True
     return _is_exception(text) and any(o.strip() for o in others)
+
+
+def asks_the_system(clause: str) -> bool:
+    """Whether `clause` asks the system for a setting, a version, an errand or a price
+    rather than the picture ("seed 42", "in 4k", "undo that", "email me the clip"): no
+    planner applies it, and it is kept out of the prompt."""
+    text = " ".join(clause.lower().split())
+    return bool(_SETTINGS.search(text) or _ERRAND.search(text))
 
 
 def _is_exception(text: str) -> bool:

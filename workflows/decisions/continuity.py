@@ -34,14 +34,19 @@ FRAME_MODELS = ("veo-3.1-generate-001",)  # Google's tested first/last-frame sam
 LAST_FRAME_DURATIONS = (8,)  # stricter reading: no page states other lengths for lastFrame
 
 _CLIP = r"(?:clip|shot|scene|one|video|part|segment|section|cut|bit)"
+# Users' own spellings too: "prev", "previus", "befor", "b4", "nxt".
+_BEFORE_WORD = r"(?:before|befor|b4)"
 _BEFORE = (
-    rf"(?:previous|prior|preceding|last|earlier)\s+{_CLIP}"
-    rf"|{_CLIP}\s+(?:before(?:\s+(?:it|this(?:\s+one)?))?|that\s+comes\s+before|prior)"
-    r"|(?:the\s+)?one\s+before"
+    rf"(?:previous|previus|prev|prior|preceding|last|earlier)\s+{_CLIP}"
+    rf"|{_CLIP}\s+(?:{_BEFORE_WORD}(?:\s+(?:it|this(?:\s+one)?))?|that\s+(?:comes|came)\s+"
+    rf"{_BEFORE_WORD}|prior)"
+    rf"|(?:the\s+)?one\s+{_BEFORE_WORD}"
+    rf"|what(?:ever)?\s+(?:comes|came|is|plays)\s+(?:right\s+|just\s+|directly\s+|immediately\s+)?"
+    rf"{_BEFORE_WORD}(?:\s+(?:it|this(?:\s+one)?))?"
 )
 _ENDS = r"(?:ends?|ended|left\s+off|leaves?\s+off|stops?|finish(?:es|ed)?(?:\s+on)?|wraps?\s+up)"
 _AFTER = (
-    rf"(?:next|following|upcoming|subsequent)\s+{_CLIP}"
+    rf"(?:next|nxt|following|upcoming|subsequent)\s+{_CLIP}"
     rf"|{_CLIP}\s+(?:after(?:\s+(?:it|this(?:\s+one)?))?|that\s+(?:comes|follows)(?:\s+after)?)"
     r"|(?:the\s+)?one\s+after|what(?:ever)?\s+(?:comes|follows)(?:\s+(?:after|next)(?:\s+it)?)?"
 )
@@ -51,7 +56,18 @@ _UP_WITH = (r"(?:match(?:es|ing)?|lines?|join(?:s)?|connects?|ties?)\s+(?:up|in)
 # "no jump cut", "no hard cut": asking for a join, said as the cut it avoids.
 _NO_CUT = (r"\b(?:no|without|avoid(?:ing)?|don't\s+want)\s+(?:a\s+|any\s+)?(?:hard\s+|jump\s+"
            r"|abrupt\s+|harsh\s+|visible\s+|sudden\s+)?cuts?")
+# "begin where segment 4 leaves off", "finish where clip 4 starts": this clip's start (or
+# end) placed at another's end (or start), whichever clip is named.
+_THIS_STARTS = r"(?:begin|begins|start|starts|open|opens|pick\s+up|picks\s+up|kick\s+off)"
+_THIS_ENDS = r"(?:end|ends|finish|finishes|wrap\s+up|close|closes|land|lands)"
+_NAMED = r"(?:the\s+)?(?:\w+\s+){0,2}?"
+_THIS = r"this(?:\s+(?:one|clip|shot|scene|segment|part|section))?"
 FROM_PREVIOUS_RE = re.compile(
+    rf"\b{_THIS_STARTS}\s+(?:right\s+|exactly\s+)?where\s+{_NAMED}(?:{_CLIP}\s+\d+|{_CLIP})\s+"
+    rf"{_ENDS}\b"
+    rf"|\b(?:from|out\s+of)\s+{_CLIP}\s+\d+\s+(?:in)?to\s+{_THIS}\b"
+    rf"|\b(?:start|beginning|opening)\s+(?:of\s+{_THIS}\s+)?(?:flow\w*\s+|blend\w*\s+)?"
+    rf"(?:out\s+of|from)\s+{_CLIP}\s+\d+\b|"
     rf"\b(?:from|after|off|out\s+of|on\s+from|with|to|match(?:es|ing)?|continu\w*(?:\s+of)?"
     rf"|follow\w*|{_UP_WITH})\s+(?:the\s+(?:end\s+of\s+(?:the\s+)?)?)?(?:{_BEFORE})\b"
     r"|\b(?:pick(?:s|ing)?\s+up|carr(?:y|ies)\s+on)\s+(?:\w+\s+)?(?:from\s+)?where\b"
@@ -61,6 +77,11 @@ FROM_PREVIOUS_RE = re.compile(
     rf"|{_NO_CUT}\s+(?:coming\s+in\s+)?(?:from|out\s+of|after)\s+(?:the\s+)?(?:{_BEFORE})\b"
 )
 INTO_NEXT_RE = re.compile(
+    rf"\b{_THIS_ENDS}\s+(?:right\s+|exactly\s+)?where\s+{_NAMED}(?:{_CLIP}\s+\d+|{_CLIP})\s+"
+    r"(?:starts?|begins?|opens?|picks\s+up)\b"
+    rf"|\b(?:from|out\s+of)\s+{_THIS}\s+(?:in)?to\s+{_CLIP}\s+\d+\b"
+    rf"|\b(?:end|ending|last\s+(?:frame|bit|second)s?)\s+(?:of\s+{_THIS}\s+)?(?:flow\w*\s+|blend\w*\s+"
+    rf"|lead\w*\s+)?(?:in)?to\s+{_CLIP}\s+\d+\b|"
     rf"\b(?:into|to|toward(?:s)?|with|before|match(?:es|ing)?|lead(?:s|ing)?\s+(?:in)?to|sets?\s+up"
     rf"|{_UP_WITH})"
     rf"\s+(?:the\s+(?:start\s+of\s+(?:the\s+)?|beginning\s+of\s+(?:the\s+)?)?)?(?:{_AFTER})\b"
@@ -77,7 +98,8 @@ BOTH_RE = re.compile(
     r"|(?:both|either)\s+(?:ends?|sides?)|(?:before\s+and\s+after"
     r"|(?:previous|prior|preceding)\s+and\s+(?:the\s+)?(?:next|following))"
     r"|adjacent\s+(?:clips|shots|scenes)"
-    r"|(?:transitions?|cuts?|flows?)\s+in\s+and\s+out|between\s+(?:clip|shot|scene)\s+\d+\s+and\s+"
+    r"|(?:transit\w*|cuts?|flows?)\s+(?:going\s+)?in(?:to\s+it)?\s+and\s+(?:coming\s+)?out"
+    r"|(?:going|coming|flowing)\s+in\s+and\s+(?:coming|going|flowing)\s+out|between\s+(?:clip|shot|scene)\s+\d+\s+and\s+"
     r"(?:clip|shot|scene)\s+\d+"
     r"|(?:clip|shot|scene|one)\s+before\s+and\s+(?:the\s+(?:clip|shot|scene|one)\s+)?after)\b"
     rf"|{_NO_CUT}\s+(?:on|at)\s+(?:either|both)\s+(?:ends?|sides?)\b"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from workflows.decisions.beyond_rules import beyond_rules
+from workflows.decisions.beyond_rules import asks_the_system, beyond_rules
 from workflows.decisions.continuity import KEEP_AS_IS, read_continuity, without_continuity_words
 from workflows.decisions.phrases import CLAUSE_SPLIT_RE, LEAD_FILLER_RE, clauses, normalise
 from workflows.decisions.scene_words import COLOURS
@@ -150,6 +150,11 @@ def without_refused(prompt: str, parts: list[UnappliedPart]) -> str:
             pattern = re.compile(r"[,;]?\s*" + re.escape(text) + r"\s*(?=[,;.]|$)",
                                  re.IGNORECASE)
             prompt = pattern.sub("", prompt)
+            words = text.split()
+            for start in range(1, len(words) - 1):  # copied without its lead ("use seed 42")
+                tail = re.escape(" ".join(words[start:]))
+                prompt = re.sub(r"(?:^|[,;])\s*" + tail + r"\s*(?=[,;.]|$)", "", prompt,
+                                flags=re.IGNORECASE)
     return prompt.strip(" ,;")
 
 
@@ -189,7 +194,7 @@ def _clauses_keeping_links(sentence: str) -> list[str]:
 
 
 def _refused(clause: str, *, llm: bool) -> str | None:
-    if _INJECTION.search(clause):
+    if _INJECTION.search(clause) or asks_the_system(clause):
         return INSTRUCTIONS_TO_SYSTEM
     if not llm and _foreign(clause):
         return OTHER_LANGUAGE
