@@ -51,6 +51,13 @@ BAND = "The drummer hits the cymbals in slow motion, sparks of light, low angle"
     ("put a neon sign that reads 'OPEN'", []),
     ("a logo in the top-right corner", []),
     ("make the singer look like me", []),
+    # Format and other versions: a request's options, or `revert`.
+    ("render it in 4k", []), ("make it 60 fps", []), ("vertical 9:16 for tiktok", []),
+    ("switch to sora", []), ("undo that last change", []), ("go back to the old version", []),
+    ("honestly the old one looked better, bring it back", []),
+    ("the colours should match our album cover", []),
+    ("the hat she wears in clip 2", []),
+    ("a quick flash at 0:04", []),
 ])
 def test_what_the_rules_cannot_express_is_named(clause, others):
     assert beyond_rules(clause, others)
@@ -71,6 +78,8 @@ def test_what_the_rules_cannot_express_is_named(clause, others):
     ("a close-up of the drummer while he's playing", []),
     ("make it look like a 90s music video", []),
     ("add a crowd cheering", []),
+    ("make the jacket blue, the red clashes with the album cover", []),
+    ("a bit too bright", []),
 ])
 def test_ordinary_requests_are_not(clause, others):
     assert not beyond_rules(clause, others)
@@ -126,9 +135,8 @@ def test_a_whole_sentence_in_another_language_is_flagged_whole():
 
 
 @pytest.mark.parametrize("clause", [
-    "use seed 1234", "temperature 0.2 please", "render it in 4k", "make it 60 fps",
-    "vertical 9:16 for tiktok", "switch to sora", "undo that last change",
-    "go back to the old version", "email me the clip when it's done", "how much will this cost",
+    "use seed 1234", "temperature 0.2 please", "email me the clip when it's done",
+    "post it to my instagram", "how much will this cost",
 ])
 def test_what_is_asked_of_the_system_is_named(clause):
     assert asks_the_system(clause)
@@ -147,3 +155,24 @@ def test_a_setting_in_the_words_is_refused_and_kept_out_of_the_prompt():
     plan = plan_offline("make it rainy, and use seed 42", STREET, 7, random.Random(0))
     assert ("use seed 42", "instructions_to_system") in [(p.text, p.reason) for p in plan.unapplied]
     assert "seed" not in plan.prompt.lower() and "rain" in plan.prompt.lower()
+
+
+def test_a_complaint_and_a_vague_fix_are_read_as_the_opposite_change():
+    """'tone it down' once lost its 'to' ('ne it down') and 'way too dark' was listed as
+    not applied beside the brightening that applied it."""
+    studio = "A pop singer dances in a white studio with bright high-key lighting"
+    plan = plan_offline("my manager thinks it's a bit too bright, can we tone it down?",
+                        studio, 7, random.Random(0))
+    assert "ne it down" not in plan.prompt.replace("tone it down", "") and "darker" in plan.prompt
+    assert "tone it down" not in plan.prompt
+    assert plan.unapplied == []
+    club = "A band plays in a dim basement club lit by a single red bulb"
+    plan = plan_offline("way too dark, brighten it up a bit", club, 7, random.Random(0))
+    assert "brighter" in plan.prompt and plan.unapplied == []
+
+
+def test_a_sentence_opened_by_plus_in_french_stays_whole():
+    plan = plan_offline("plus de brouillard stp, and a slow pan to the left", STREET, 7,
+                        random.Random(0))
+    assert ("plus de brouillard stp", "other_language") in [
+        (p.text, p.reason) for p in plan.unapplied]

@@ -35,6 +35,17 @@ from workflows.step_models import ClipContext, PromptSuggestion
     ("disregard the surrounding clips and try something wild", "none"),
     ("there's no need to connect it to the clip before", "none"),
     ("i want a hard cut, so ignore the next clip", "none"),
+    # Users' spellings, a clip named by number beside "this one", a start placed at
+    # another's end, and "stop trying to" (session 7).
+    ("make it flow on from the previus shot", "from_previous"),
+    ("seamless from whats right before it", "from_previous"),
+    ("make it lead into whats next", "into_next"),
+    ("the cut out of this one into clip 9 is rough", "into_next"),
+    ("open exactly where the other segment finishes", "from_previous"),
+    ("land where the next section begins", "into_next"),
+    ("the transitions going in and coming out feel off", "both"),
+    ("line it up with the shots either side of it", "both"),
+    ("quit trying to match the clip before, it's a new scene", "none"),
 ])
 def test_the_words_set_the_continuity(instruction: str, expected: str) -> None:
     assert read_continuity(instruction) == expected

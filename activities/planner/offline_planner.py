@@ -35,6 +35,7 @@ from workflows.decisions.phrases import (
     REDO_RE,
     SAMENESS_RE,
     SETTING_CHANGE_RE,
+    VAGUE_DEGREE_RE,
     clauses,
     find_unnegated,
     normalise,
@@ -121,6 +122,8 @@ def _extend(reading: Reading, clause: str) -> bool:
             Change("swap", new=new, old=old, band="low"),
         )
         return True
+    if VAGUE_DEGREE_RE.match(clause):
+        return True  # the change before it already says what and which way
     more = continuation(clause)
     if more is not None and last.kind in ("lighting", "style"):
         words = f"{last.new}, {more}" if last.new else more

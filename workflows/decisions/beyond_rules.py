@@ -21,13 +21,14 @@ silent misses):
   ("the music quieter", "an acoustic version", "her lips match the lyrics", "have him
   say 'let's go'");
 - editing the footage rather than generating it ("play it backwards", "loop it",
-  "crop the left side", "trim", "freeze frame").
+  "crop the left side", "trim", "freeze frame"), its format ("in 4k", "vertical 9:16",
+  "60 fps", "use sora": a request's options, or not Retake's), and another version of
+  the clip ("undo that", "the first version was better, bring that one back": `revert`).
 
 `asks_the_system` names what is asked of the system rather than the picture, for every
-planner (instructions to the system, kept out of the prompt): settings the policy
-decides or the request carries ("seed 42", "temperature to 0", "in 4k", "60 fps",
-"vertical 9:16", "use sora instead"), another version ("undo that", "revert to the old
-one"), errands ("email me the clip", "post it to tiktok") and prices.
+planner (instructions to the system, kept out of the prompt): the settings the policy
+decides ("seed 42", "temperature to 0"), errands ("email me the clip", "post it to
+tiktok") and prices.
 
 Only the rule planners are judged this way: GPT-4o writes such requests into its own
 words, and the usual check of those words applies. Pure: safe in the workflow.
@@ -55,7 +56,8 @@ _TIMING = re.compile(
     # In time with the music: the rules write a picture, not its timing against the song.
     r"|\bon (?:every|each|the) (?:beat|bar|kick|snare|drop|downbeat|hit)\b|\bbeat[- ]?(?:sync|match)"
     r"|\blip[- ]?sync|\blips? (?:sync|move)|\bsync(?:ed|hed)?(?: up)? (?:to|with)\b"
-    r"|\bmouth(?:ing)? (?:the )?(?:words|lyrics)\b",
+    r"|\bmouth(?:ing)? (?:the )?(?:words|lyrics)\b|\b(?:sing|sings|singing|rapping|raps) about\b"
+    r"|\b\d{1,2}:\d{2}\b",
 )
 _EXACT = re.compile(
     # "exactly the same" asks for a close re-take, which the rules do give.
@@ -98,6 +100,14 @@ _ELSEWHERE = re.compile(
     r" (?:i|we)(?:'ve| have)? (?:sent|uploaded|shared|attached|posted|gave|linked)\b"
     r"|\b(?:in|like|from|as in) the (?:original|first version|old version|last version"
     r"|previous version)\b|\blook(?:s)? like (?:my|our|his|her|their) \w+"
+    # Material the rules never see, as the measure ("the red clashes with the album
+    # cover" only says why).
+    r"|\b(?:match|matches|matching|like|same \w+ as|as in|from|based on|inspired by)\b.*"
+    r"\b(?:album|ep|single|cover art|artwork|poster|mood ?board|press photos?|brand colou?rs?"
+    r"|brand guidelines|logo)\b"
+    r"|\b(?:wears?|wore|wearing|has|had|looks?|looked|was|were|did|does|is|appears?|appeared"
+    r"|used|uses|holds?|held) (?:\w+ )?(?:in|from|during) (?:clip|shot|scene|segment|part)"
+    r" (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b"
     # The user's own face or people: the rules know no one's likeness.
     r"|\b(?:look(?:s|ing)?|like|as) (?:me|us|myself)\b|\bput (?:me|us|myself)\b"
     r"|\bmy (?:face|likeness|selfie|own face)\b",
@@ -115,14 +125,25 @@ _SOUND = re.compile(
 )
 # The song named only as the measure of a mood ("too cheerful for this song").
 _SONG_AS_CONTEXT = re.compile(r"\b(?:for|with|fits?|suits?) (?:the|this|my|our) (?:song|music|track)\b")
-# Settings a request carries or the policy decides, written as words.
+# The policy's own settings, written as words: the seed and the randomness.
 _SETTINGS = re.compile(
     r"\bseed\b|\btemperature\b(?=.{0,12}\d)|\b(?:randomness|cfg|guidance scale|negative prompt)\b"
-    r"|\b(?:[248]k|1080p?|720p?|2160p?|4096|uhd|full hd|hdr)\b|\b\d+ ?fps\b|\bframe ?rate\b"
-    r"|\b\d{1,2} ?: ?\d{1,2}\b(?! ?(?:am|pm))|\baspect ratio\b|\b(?:vertical|portrait|landscape)"
-    r" (?:video|mode|format|orientation|for)\b|\bresolution\b"
+)
+# The video's format: a request's options (aspect ratio, resolution), or not Retake's.
+_FORMAT = re.compile(
+    r"\b(?:[248]k|1080p?|720p?|2160p?|4096|uhd|full hd|hdr)\b|\b\d+ ?fps\b|\bframe ?rate\b"
+    r"|\b(?:16|9|4|3|1|21|5) ?: ?(?:9|16|3|4|1|5)\b|\baspect ratio\b|\b(?:vertical|portrait"
+    r"|landscape|square)(?: \d+ ?: ?\d+)? (?:video|mode|format|orientation|for)\b|\bresolution\b"
     r"|\b(?:use|with|switch to|try|on) (?:veo ?\d|sora|runway|kling|pika|midjourney|gen-?\d"
     r"|a different model|another model|the (?:fast|quality|pro|best|cheaper?) model)\b",
+)
+# Another version of this clip: a revert, which `versions` and `revert` do, not a rewrite.
+_VERSION = re.compile(
+    r"\b(?:undo|revert|roll back|rollback|go back to (?:the )?(?:old|previous|last|original"
+    r"|first|earlier|other)|restore|bring (?:back (?:that|the (?:old|first|previous|original"
+    r"|last|earlier))|(?:that|it|the \w+ one) back)|back that one)\b"
+    r"|\b(?:first|previous|last|old|original|earlier|other) (?:version|take|one|cut|attempt)"
+    r" (?:was|is|looked|felt|looks) better\b|\b(?:was|looked) better (?:before|earlier|originally)\b",
 )
 # Editing the footage that exists, rather than generating a new take.
 _EDITING = re.compile(
@@ -132,11 +153,9 @@ _EDITING = re.compile(
     r"|slow (?:it|the (?:clip|video|footage)) down|play (?:it |this )?(?:faster|slower|at)\b"
     r"|\d+(?:\.\d+)?x speed)\b",
 )
-# Asked of the system, not of the picture: another version, an errand, a price.
+# Asked of the system, not of the picture: an errand, a price.
 _ERRAND = re.compile(
-    r"\b(?:undo|revert|roll back|rollback|go back to (?:the )?(?:old|previous|last|original"
-    r"|first|earlier|other)|restore)\b"
-    r"|\b(?:email|e-mail|text|send|dm|post|upload|share|export|download|publish|tweet)"
+    r"\b(?:email|e-mail|text|send|dm|post|upload|share|export|download|publish|tweet)"
     r" (?:me|it|this|that|them|the (?:clip|video|result|link|file|final cut|mp4))\b"
     r"|\b(?:post|upload|share|publish)(?: it)? (?:to|on) (?:my |our )?(?:tiktok|instagram|insta|ig"
     r"|youtube|twitter|facebook|socials|channel|page|story)\b"
@@ -168,7 +187,7 @@ def beyond_rules(clause: str, others: list[str]) -> bool:
     text = " ".join(clause.lower().split())
     if (_TIMING.search(text) or _EXACT.search(text) or _ARRANGEMENT.search(text)
             or _ON_SCREEN.search(text) or _SOUND.search(_SONG_AS_CONTEXT.sub("", text))
-            or _EDITING.search(text)):
+            or _EDITING.search(text) or _FORMAT.search(text) or _VERSION.search(text)):
         return True
     if _ELSEWHERE.search(text):
         return True
@@ -176,8 +195,8 @@ def beyond_rules(clause: str, others: list[str]) -> bool:
 
 
 def asks_the_system(clause: str) -> bool:
-    """Whether `clause` asks the system for a setting, a version, an errand or a price
-    rather than the picture ("seed 42", "in 4k", "undo that", "email me the clip"): no
+    """Whether `clause` asks the system for a setting, an errand or a price rather than
+    the picture ("seed 42", "email me the clip", "how much will it cost"): no
     planner applies it, and it is kept out of the prompt."""
     text = " ".join(clause.lower().split())
     return bool(_SETTINGS.search(text) or _ERRAND.search(text))

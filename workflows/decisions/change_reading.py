@@ -101,11 +101,12 @@ _ADD_RE = re.compile(
 _ADD_TAIL = re.compile(r"\s+(?:to|in|into) (?:this|it|the (?:scene|shot|clip|video|frame))$")
 _SOME = re.compile(r"^(?:some|a few|a bit of|a little|a touch of|lots of|a lot of|more)\s+")
 _LEAD_VERBS = re.compile(
-    r"^(?:(?:can|could|would|will) (?:you|we) )?(?:please )?(?:make|let|have|get|turn|give|i want"
+    # Whole words only: "tone it down" once lost its "to" ("ne it down").
+    r"^(?:(?:can|could|would|will) (?:you|we) )?(?:please )?(?:(?:make|let|have|get|turn|give|i want"
     r"|i'd like|i would like|we need|i need|can|could|should|add|throw in|bring in|render|do"
-    r"|set|go for|try|use|switch to|change to|shoot it|film it)?\s*"
-    r"(?:it|this|everything|the (?:scene|shot|clip|video|sky|look|style|weather))?\s*"
-    r"(?:look|feel|seem|be|into|to|as|in)?\s*(?:like|a bit|more)?\s*"
+    r"|set|go for|try|use|switch to|change to|shoot it|film it)\b)?\s*"
+    r"(?:(?:it|this|everything|the (?:scene|shot|clip|video|sky|look|style|weather))\b)?\s*"
+    r"(?:(?:look|feel|seem|be|into|to|as|in)\b)?\s*(?:(?:like|a bit|more)\b)?\s*"
 )
 _STYLE_KEEP_LAST = re.compile(
     r"(?:style|look|aesthetic|art|painting|grain|animation|footage|film|effect|filter|video"

@@ -37,18 +37,19 @@ _CLIP = r"(?:clip|shot|scene|one|video|part|segment|section|cut|bit)"
 # Users' own spellings too: "prev", "previus", "befor", "b4", "nxt".
 _BEFORE_WORD = r"(?:before|befor|b4)"
 _BEFORE = (
-    rf"(?:previous|previus|prev|prior|preceding|last|earlier)\s+{_CLIP}"
+    rf"(?:previous|previus|prev|prior|preceding|preceeding|proceeding|last|earlier)\s+{_CLIP}"
     rf"|{_CLIP}\s+(?:{_BEFORE_WORD}(?:\s+(?:it|this(?:\s+one)?))?|that\s+(?:comes|came)\s+"
     rf"{_BEFORE_WORD}|prior)"
     rf"|(?:the\s+)?one\s+{_BEFORE_WORD}"
-    rf"|what(?:ever)?\s+(?:comes|came|is|plays)\s+(?:right\s+|just\s+|directly\s+|immediately\s+)?"
-    rf"{_BEFORE_WORD}(?:\s+(?:it|this(?:\s+one)?))?"
+    rf"|what(?:ever)?(?:'s|s)?\s+(?:(?:comes|came|is|plays)\s+)?(?:right\s+|just\s+|directly\s+"
+    rf"|immediately\s+)?{_BEFORE_WORD}(?:\s+(?:it|this(?:\s+one)?))?"
 )
 _ENDS = r"(?:ends?|ended|left\s+off|leaves?\s+off|stops?|finish(?:es|ed)?(?:\s+on)?|wraps?\s+up)"
 _AFTER = (
     rf"(?:next|nxt|following|upcoming|subsequent)\s+{_CLIP}"
     rf"|{_CLIP}\s+(?:after(?:\s+(?:it|this(?:\s+one)?))?|that\s+(?:comes|follows)(?:\s+after)?)"
     r"|(?:the\s+)?one\s+after|what(?:ever)?\s+(?:comes|follows)(?:\s+(?:after|next)(?:\s+it)?)?"
+    r"|what(?:ever)?(?:'s|s)\s+(?:right\s+|just\s+)?(?:after|next)(?:\s+(?:it|this(?:\s+one)?))?"
 )
 # "matches up smoothly with", "lines up with", "ties in to"
 _UP_WITH = (r"(?:match(?:es|ing)?|lines?|join(?:s)?|connects?|ties?)\s+(?:up|in)\s+(?:\w+ly\s+)?"
@@ -89,12 +90,13 @@ INTO_NEXT_RE = re.compile(
     rf"|\b(?:next|following)\s+(?:{_CLIP}\s+)?(?:starts|begins|opens)\b"
     rf"|\b(?:first|opening|starting)\s+(?:frame|shot|moment)s?\s+of\s+(?:the\s+)?"
     rf"(?:{_AFTER})\b"
-    rf"|\b(?:opening|start|beginning)\s+of\s+(?:the\s+)?(?:{_AFTER})\b"
+    rf"|\b(?:opening|start|beginning|begining|beggining)\s+of\s+(?:the\s+)?(?:{_AFTER})\b"
     rf"|\bset(?:s|ting)?\s+(?:it\s+|this(?:\s+one)?\s+)?up\s+for\s+(?:the\s+)?(?:{_AFTER})\b"
     rf"|{_NO_CUT}\s+(?:going\s+)?(?:into|to|before)\s+(?:the\s+)?(?:{_AFTER})\b"
 )
 BOTH_RE = re.compile(
-    r"\b(?:neighbou?r(?:ing|s)?|surrounding\s+(?:clips|shots|scenes)|clips?\s+around\s+(?:it|this)"
+    r"\b(?:neighbou?r(?:ing|s)?|surrounding\s+(?:clips|shots|scenes)"
+    r"|(?:clips?|ones|shots|scenes)\s+(?:around|either\s+side\s+of|on\s+either\s+side\s+of)\s+(?:it|this)"
     r"|(?:both|either)\s+(?:ends?|sides?)|(?:before\s+and\s+after"
     r"|(?:previous|prior|preceding)\s+and\s+(?:the\s+)?(?:next|following))"
     r"|adjacent\s+(?:clips|shots|scenes)"
@@ -107,7 +109,8 @@ BOTH_RE = re.compile(
 # "ignore the neighbouring clips", "no need to connect it to the clips around it": these
 # ask for no join, further before the words than a plain "not".
 _UNWANTED = re.compile(
-    r"\b(?:ignore|forget(?:\s+about)?|disregard|no\s+need\s+(?:to|for)|(?:don't|do\s+not|doesn't"
+    r"\b(?:ignore|forget(?:\s+about)?|disregard|no\s+need\s+(?:to|for)|(?:stop|quit)\s+trying\s+to"
+    r"|(?:don't|do\s+not|doesn't"
     r"|does\s+not)\s+(?:need|have)\s+to|never\s+mind)\b[^,;.]*$"
 )
 

@@ -170,7 +170,7 @@ NOT_A_THING_RE = re.compile(
 )
 
 CLAUSE_SPLIT_RE = re.compile(
-    r"\s*(?:[,;:]|\.\s|\bexcept(?: for)?\b|\bapart from\b|\bother than\b"
+    r"\s*(?:[,;]|:(?!\d)|\.\s|\bexcept(?: for)?\b|\bapart from\b|\bother than\b"
     r"|\band then\b|\band also\b|\band\b(?! (?:" + words_alternation(COLOURS) + r")\b)|\bbut\b|\bthen\b|\bplus\b|&|\balso\b"
     r"|\bwhile\b)\s*"
 )
@@ -208,6 +208,12 @@ def clauses(text: str) -> list[str]:
 LEAD_FILLER = (
     r"(?:please|pls|plz|ok|okay|hey|hi|so|now|kindly|maybe|actually|also|alright|right|and"
     r"|then|can you|could you|would you|will you|can we|could we|let's|lets|let us|i want you to"
-    r"|i'd like you to|i would like you to|try to|go ahead and)"
+    r"|i'd like you to|i would like you to|try to|go ahead and"
+    # An opinion's lead: "my manager just thinks it's too bright" asks what "it's too bright" does.
+    r"|i think|i feel like|honestly|tbh|imo|idk|(?:my|the|our) (?:manager|label|client|boss|team"
+    r"|director|band|producer) (?:just |really |kinda )?(?:thinks?|says?|feels?)(?: that)?)"
 )
 LEAD_FILLER_RE = re.compile(rf"^{LEAD_FILLER}\s+")
+# "tone it down" after "it's too bright": more or less of the change said beside it.
+VAGUE_DEGREE_RE = re.compile(r"^(?:tone|dial|bring|take|turn|pull) (?:it|that|this|things) (?:down|back|up)"
+                             r"(?: a (?:bit|notch|little|touch))?$")

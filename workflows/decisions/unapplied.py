@@ -15,7 +15,13 @@ import re
 
 from workflows.decisions.beyond_rules import asks_the_system, beyond_rules
 from workflows.decisions.continuity import KEEP_AS_IS, read_continuity, without_continuity_words
-from workflows.decisions.phrases import CLAUSE_SPLIT_RE, LEAD_FILLER_RE, clauses, normalise
+from workflows.decisions.phrases import (
+    CLAUSE_SPLIT_RE,
+    LEAD_FILLER_RE,
+    VAGUE_DEGREE_RE,
+    clauses,
+    normalise,
+)
 from workflows.decisions.scene_words import COLOURS
 from workflows.models import UnappliedPart
 
@@ -65,7 +71,13 @@ _FOREIGN_WORDS = frozenset(
     "scène rendez faites nuit pluie brouillard vous plaît s'il lumineuse lumineux sombre "
     "fai fate sulla sul nella nello notte pioggia nebbia favore per che più "
     "noche lluvia niebla que sea hacer ponlo "
-    "faça deixe mais noite chuva névoa com sem uma".split()
+    "faça deixe mais noite chuva névoa com sem uma "
+    # Commoner still: articles, "please" and "very" as typed, colour, cold and warm.
+    "de des au aux stp svp merci couleurs couleur chaud chaude froid froide lumière ciel "
+    "ta tá está muito frio deixa cores quentes quente fica ficar isso mesmo obrigado "
+    "del muy colores cálido frío luz cielo gracias hace esta este "
+    "colori caldo freddo luce cielo grazie molto questo questa "
+    "bitte farben kalt licht himmel danke sehr dieser diese etwas".split()
 )
 _ENGLISH_WORDS = frozenset(
     "the it a an and make to of with more less in on at her his their add remove change "
@@ -99,6 +111,9 @@ _REMOVAL = re.compile(
     r"|don't show|do not show|hide|fix|correct|repair|less|fewer|reduce|tone down|not so"
     r"|stop|don't|dont|do not|not|never|avoid)\b\s*(.*)$"
 )
+# The current state, complained of: the change is its opposite.
+_COMPLAINT = re.compile(r"^(?:(?:it|this|that|the \w+)(?:'s| is| looks| feels| seems)? )?(?:(?:way|a bit"
+                        r"|kinda|just|far|much|so|really|a little|slightly|little) )*too (?P<what>[a-z]+)$")
 _KEEP = re.compile(r"^(?:keep|leave|preserve|retain|maintain)\b\s*(.*)$")
 _BOILERPLATE = frozenset({"every", "else", "uncha"})
 _SUFFIX = re.compile(r"(?:ing|ed|er|est|ly|ness|es|s)$")
@@ -184,9 +199,12 @@ def _clauses_keeping_links(sentence: str) -> list[str]:
     link = ""
     for n, piece in enumerate(pieces):
         if n % 2:  # a separator
-            link = piece.strip() + " " if _LINK_KEPT.match(piece) else ""
+            kept = _LINK_KEPT.match(piece) or piece.strip() == "plus"
+            link = piece.strip() + " " if kept else ""
             continue
         piece = piece.strip(" .!?")
+        if link == "plus " and not _foreign(piece):
+            link = ""  # English "plus" joins; French "plus de brouillard" is one request
         if piece:
             parts.append(link + piece)
         link = ""
@@ -228,6 +246,12 @@ def _expressed(clause: str, old: str, new: str, negative: str | None, *, single:
             return in_negative or not any(_has(w, gained) for w in gone)
         still_shown = all(_has(w, new_stems) for w in gone) and not _negated_in(gone, new)
         return in_negative or not still_shown
+    complaint = _COMPLAINT.search(text)
+    if complaint:  # "way too dark": applied when the prompt moved, not towards it
+        gained = new_stems - _stems(old) - _BOILERPLATE
+        return bool(gained) and not _has(complaint["what"], gained)
+    if VAGUE_DEGREE_RE.match(text):  # "tone it down" after "too bright": the other clause says what
+        return not single and bool(_stems(new) - _stems(old) - _BOILERPLATE)
     keep = _KEEP.match(text)
     words = _content(keep.group(1) if keep else text)
     if not words:
