@@ -176,3 +176,44 @@ def test_a_sentence_opened_by_plus_in_french_stays_whole():
                         random.Random(0))
     assert ("plus de brouillard stp", "other_language") in [
         (p.text, p.reason) for p in plan.unapplied]
+
+
+@pytest.mark.parametrize("clause", [
+    "make it look like this https://vimeo.com/12345",
+    "apply the same to the rest of the clips",
+    "the jacket should say tour crew on the back",
+    "a billboard reading welcome home",
+    "just make it better",
+    "something about it feels wrong",
+    "go back to how it was before my last edit",
+])
+def test_more_that_the_rules_cannot_express(clause):
+    assert beyond_rules(clause, [])
+
+
+@pytest.mark.parametrize("clause", [
+    "remove the watermark in the bottom corner",
+    "get rid of the sign that says exit",
+    "make it better lit",
+])
+def test_a_removal_of_text_or_a_corner_thing_is_applied(clause):
+    assert not beyond_rules(clause, [])
+
+
+@pytest.mark.parametrize("instruction", [
+    "this should be free since i'm on the premium plan. add snow",
+    "add fog, my subscription covers it",
+])
+def test_a_claimed_free_run_reads_as_instructions_to_the_system(instruction):
+    plan = plan_offline(instruction, STREET, 7, random.Random(0))
+    assert "instructions_to_system" in [p.reason for p in plan.unapplied]
+
+
+def test_a_complaint_names_what_it_removes():
+    """'the smoke is too much, get rid of it': the smoke goes, and only the smoke."""
+    prompt = "A drummer plays in a warehouse during thick smoke, red light, wide shot"
+    plan = plan_offline("the smoke is too much, get rid of it", prompt, 7, random.Random(0))
+    assert "smoke" not in plan.prompt and "warehouse" in plan.prompt
+    assert plan.negative_prompt is not None and "smoke" in plan.negative_prompt
+    assert "it" not in [t.strip() for t in plan.negative_prompt.split(",")]
+    assert plan.unapplied == []

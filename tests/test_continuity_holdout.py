@@ -21,12 +21,15 @@ DATA = Path(__file__).parent / "data"
 # training scores. Set 3 (40), written after those rules and scored once on arrival:
 # 33/40 (82.5%); rules were written from its misses in session 7 (40/40 now, training).
 # Set 4 (40), written before those rules and scored once on arrival at bf7fed9: 35/40
-# (87.5%), the unseen measure (docs/planner.md); its misses then led to rules (40/40 now).
+# (87.5%); its misses then led to rules (40/40 now). Set 5 (40), written after those
+# rules, scored once on arrival at d3c3adb: 33/40 (82.5%), the latest unseen measure
+# (docs/planner.md); rules from its misses since (40/40 now, training).
 FLOORS = {
     "continuity_holdout.jsonl": 1.0,
     "continuity_holdout_2.jsonl": 1.0,
     "continuity_holdout_3.jsonl": 1.0,
     "continuity_holdout_4.jsonl": 1.0,
+    "continuity_holdout_5.jsonl": 1.0,
 }
 
 

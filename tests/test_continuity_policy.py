@@ -46,6 +46,14 @@ from workflows.step_models import ClipContext, PromptSuggestion
     ("the transitions going in and coming out feel off", "both"),
     ("line it up with the shots either side of it", "both"),
     ("quit trying to match the clip before, it's a new scene", "none"),
+    # The join named by this clip's ends (session 7, set 5's kinds).
+    ("the cut into this shot feels abrupt", "from_previous"),
+    ("the jump out of this scene is harsh", "into_next"),
+    ("avoid a hard cut at the very end", "into_next"),
+    ("no visible cut at the beginning", "from_previous"),
+    ("she should finish in the pose that opens the next clip", "into_next"),
+    ("ease into the drop shot right after this", "into_next"),
+    ("it doesnt need to match the clip after, keep the hard cut", "none"),
 ])
 def test_the_words_set_the_continuity(instruction: str, expected: str) -> None:
     assert read_continuity(instruction) == expected
@@ -148,3 +156,4 @@ def test_a_join_made_in_frames_is_not_listed_as_unapplied_and_one_not_made_is() 
 ])
 def test_a_neighbour_named_by_its_number(instruction: str, clip: int, expected: str) -> None:
     assert read_continuity(instruction, clip) == expected
+

@@ -24,6 +24,7 @@ from workflows.decisions.change_reading import (
     new_value,
     read_change,
     replaced_by,
+    resolved_clauses,
 )
 from workflows.decisions.change_rewrites import apply_change
 from workflows.decisions.negative_prompts import fix_description
@@ -135,7 +136,7 @@ def _extend(reading: Reading, clause: str) -> bool:
 def read_instruction(text: str, prompt: str = "") -> Reading:
     """Split into clauses and sort each into scope, fix or change."""
     reading = Reading()
-    for clause in clauses(text):
+    for clause in resolved_clauses(clauses(text)):
         clause = LEAD_FILLER_RE.sub("", clause)
         without_sameness = SAMENESS_RE.sub(" ", clause).strip()
         if without_sameness != clause:

@@ -75,6 +75,9 @@ _ON_SCREEN = re.compile(
     r"\bon (?:the )?screen\b|\b(?:captions?|subtitles?|lower[- ]third|watermark|logo|title card"
     r"|credits)\b|\bin (?:big |bold |small |large )?(?:[a-z]+ )?(?:letters|font|type)\b"
     r"|\b(?:words?|text|lyrics)\b.*\b(?:appear|written|displayed|spelled)\b"
+    r"|\b(?:sign|banner|poster|billboard|board|shirt|t-shirt|marquee|screen|wall|jacket|hat)\b.*"
+    r"\b(?:says?|saying|reads?|reading|spells?|spelling|with the words?)\b"
+    r"|\b(?:so|that|which) (?:it )?(?:says|reads|spells)\b"
     r"|\b(?:text|words?|title|caption|sign|banner|name|letters|says?|saying|reads?|reading"
     r"|written|spelling|spells?)\s*:?\s*[\"'\u2018\u201c]\w",
 )
@@ -100,6 +103,9 @@ _ELSEWHERE = re.compile(
     r" (?:i|we)(?:'ve| have)? (?:sent|uploaded|shared|attached|posted|gave|linked)\b"
     r"|\b(?:in|like|from|as in) the (?:original|first version|old version|last version"
     r"|previous version)\b|\blook(?:s)? like (?:my|our|his|her|their) \w+"
+    r"|https?://|\bwww\.|\b[a-z0-9-]+\.(?:com|be|net|org|io|ly|tv|co)/"
+    r"|\b(?:same|this|that|it) (?:to|for|on|in|with) (?:all |every |each )?(?:of )?(?:the )?"
+    r"(?:other|rest of the|remaining) (?:clips|shots|scenes|ones)\b|\bthe rest of the (?:clips|video)\b"
     # Material the rules never see, as the measure ("the red clashes with the album
     # cover" only says why).
     r"|\b(?:match|matches|matching|like|same \w+ as|as in|from|based on|inspired by)\b.*"
@@ -124,7 +130,20 @@ _SOUND = re.compile(
     r"[\"'\u2018\u201c]",
 )
 # The song named only as the measure of a mood ("too cheerful for this song").
-_SONG_AS_CONTEXT = re.compile(r"\b(?:for|with|fits?|suits?) (?:the|this|my|our) (?:song|music|track)\b")
+_SONG_AS_CONTEXT = re.compile(r"\b(?:for|with|fits?|suits?) (?:a|an|the|this|my|our) (?:[a-z-]+ ){0,3}"
+                              r"(?:song|music|track|tune|ballad)\b")
+# Taking a thing out is a removal the rules apply, wherever it is and whatever it says.
+_REMOVING = re.compile(r"^(?:please |can you |could you |just )*(?:remove|delete|erase|get rid of"
+                       r"|take out|take away|lose|drop|hide|no more)\b")
+# Nothing to rewrite towards: "make it better", "something feels off".
+_NO_DIRECTION = re.compile(
+    r"^(?:(?:can you|could you|please|just|pls) )*(?:make (?:it|this|the (?:clip|video|shot)) (?:look |feel )?"
+    r"(?:better|nicer|good|great|perfect|amazing|awesome|best|more professional|more pro"
+    r"|less bad|less boring|more interesting)|improve (?:it|this)|fix (?:it|this|that))"
+    r"(?: (?:somehow|please|pls|a bit|overall))?$"
+    r"|\bsomething (?:about it |about this |here )?(?:feels|looks|seems|is) (?:off|wrong|weird)\b"
+    r"|\bi don'?t know what(?:'s| is)? wrong\b",
+)
 # The policy's own settings, written as words: the seed and the randomness.
 _SETTINGS = re.compile(
     r"\bseed\b|\btemperature\b(?=.{0,12}\d)|\b(?:randomness|cfg|guidance scale|negative prompt)\b"
@@ -142,6 +161,8 @@ _VERSION = re.compile(
     r"\b(?:undo|revert|roll back|rollback|go back to (?:the )?(?:old|previous|last|original"
     r"|first|earlier|other)|restore|bring (?:back (?:that|the (?:old|first|previous|original"
     r"|last|earlier))|(?:that|it|the \w+ one) back)|back that one)\b"
+    r"|\bgo back to (?:how|the way|what) it (?:looked|was|used to)|\b(?:how|the way) it (?:looked|was)"
+    r" before\b|\bbefore (?:my|the|your) (?:last|latest) (?:change|edit)\b"
     r"|\b(?:first|previous|last|old|original|earlier|other) (?:version|take|one|cut|attempt)"
     r" (?:was|is|looked|felt|looks) better\b|\b(?:was|looked) better (?:before|earlier|originally)\b",
 )
@@ -185,8 +206,11 @@ def beyond_rules(clause: str, others: list[str]) -> bool:
     """Whether `clause` asks for something the rule planners cannot express; `others`
     are the instruction's other clauses (an exception needs a change to be an exception to)."""
     text = " ".join(clause.lower().split())
-    if (_TIMING.search(text) or _EXACT.search(text) or _ARRANGEMENT.search(text)
-            or _ON_SCREEN.search(text) or _SOUND.search(_SONG_AS_CONTEXT.sub("", text))
+    removing = _REMOVING.search(text)
+    if not removing and (_ARRANGEMENT.search(text) or _ON_SCREEN.search(text)):
+        return True
+    if (_TIMING.search(text) or _EXACT.search(text)
+            or _SOUND.search(_SONG_AS_CONTEXT.sub("", text)) or _NO_DIRECTION.search(text)
             or _EDITING.search(text) or _FORMAT.search(text) or _VERSION.search(text)):
         return True
     if _ELSEWHERE.search(text):

@@ -176,12 +176,34 @@ def _removal(clause: str) -> Change | None:
     return Change("remove", old=thing)
 
 
+# "the rain is too much, get rid of it": the complaint names what "it" is.
+_TOO_MUCH = re.compile(r"^(?:the |that |this |all (?:the |that |this )?)(?P<thing>[a-z][a-z -]*?) "
+                       r"(?:is|are|'s) (?:(?:way|just|a bit|kinda|far|so|really) )*too "
+                       r"(?:much|heavy|strong|intense|busy|distracting|many|thick|loud|big)$")
+_IT_REMOVED = re.compile(r"^(?P<lead>.*\b(?:get rid of|remove|lose|drop|cut|take out|delete|erase))"
+                         r" (?:it|them|that|those)$")
+
+
+def resolved_clauses(parts: list[str]) -> list[str]:
+    """Clauses with a complaint folded into the removal of 'it' that follows it."""
+    out: list[str] = []
+    for n, clause in enumerate(parts):
+        complaint = _TOO_MUCH.match(LEAD_FILLER_RE.sub("", clause))
+        after = _IT_REMOVED.match(parts[n + 1]) if complaint and n + 1 < len(parts) else None
+        if complaint and after:
+            parts[n + 1] = f"{after['lead']} the {complaint['thing']}"
+            continue
+        out.append(clause)
+    return out
+
+
 def removed_things(instruction: str) -> list[str]:
     """What the instruction asks to take out of the clip ("lose the crowd" -> "crowd")."""
     found = []
-    for clause in clauses(normalise(instruction)):
+    for clause in resolved_clauses(clauses(normalise(instruction))):
         change = _removal(LEAD_FILLER_RE.sub("", clause))
-        if change is not None and not DEFECT_RE.search(change.old):
+        if (change is not None and not DEFECT_RE.search(change.old)
+                and change.old not in ("it", "them", "that", "those", "this")):
             found.append(change.old)
     return found
 

@@ -63,7 +63,11 @@ _THIS_STARTS = r"(?:begin|begins|start|starts|open|opens|pick\s+up|picks\s+up|ki
 _THIS_ENDS = r"(?:end|ends|finish|finishes|wrap\s+up|close|closes|land|lands)"
 _NAMED = r"(?:the\s+)?(?:\w+\s+){0,2}?"
 _THIS = r"this(?:\s+(?:one|clip|shot|scene|segment|part|section))?"
+# "the transition into this clip", "no jump cut at the start": the join by this clip's end.
+_JOIN = r"(?:transitions?|transiton|cuts?|joins?|seams?|jumps?|edits?|changes?)"
 FROM_PREVIOUS_RE = re.compile(
+    rf"\b{_JOIN}\s+(?:in)?to\s+{_THIS}\b(?!\s+(?:in)?to\b)"
+    rf"|{_NO_CUT}\s+(?:at|in|on)\s+the\s+(?:very\s+)?(?:start|beginning|begining|opening)\b|"
     rf"\b{_THIS_STARTS}\s+(?:right\s+|exactly\s+)?where\s+{_NAMED}(?:{_CLIP}\s+\d+|{_CLIP})\s+"
     rf"{_ENDS}\b"
     rf"|\b(?:from|out\s+of)\s+{_CLIP}\s+\d+\s+(?:in)?to\s+{_THIS}\b"
@@ -78,6 +82,11 @@ FROM_PREVIOUS_RE = re.compile(
     rf"|{_NO_CUT}\s+(?:coming\s+in\s+)?(?:from|out\s+of|after)\s+(?:the\s+)?(?:{_BEFORE})\b"
 )
 INTO_NEXT_RE = re.compile(
+    rf"\b{_JOIN}\s+(?:out\s+of|from)\s+{_THIS}\b(?!\s+(?:in)?to\s+(?:the\s+)?(?:{_BEFORE}))"
+    rf"|{_NO_CUT}\s+(?:at|in|on)\s+the\s+(?:very\s+)?(?:end|ending|finish|close)\b"
+    rf"|\b(?:starts?|begins?|opens?)\s+(?:the\s+)?(?:{_AFTER})\b"
+    rf"|\b(?:into|to|towards?)\s+(?:the\s+)?(?:[a-z]+\s+)?{_CLIP}\s+(?:right\s+|just\s+|directly\s+"
+    r"|immediately\s+)?(?:after|following)\s+(?:it|this)\b|"
     rf"\b{_THIS_ENDS}\s+(?:right\s+|exactly\s+)?where\s+{_NAMED}(?:{_CLIP}\s+\d+|{_CLIP})\s+"
     r"(?:starts?|begins?|opens?|picks\s+up)\b"
     rf"|\b(?:from|out\s+of)\s+{_THIS}\s+(?:in)?to\s+{_CLIP}\s+\d+\b"

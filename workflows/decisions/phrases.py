@@ -58,7 +58,8 @@ INTENSITY_RE = re.compile(rf"\b{INTENSITY}\b|\btweak|\bminor\b|\bsmall\b")
 STRONG_RE = re.compile(rf"\b{STRONG}\b")
 
 # A negation anywhere before a keyword disqualifies it ("don't make it darker").
-NEGATION_RE = re.compile(r"\b(?:not|no|never|without|nor|stop|avoid)\b|n't\b|\bdont\b")
+NEGATION_RE = re.compile(r"\b(?:not|no|never|without|nor|stop|avoid)\b|n't\b"
+                         r"|\b(?:dont|doesnt|didnt|isnt|wont|shouldnt|cant)\b")
 
 # "almost exactly the same" and the like: the refinement into 0.20-0.30.
 SAMENESS_RE = re.compile(
@@ -166,11 +167,11 @@ DETERMINERS = r"(?:(?:the|that|those|these|any|her|his|their|its|a|an|this|some|
 # Words after "avoid"/"without"/"no" that name no thing ("without changing the rest").
 NOT_A_THING_RE = re.compile(
     r"^(?:changing|altering|touching|moving|anything|everything|the rest|not|change|changes"
-    r"|way|need|make|one|more|less|thanks)\b|\belse\b|^$"
+    r"|way|need|make|one|more|less|thanks)\b|\belse\b|^$|^(?:it|them|that|those|this)$"
 )
 
 CLAUSE_SPLIT_RE = re.compile(
-    r"\s*(?:[,;]|:(?!\d)|\.\s|\bexcept(?: for)?\b|\bapart from\b|\bother than\b"
+    r"\s*(?:[,;]|:(?!\d|//)|\.\s|\bexcept(?: for)?\b|\bapart from\b|\bother than\b"
     r"|\band then\b|\band also\b|\band\b(?! (?:" + words_alternation(COLOURS) + r")\b)|\bbut\b|\bthen\b|\bplus\b|&|\balso\b"
     r"|\bwhile\b)\s*"
 )

@@ -25,7 +25,8 @@ from workflows.decisions.scene_words import (
 STOP_WORDS = frozenset(
     "of at to from into onto through across along while and or as where who that which is are"
     " was were be with in on under behind beside near by for reading saying says reads spelling"
-    " labelled labeled marked showing".split()
+    " labelled labeled marked showing during amid amidst among over beneath against around after"
+    " before inside outside past toward towards upon within without like than".split()
 )
 _MAX_MODIFIERS = 4
 _TRAILING_DETAIL = re.compile(

@@ -56,7 +56,8 @@ DETERMINERS = frozenset(
 LEADS = (
     "in front of", "covered in", "covered with", "full of", "filled with", "surrounded by",
     "next to", "with", "behind", "under", "beneath", "beside", "near", "among", "by", "in",
-    "on", "holding", "wearing", "through", "across", "over", "past", "around",
+    "on", "holding", "wearing", "through", "across", "over", "past", "around", "during", "amid",
+    "amidst", "against", "inside", "outside",
 )  # fmt: skip
 LEAD_RE = re.compile(rf"(?:\b(?:{alternation(*LEADS)})\s+)$", re.IGNORECASE)
 

@@ -53,6 +53,9 @@ _INJECTION = re.compile(
     r"|\b(?:skip|bypass|disable|turn off|ignore) (?:the |any |all |your )?(?:safety|content"
     r"|moderation|filters?|checks?|confirmation|budgets?|limits?|review)\b"
     r"|\bfor free\b|\bwithout (?:paying|charging|charge)\b"
+    r"|\b(?:should|would|will|must) be free\b|\b(?:is|it's|its|this is|that's) free\b"
+    r"|\bon (?:the|a|my) (?:pro|premium|paid|business|enterprise|unlimited) (?:plan|tier|account)\b"
+    r"|\b(?:my|the) (?:plan|subscription) (?:includes|covers)\b|\b(?:refund|credit) (?:me|my)\b"
     r"|\b(?:proceed|continue|go ahead|regenerate|apply (?:it|this)?) (?:with |to )?(?:all|every)"
     r" (?:the )?(?:clips|clip|videos|jobs)\b",
     re.IGNORECASE,
@@ -112,7 +115,7 @@ _REMOVAL = re.compile(
     r"|stop|don't|dont|do not|not|never|avoid)\b\s*(.*)$"
 )
 # The current state, complained of: the change is its opposite.
-_COMPLAINT = re.compile(r"^(?:(?:it|this|that|the \w+)(?:'s| is| looks| feels| seems)? )?(?:(?:way|a bit"
+_COMPLAINT = re.compile(r"^(?:(?:it|this|that|the \w+)(?:'s| is| are| looks| feels| seems)? )?(?:(?:way|a bit"
                         r"|kinda|just|far|much|so|really|a little|slightly|little) )*too (?P<what>[a-z]+)$")
 _KEEP = re.compile(r"^(?:keep|leave|preserve|retain|maintain)\b\s*(.*)$")
 _BOILERPLATE = frozenset({"every", "else", "uncha"})
@@ -177,7 +180,7 @@ def _parts(instruction: str) -> list[str]:
     """The instruction's clauses; an injection sentence stays whole (it is one request)."""
     text = " ".join(instruction.split())
     parts: list[str] = []
-    for sentence in re.split(r"(?<=[.!?。！？])\s*|\n", text):
+    for sentence in re.split(r"(?<=[.!?])\s+|(?<=[。！？])\s*|\n", text):  # "www.x" is no end
         sentence = sentence.strip(" .!?。！？")
         if not sentence:
             continue
@@ -249,7 +252,8 @@ def _expressed(clause: str, old: str, new: str, negative: str | None, *, single:
     complaint = _COMPLAINT.search(text)
     if complaint:  # "way too dark": applied when the prompt moved, not towards it
         gained = new_stems - _stems(old) - _BOILERPLATE
-        return bool(gained) and not _has(complaint["what"], gained)
+        lost = _stems(old) - new_stems
+        return bool(gained or lost) and not _has(complaint["what"], gained)
     if VAGUE_DEGREE_RE.match(text):  # "tone it down" after "too bright": the other clause says what
         return not single and bool(_stems(new) - _stems(old) - _BOILERPLATE)
     keep = _KEEP.match(text)
