@@ -10,7 +10,9 @@ tests/histories/before_chatbot/ keeps the batch recordings made before the
 `batch-busy-at-planning` patch (issue 31), so a batch without it stays covered.
 tests/histories/policy_1/ keeps eight recorded under POLICY_VERSION 1 (before the
 rules for what a rewrite cannot promise): today's code must still replay a run planned
-by the rules before it.
+by the rules before it. tests/histories/policy_2/ keeps eight recorded under POLICY_VERSION 2
+(before session 7's rules: sound, format, versions, settings kept out of the prompt, a
+complaint resolved), for the same reason.
 """
 
 from __future__ import annotations
