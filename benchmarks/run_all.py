@@ -25,6 +25,7 @@ sys.path.insert(0, str(HERE))
 import bench_adaptive  # noqa: E402
 import bench_conversation  # noqa: E402
 import bench_data  # noqa: E402
+import bench_fresh_jobs  # noqa: E402
 import bench_overhead  # noqa: E402
 import bench_planner  # noqa: E402
 import bench_polling  # noqa: E402
@@ -61,6 +62,8 @@ FIGURES = [
      lambda: bench_quota.run(300, 120), lambda: bench_quota.run(60, 60)),
     ("adaptive", f"{PY}/bench_adaptive.py --runs 50",
      lambda: bench_adaptive.run(50, 1.0), lambda: bench_adaptive.run(10, 0.25)),
+    ("fresh-jobs", f"{PY}/bench_fresh_jobs.py --trials 20",
+     lambda: bench_fresh_jobs.run(20), lambda: bench_fresh_jobs.run(5)),
     ("store", f"{PY}/bench_store.py --stores 100 --video-mb 50",
      lambda: bench_store.run(100, 50.0), lambda: bench_store.run(20, 50.0)),
     ("references", f"{PY}/bench_references.py --downloads 20",
@@ -77,6 +80,7 @@ QUICK_COMMANDS = {
     "quota": f"{PY}/bench_quota.py --workflows 60 --quota 60",
     "adaptive": f"{PY}/bench_adaptive.py --runs 10 --scale 0.25",
     "store": f"{PY}/bench_store.py --stores 20 --video-mb 50",
+    "fresh-jobs": f"{PY}/bench_fresh_jobs.py --trials 5",
 }
 
 

@@ -12,6 +12,7 @@ from activities.video.poll_schedule import (
     MEDIAN_LAG_SHARE,
     MIN_SAMPLES,
     P95_LAG_SHARE,
+    PAST_PLAN_SHARE,
     learned_schedule,
     next_check_in,
     wait_before_first_check,
@@ -59,7 +60,21 @@ def test_jobs_like_the_recent_ones_are_noticed_within_the_lag_goals():
     assert lags[len(lags) // 2] <= 15.0 * MEDIAN_LAG_SHARE + 0.25
     assert lags[int(0.95 * len(lags))] <= 15.0 * P95_LAG_SHARE + 0.5
     mean_checks = sum(c for _, c in walks) / len(walks)
-    assert mean_checks < 75.0 / (2 * 15.0 * MEDIAN_LAG_SHARE) / 1.5  # vs a check every 3 s
+    assert mean_checks < 75.0 / (15.0 * P95_LAG_SHARE)  # fewer than a check every 5 s
+
+
+def test_a_schedule_learned_from_fifty_jobs_meets_the_goals_on_fresh_ones():
+    """The next jobs are not the fifty learned from: a plan aimed exactly at 50% / 95% of
+    the sample missed the goals on fresh jobs in most draws; with the margins, none of
+    these five samples does (benchmarks/bench_fresh_jobs.py runs twenty)."""
+    rng = random.Random(17)
+    draw = lambda: min(180.0, max(40.0, 75.0 * math.exp(rng.gauss(0.0, 0.35))))  # noqa: E731
+    fresh = [draw() for _ in range(600)]
+    for _ in range(5):
+        schedule = learned_schedule([draw() for _ in range(50)])
+        lags = sorted(noticed(schedule, finish, 15.0)[0] for finish in fresh)
+        assert lags[len(lags) // 2] <= 15.0 * MEDIAN_LAG_SHARE
+        assert lags[int(0.95 * len(lags))] <= 15.0 * P95_LAG_SHARE
 
 
 def test_a_tight_history_needs_few_checks():
@@ -76,20 +91,21 @@ def test_a_first_check_due_within_the_servers_retry_floor_is_made_at_once():
     assert wait_before_first_check(schedule, 0.0, 1.0) is None
 
 
-def test_past_every_planned_check_the_fallback_applies():
+def test_past_every_planned_check_checks_come_at_the_p95_lag():
+    """Slower than every recent job is rare, but such jobs count in the p95 too."""
     schedule = learned_schedule([50.0, 52, 54, 56, 58, 60])
-    assert next_check_in(schedule, 400.0, 15.0) == 15.0
+    assert next_check_in(schedule, 400.0, 15.0) == 15.0 * PAST_PLAN_SHARE == 5.0
 
 
 @settings(max_examples=20, deadline=None)
 @given(durations, fallbacks, st.floats(min_value=0.0, max_value=700.0))
-def test_every_gap_is_positive_and_lands_on_a_planned_check_or_the_fallback(
+def test_every_gap_is_positive_and_lands_on_a_planned_check_or_the_past_plan_spacing(
         sample, fallback, elapsed):
     schedule = learned_schedule(sample)
     gap = next_check_in(schedule, elapsed, fallback)
     planned = schedule.plan(fallback).times
     assert gap > 0.0
-    assert gap == fallback or any(math.isclose(elapsed + gap, t) for t in planned)
+    assert gap == fallback * PAST_PLAN_SHARE or any(math.isclose(elapsed + gap, t) for t in planned)
 
 
 @settings(max_examples=10, deadline=None)

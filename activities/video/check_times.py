@@ -32,14 +32,18 @@ class CheckPlan:
     share_within_median: float  # of jobs noticed within median_lag
     share_within_p95: float
     lower_bound: float  # no elapsed-time schedule meeting the goal has fewer expected checks
+    median_share: float = 0.5  # the shares the plan was asked for (a margin may raise them)
+    p95_share: float = 0.95
 
     @property
     def meets_goal(self) -> bool:
-        return self.share_within_median >= 0.5 and self.share_within_p95 >= 0.95
+        return (self.share_within_median >= self.median_share
+                and self.share_within_p95 >= self.p95_share)
 
 
 def cheapest_checks(grid: np.ndarray, cdf: np.ndarray, median_lag: float,
-                    p95_lag: float) -> CheckPlan:
+                    p95_lag: float, median_share: float = 0.5,
+                    p95_share: float = 0.95) -> CheckPlan:
     """`grid`: evenly spaced times from 0; `cdf[k]`: share of jobs done by grid[k] (reaching 1).
 
     The Lagrangian dual g(m, p) = min over schedules of E[checks] - m * share(median)
@@ -56,9 +60,9 @@ def cheapest_checks(grid: np.ndarray, cdf: np.ndarray, median_lag: float,
     def dual(lam2: float, lam5: float) -> float:
         nonlocal best, lower
         value, choice = _solve(cdf, lam2, lam5, w2, w5)
-        bound = value + 0.5 * lam2 + 0.95 * lam5
+        bound = value + median_share * lam2 + p95_share * lam5
         lower = max(lower, bound)
-        plan = _evaluate(grid, cdf, choice, w2, w5)
+        plan = _evaluate(grid, cdf, choice, w2, w5, median_share, p95_share)
         if best is None or _better(plan, best):
             best = plan
         return bound
@@ -68,7 +72,8 @@ def cheapest_checks(grid: np.ndarray, cdf: np.ndarray, median_lag: float,
 
     _golden_max(best_over_median, OUTER_STEPS)
     return CheckPlan(best.times, best.expected_checks, best.share_within_median,
-                     best.share_within_p95, lower_bound=max(lower, 1.0))
+                     best.share_within_p95, lower_bound=max(lower, 1.0),
+                     median_share=median_share, p95_share=p95_share)
 
 
 def _golden_max(f, steps: int, low: float = 0.0, high: float = MAX_MULTIPLIER) -> float:
@@ -97,8 +102,10 @@ def _better(plan: CheckPlan, than: CheckPlan) -> bool:
         return plan.meets_goal
     if plan.meets_goal:
         return plan.expected_checks < than.expected_checks - TIE
-    return (min(plan.share_within_median / 0.5, plan.share_within_p95 / 0.95)
-            > min(than.share_within_median / 0.5, than.share_within_p95 / 0.95))
+    def nearness(p: CheckPlan) -> float:
+        return min(p.share_within_median / p.median_share, p.share_within_p95 / p.p95_share)
+
+    return nearness(plan) > nearness(than)
 
 
 def _solve(cdf: np.ndarray, lam2: float, lam5: float, w2: int, w5: int):
@@ -118,7 +125,8 @@ def _solve(cdf: np.ndarray, lam2: float, lam5: float, w2: int, w5: int):
     return value[0], choice
 
 
-def _evaluate(grid, cdf, choice, w2: int, w5: int) -> CheckPlan:
+def _evaluate(grid, cdf, choice, w2: int, w5: int, median_share: float,
+              p95_share: float) -> CheckPlan:
     checks = within2 = within5 = 0.0
     times = []
     i = 0
@@ -129,4 +137,5 @@ def _evaluate(grid, cdf, choice, w2: int, w5: int) -> CheckPlan:
         within5 += cdf[j] - cdf[max(i, j - w5)]
         times.append(float(grid[j]))
         i = j
-    return CheckPlan(tuple(times), checks, within2, within5, lower_bound=0.0)
+    return CheckPlan(tuple(times), checks, within2, within5, lower_bound=0.0,
+                     median_share=median_share, p95_share=p95_share)
