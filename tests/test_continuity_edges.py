@@ -107,3 +107,28 @@ def test_a_clip_named_by_number_is_read_in_the_requests_own_numbering():
     rest = without_continuity_words("flow out of clip 3 and add fog", 4)
     assert "clip" not in rest and rest.endswith("add fog")
     assert without_continuity_words("like clip 7, add fog", 4) == "like clip 7, add fog"
+
+
+def test_values_decoded_at_run_time_compare_by_value():
+    """A continuity that came from JSON is an equal string, not the same object."""
+    decoded_none = "".join(["no", "ne"])
+    assert asked_continuity(decoded_none, "flow from the clip before")[0] == "from_previous"
+    plan, durations = _plan(decoded_none)
+    assert plan.used == "none" and durations is None
+
+
+def test_neighbours_by_number_beyond_small_clip_indexes():
+    assert read_continuity("flow out of clip 399", 400) == "from_previous"
+    assert read_continuity("lead into clip 401", 400) == "into_next"
+    assert read_continuity("lead into clip 6", 5) == "into_next"
+    assert read_continuity("lead into clip 2", 4) == "none"  # not a neighbour
+    for instruction, clip in (("flow out of clip 3 and add fog", 4),
+                              ("lead into clip 5 and add fog", 4)):
+        rest = without_continuity_words(instruction, clip)
+        assert not any(ch.isdigit() for ch in rest) and rest.endswith("add fog")
+
+
+def test_how_much_a_short_slot_cuts_at_every_length():
+    assert "the last 5 s leading into the next clip are cut" in _plan("both", target=3.0)[0].note
+    assert "a 0.5 s slot cannot keep both" in _plan("both", target=0.5)[0].note
+    assert "cannot keep both" not in _plan("both", target=10.0)[0].note  # longer than made
