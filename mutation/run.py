@@ -6,6 +6,7 @@ and runs those tests. Run from a clean checkout (it edits files while it runs):
 
     .venv/bin/pip install cosmic-ray
     .venv/bin/python mutation/run.py [TARGET ...]      # all targets by default
+    .venv/bin/python mutation/run.py "TARGET=TESTS"    # the target's module, other tests
 
 Results go to mutation/sessions/*.sqlite and a summary to stdout; docs/mutation.md keeps
 the scores with every surviving mutant killed or explained. Not part of CI.
@@ -13,9 +14,13 @@ the scores with every surviving mutant killed or explained. Not part of CI.
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
+
+from cosmic_ray.work_db import WorkDB, use_db
+from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTEST = f"{sys.executable} -m pytest -x -q -n 0 -p no:cacheprovider"
@@ -32,7 +37,15 @@ TARGETS = {
     "spend_rules": ("workflows/decisions/spend.py", "tests/test_spend_rules.py"),
     "plan_summary": ("workflows/decisions/plan_summary.py",
                      "tests/test_spend_rules.py tests/test_plan_summary.py tests/test_unapplied.py"),
-    "budgets": ("activities/video/budgets.py", "tests/test_budgets.py"),
+    # The emulator targets: their whole test files take 10-60 s a run, so each runs the
+    # direct tests first (-x: a killed mutant stops there) and the in-process emulator tests
+    # that drive the module; the worker-process tests (twenty at once, workflows) stay out.
+    "budgets": ("activities/video/budgets.py",
+                "tests/test_budgets_direct.py tests/test_budgets.py -k 'not twenty'"),
+    "veo_backend": ("activities/video/veo_backend.py",
+                    "tests/test_veo_backend_direct.py tests/test_veo_activity.py"),
+    "video_activities": ("activities/video/video_activities.py",
+                         "tests/test_video_activities_direct.py tests/test_veo_activity.py"),
     "video_store": ("activities/video/store.py", "tests/test_video_store.py"),
     "job_store": ("activities/job_store/job_store_activities.py",
                   "tests/test_job_store_persist.py tests/test_job_store.py tests/test_clip_versions.py"),
@@ -55,21 +68,74 @@ def config(name: str, module: str, tests: str) -> Path:
     return path
 
 
-def run(name: str) -> str:
-    module, tests = TARGETS[name]
+ANNOTATION = "annotation: never runs (from __future__ import annotations)"
+
+
+def annotation_spans(module: Path) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(start, end) of every annotation in `module`, when its annotations are strings that
+    never run; none otherwise."""
+    tree = ast.parse(module.read_text())
+    future = any(isinstance(node, ast.ImportFrom) and node.module == "__future__"
+                 and any(a.name == "annotations" for a in node.names) for node in tree.body)
+    if not future:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
+            found.append(node.annotation)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns:
+            found.append(node.returns)
+    return [((n.lineno, n.col_offset), (n.end_lineno, n.end_col_offset)) for n in found]
+
+
+def skip_annotations(module: Path, session: Path) -> int:
+    """Mark the mutants inside annotations skipped (equivalent: not run); their count."""
+    spans = annotation_spans(module)
+    skipped = 0
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item in list(db.pending_work_items):
+            if all(any(start <= m.start_pos and m.end_pos <= end for start, end in spans)
+                   for m in item.mutations):
+                db.set_result(item.job_id, WorkResult(output=ANNOTATION,
+                                                      worker_outcome=WorkerOutcome.SKIPPED))
+                skipped += 1
+    return skipped
+
+
+def summary(session: Path) -> str:
+    """Mutants, skipped as annotations, killed and surviving among the run ones."""
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        results = [r for _, r in db.results]
+        total = db.num_work_items
+    skipped = sum(r.worker_outcome == WorkerOutcome.SKIPPED for r in results)
+    run_ones = [r for r in results if r.worker_outcome != WorkerOutcome.SKIPPED]
+    killed = sum(r.is_killed for r in run_ones)
+    return (f"mutants {total}, annotation (skipped) {skipped}, run {len(run_ones)}, "
+            f"killed {killed}, surviving {len(run_ones) - killed}, "
+            f"pending {total - len(results)}")
+
+
+def run(name: str, tests: str | None = None) -> str:
+    module, default_tests = TARGETS[name]
+    tests = tests or default_tests
+    missing = [t for t in tests.split() if t.endswith(".py") and not (ROOT / t).exists()]
+    if missing:  # pytest would fail at once, and every mutant would count as killed
+        raise SystemExit(f"{name}: no such test file: {' '.join(missing)}")
     cfg = config(name, module, tests)
     session = cfg.with_suffix(".sqlite")
     session.unlink(missing_ok=True)
     bin_dir = Path(sys.executable).parent
     subprocess.run([bin_dir / "cosmic-ray", "init", cfg, session], cwd=ROOT, check=True)
+    skip_annotations(ROOT / module, session)
     subprocess.run([bin_dir / "cosmic-ray", "exec", cfg, session], cwd=ROOT, check=True)
     report = subprocess.run([bin_dir / "cr-report", session, "--show-pending"], cwd=ROOT,
                             check=True, capture_output=True, text=True).stdout
-    return report
+    return report + summary(session) + "\n"
 
 
 if __name__ == "__main__":
-    for target in sys.argv[1:] or list(TARGETS):
-        text = run(target)
+    for arg in sys.argv[1:] or list(TARGETS):
+        target, _, tests = arg.partition("=")  # TARGET=TESTS: other tests than the target's
+        text = run(target, tests or None)
         (ROOT / "mutation" / "sessions" / f"{target}.report.txt").write_text(text)
-        print(f"== {target}: " + " ".join(text.strip().splitlines()[-3:]))
+        print(f"== {target}: " + " ".join(text.strip().splitlines()[-4:]), flush=True)

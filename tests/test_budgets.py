@@ -165,11 +165,12 @@ async def test_spend_lists_paid_money_per_job_day_and_account_from_the_ledger(
     from retake.spend_cli import report
 
     job = await load_sample_job(db_pool, job_id=uuid.uuid4())
+    account_id = f"acct-spend-{uuid.uuid4().hex[:8]}"  # fresh: a kept database has old ones
     video = VideoActivities.from_settings(veo_settings(fresh_veo_emulator, tmp_path), db_pool)
     try:
         for seed in (11, 12):
             await ActivityEnvironment().run(video.submit_generation,
-                                            generation(job, seed=seed, account_id="acct-spend"))
+                                            generation(job, seed=seed, account_id=account_id))
     finally:
         await video.aclose()
     async with db_pool.acquire() as conn:
@@ -177,7 +178,7 @@ async def test_spend_lists_paid_money_per_job_day_and_account_from_the_ledger(
     [row] = [r for r in found["job"] if r["key"] == str(job)]
     assert row["paid"] == 2 == len(fresh_veo_emulator.paid_submissions())
     assert row["usd"] == str(CLIP_COST * 2) and row["possible_duplicates"] == 0
-    [account] = [r for r in found["account"] if r["key"] == "acct-spend"]
+    [account] = [r for r in found["account"] if r["key"] == account_id]
     assert account["usd"] == "6.40" and found["day"]
 
 
