@@ -51,6 +51,14 @@ TARGETS = {
                   "tests/test_job_store_persist.py tests/test_job_store.py tests/test_clip_versions.py"),
     "versions": ("activities/job_store/version_activities.py", "tests/test_clip_versions.py"),
     "errors": ("activities/errors.py", "tests/test_error_mapping.py tests/test_secret_settings.py"),
+    "unapplied": ("workflows/decisions/unapplied.py",
+                  "tests/test_unapplied.py tests/test_beyond_rules.py tests/test_unapplied_holdout.py "
+                  "tests/test_unapplied_edges.py tests/test_unapplied_words.py"),
+    "beyond_rules": ("workflows/decisions/beyond_rules.py",
+                     "tests/test_beyond_rules.py tests/test_unapplied_holdout.py"),
+    "continuity": ("workflows/decisions/continuity.py",
+                   "tests/test_continuity_policy.py tests/test_continuity_holdout.py "
+                   "tests/test_continuity_edges.py"),
 }
 
 

@@ -114,7 +114,7 @@ def test_values_decoded_at_run_time_compare_by_value():
     decoded_none = "".join(["no", "ne"])
     assert asked_continuity(decoded_none, "flow from the clip before")[0] == "from_previous"
     plan, durations = _plan(decoded_none)
-    assert plan.used == "none" and durations is None
+    assert plan.used == "none" and durations is None and plan.note == ""
 
 
 def test_neighbours_by_number_beyond_small_clip_indexes():

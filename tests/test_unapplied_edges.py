@@ -77,3 +77,24 @@ def test_a_paraphrase_of_a_single_change_needs_two_new_words():
     """'make it spooky' said as 'eerie fog' is applied; one stray new word is not enough."""
     assert listed("make it spooky", new=OLD + ", eerie fog") == []
     assert listed("make it spooky", new=OLD + ", eerie") == [("make it spooky", "not_expressed")]
+
+
+def test_the_rest_of_a_joined_request_in_the_same_clause_is_read_whatever_it_says():
+    """Continuity words and another request in one clause: the rest is read like any
+    other part, whether it sorts before or after 'keep everything the same'."""
+    assert listed("flow from the previous clip with the words hello on screen",
+                  joined="both") == [("flow with the words hello on screen", "not_expressed")]
+    assert listed("flow from the previous clip at the end she waves", joined="both") == [
+        ("flow at the end she waves", "not_expressed")]
+    assert listed("put the words hello on screen flowing from the previous clip",
+                  joined="both") == [("put the words hello on screen flowing", "not_expressed")]
+
+
+def test_an_english_plus_joins_and_is_not_kept_on_the_clause():
+    assert listed("add fog plus a caption saying hi", new=OLD + ", fog") == [
+        ("a caption saying hi", "not_expressed")]
+
+
+def test_a_vague_tone_it_down_needs_something_gained_not_only_lost():
+    assert ("tone it down", "not_expressed") in listed(
+        "remove the camera, tone it down", new="A woman walks down a quiet street at dusk")

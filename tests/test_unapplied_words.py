@@ -17,6 +17,7 @@ from workflows.decisions.unapplied import (
 def test_endings_come_off_words_longer_than_four_letters_only():
     assert _stem("darker") == "dark" and _stem("boxes") == "box"
     assert _stem("bass") == "bass"  # "bas" would match "base"
+    assert _stem("red") == "red" and _stem("bus") == "bus"
 
 
 def test_a_word_shows_by_a_shared_start_of_three_letters_or_more():
