@@ -54,6 +54,9 @@ TARGETS = {
     "unapplied": ("workflows/decisions/unapplied.py",
                   "tests/test_unapplied.py tests/test_beyond_rules.py tests/test_unapplied_holdout.py "
                   "tests/test_unapplied_edges.py tests/test_unapplied_words.py"),
+    "word_match": ("workflows/decisions/word_match.py",
+                   "tests/test_unapplied_words.py tests/test_unapplied_edges.py "
+                   "tests/test_unapplied_holdout.py"),
     "beyond_rules": ("workflows/decisions/beyond_rules.py",
                      "tests/test_beyond_rules.py tests/test_unapplied_holdout.py"),
     "continuity": ("workflows/decisions/continuity.py",

@@ -17,12 +17,17 @@ from workflows.decisions.beyond_rules import asks_the_system, beyond_rules
 from workflows.decisions.continuity import KEEP_AS_IS, read_continuity, without_continuity_words
 from workflows.decisions.phrases import (
     CLAUSE_SPLIT_RE,
-    LEAD_FILLER_RE,
     VAGUE_DEGREE_RE,
     clauses,
-    normalise,
 )
-from workflows.decisions.scene_words import COLOURS
+from workflows.decisions.word_match import (
+    bare,
+    colour_contradicted,
+    content_words,
+    negated_in,
+    shows,
+    stems,
+)
 from workflows.models import UnappliedPart
 
 NOT_EXPRESSED = "not_expressed"
@@ -86,24 +91,6 @@ _ENGLISH_WORDS = frozenset(
     "the it a an and make to of with more less in on at her his their add remove change "
     "keep please is be bit little slightly very much same but".split()
 )
-# Words that carry no content of their own in a request.
-_STOP = frozenset(
-    """a an the it its it's this that these those to of in on at by for from with into onto
-    and or but so then also as is are be been being was were do does did done please pls
-    make makes making made let lets let's can could would will should may might must i i'd
-    we you me my our your us just only really quite very bit little slightly somewhat
-    much more less most least too even still again now actually maybe kind sort of way
-    thing things something look looks looking feel feels feeling seem seems like want
-    need change changing turn turning set give put add adding remove removing get rid
-    keep leave same everything else rest all whole entire clip scene shot video frame
-    one there here what which who where when how up down out over some any no not don't
-    dont never without instead rather than her his him she he they them their its i'm
-    fewer lot lots tad touch regenerate redo re-do identical almost exactly nearly
-    completely totally different take start over fresh scratch scrap again try surprise
-    hate anything about version go instead switch use move show hang fill bring crank
-    hold swap replace turn convert transform render would nice could might good great
-    lit light-it setting whole prefer love think feel bigger smaller throw""".split()
-)
 _SCOPE_ONLY = re.compile(
     r"^(?:keep|leave|preserve)?\s*(?:everything|all|the rest|anything)\s*(?:else)?\s*"
     r"(?:the same|same|unchanged|as is|as it is|untouched|alone)?$|^(?:nothing else|that'?s it"
@@ -119,7 +106,6 @@ _COMPLAINT = re.compile(r"^(?:(?:it|this|that|the \w+)(?:'s| is| are| looks| fee
                         r"|kinda|just|far|much|so|really|a little|slightly|little) )*too (?P<what>[a-z]+)$")
 _KEEP = re.compile(r"^(?:keep|leave|preserve|retain|maintain)\b\s*(.*)$")
 _BOILERPLATE = frozenset({"every", "else", "uncha"})
-_SUFFIX = re.compile(r"(?:ing|ed|er|est|ly|ness|es|s)$")
 
 
 def unapplied_parts(
@@ -131,7 +117,7 @@ def unapplied_parts(
     a request to join a neighbour is applied there, not in the prompt."""
     found: list[UnappliedPart] = []
     parts = _parts(instruction)
-    changes = [p for p in parts if not _SCOPE_ONLY.match(_bare(p))]
+    changes = [p for p in parts if not _SCOPE_ONLY.match(bare(p))]
     single = len(changes) <= 1
     for whole in parts:
         asks = read_continuity(whole, clip_index)
@@ -233,91 +219,39 @@ def _foreign(clause: str) -> bool:
 
 
 def _expressed(clause: str, old: str, new: str, negative: str | None, *, single: bool) -> bool:
-    text = _bare(clause)
+    text = bare(clause)
     if not text or _SCOPE_ONLY.match(text):
         return True
-    new_stems = _stems(new)
+    new_stems = stems(new)
     removal = _REMOVAL.search(text)
     if removal:
-        gone = _content(removal.group(1))
+        gone = content_words(removal.group(1))
         if not gone:
             return True
-        in_negative = bool(negative) and all(_has(w, _stems(negative)) for w in gone)
+        in_negative = bool(negative) and all(shows(w, stems(negative)) for w in gone)
         if re.match(r"(?:don't|dont|do not|not|never|avoid)\b", removal.group(0)):
             # "not brighter": applied unless the prompt gained it.
-            gained = new_stems - _stems(old)
-            return in_negative or not any(_has(w, gained) for w in gone)
-        still_shown = all(_has(w, new_stems) for w in gone) and not _negated_in(gone, new)
+            gained = new_stems - stems(old)
+            return in_negative or not any(shows(w, gained) for w in gone)
+        still_shown = all(shows(w, new_stems) for w in gone) and not negated_in(gone, new)
         return in_negative or not still_shown
     complaint = _COMPLAINT.search(text)
     if complaint:  # "way too dark": applied when the prompt moved, not towards it
-        gained = new_stems - _stems(old) - _BOILERPLATE
-        lost = _stems(old) - new_stems
-        return bool(gained or lost) and not _has(complaint["what"], gained)
+        gained = new_stems - stems(old) - _BOILERPLATE
+        lost = stems(old) - new_stems
+        return bool(gained or lost) and not shows(complaint["what"], gained)
     if VAGUE_DEGREE_RE.match(text):  # "tone it down" after "too bright": the other clause says what
-        return not single and bool(_stems(new) - _stems(old) - _BOILERPLATE)
+        return not single and bool(stems(new) - stems(old) - _BOILERPLATE)
     keep = _KEEP.match(text)
-    words = _content(keep.group(1) if keep else text)
+    words = content_words(keep.group(1) if keep else text)
     if not words:
         return True
-    if _contradiction_kept(words, new):
+    if colour_contradicted(words, new):
         return False
-    if all(_has(w, new_stems) for w in words):
+    if all(shows(w, new_stems) for w in words):
         return True
     # Said in other words (daytime -> "natural daylight"): some of it shows, and the
     # prompt gained words of its own beyond "Everything else unchanged".
-    gained = new_stems - _stems(old) - _BOILERPLATE
-    return bool(gained) and any(_has(w, new_stems) or _has(w, gained) for w in words) or (
+    gained = new_stems - stems(old) - _BOILERPLATE
+    return bool(gained) and any(shows(w, new_stems) or shows(w, gained) for w in words) or (
         single and len(gained) >= 2)
-
-
-def _contradiction_kept(words: list[str], new: str) -> bool:
-    """A colour asked for while another colour still sits on the same thing."""
-    asked = {w for w in words if w in COLOURS}
-    things = [w for w in words if w not in COLOURS and len(w) > 2]
-    if not asked or not things:
-        return False
-    low = normalise(new)
-    others = "|".join(re.escape(c) for c in COLOURS if c not in asked)
-    return any(re.search(rf"\b(?:{others})\s+(?:[a-z-]+\s+)?{re.escape(t)}\b", low)
-               for t in things)
-
-
-def _bare(clause: str) -> str:
-    """The clause without politeness and filler in front."""
-    text = LEAD_FILLER_RE.sub("", normalise(clause))
-    while (shorter := LEAD_FILLER_RE.sub("", text)) != text:
-        text = shorter
-    return text
-
-
-def _negated_in(words: list[str], prompt: str) -> bool:
-    low = normalise(prompt)
-    return any(
-        re.search(rf"\b(?:no|without|not|never|minimal|less|reduced)\s+(?:\w+\s+)?"
-                  rf"{re.escape(w[:4])}", low)
-        or re.search(rf"\b{re.escape(w[:4])}\w*-free\b", low)
-        for w in words)
-
-
-def _content(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z][a-z'-]*", text.lower()) if w not in _STOP and len(w) > 1]
-
-
-def _stem(word: str) -> str:
-    word = word.strip("'-")
-    stem = _SUFFIX.sub("", word) if len(word) > 4 else word
-    return stem[:5]
-
-
-def _stems(text: str) -> set[str]:
-    return {_stem(w) for w in re.findall(r"[a-z][a-z'-]*", normalise(text))}
-
-
-def _has(word: str, stems: set[str]) -> bool:
-    """Whether `word` shows among `stems` (daytime ~ day, darken ~ darker)."""
-    stem = _stem(word)
-    if stem in stems:
-        return True
-    return len(stem) >= 3 and any(
-        len(s) >= 3 and (stem.startswith(s) or s.startswith(stem)) for s in stems)
