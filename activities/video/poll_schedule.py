@@ -10,9 +10,9 @@ rather than shrinking these targets) with the fewest expected status requests fo
 those durations (activities/video/check_times.py), the durations
 smoothed so fifty samples stand for the jobs between and just beyond them: no check
 while a finish is unlikely, dense checks where jobs usually finish. Past the last
-planned check (slower than any recent job), one check every `fallback / 3` seconds (the
-p95 lag: such jobs count in the goal too); a first check due sooner than the server's ~1 s retry spacing is made
-at once.
+planned check (slower than any recent job), one check every `fallback / 3` seconds
+(the p95 lag: such jobs count in the goal too); a first check due sooner than the
+server's ~1 s retry spacing is made at once.
 
 With fewer than MIN_SAMPLES durations there is no schedule: today's defaults (a check
 right away, then one per poll interval). Every figure scales with the durations and

@@ -18,6 +18,7 @@ from workflows.decisions.phrases import (
     INTENSITY,
     LEAD_FILLER_RE,
     NOT_A_THING_RE,
+    PRONOUNS,
     TIME_CHANGE_RE,
     TIME_OF_DAY_RE,
     clauses,
@@ -186,6 +187,7 @@ _IT_REMOVED = re.compile(r"^(?P<lead>.*\b(?:get rid of|remove|lose|drop|cut|take
 
 def resolved_clauses(parts: list[str]) -> list[str]:
     """Clauses with a complaint folded into the removal of 'it' that follows it."""
+    parts = list(parts)  # the caller's list stays as it was
     out: list[str] = []
     for n, clause in enumerate(parts):
         complaint = _TOO_MUCH.match(LEAD_FILLER_RE.sub("", clause))
@@ -203,7 +205,7 @@ def removed_things(instruction: str) -> list[str]:
     for clause in resolved_clauses(clauses(normalise(instruction))):
         change = _removal(LEAD_FILLER_RE.sub("", clause))
         if (change is not None and not DEFECT_RE.search(change.old)
-                and change.old not in ("it", "them", "that", "those", "this")):
+                and change.old not in PRONOUNS):
             found.append(change.old)
     return found
 

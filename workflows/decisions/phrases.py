@@ -164,10 +164,12 @@ SETTING_CHANGE_RE = re.compile(
 # Determiners and possessives before a thing's name ("the", "her", "all the").
 DETERMINERS = r"(?:(?:the|that|those|these|any|her|his|their|its|a|an|this|some|all)\s+)*"
 
+# "get rid of it": a word that stands for a thing named elsewhere, never a thing to remove.
+PRONOUNS = ("it", "them", "that", "those", "this")
 # Words after "avoid"/"without"/"no" that name no thing ("without changing the rest").
 NOT_A_THING_RE = re.compile(
     r"^(?:changing|altering|touching|moving|anything|everything|the rest|not|change|changes"
-    r"|way|need|make|one|more|less|thanks)\b|\belse\b|^$|^(?:it|them|that|those|this)$"
+    r"|way|need|make|one|more|less|thanks)\b|\belse\b|^$|^(?:" + "|".join(PRONOUNS) + ")$"
 )
 
 CLAUSE_SPLIT_RE = re.compile(

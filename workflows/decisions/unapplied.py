@@ -166,7 +166,7 @@ def _parts(instruction: str) -> list[str]:
     """The instruction's clauses; an injection sentence stays whole (it is one request)."""
     text = " ".join(instruction.split())
     parts: list[str] = []
-    for sentence in re.split(r"(?<=[.!?])\s+|(?<=[。！？])\s*|\n", text):  # "www.x" is no end
+    for sentence in re.split(r"(?<=[.!?])\s+|(?<=[。！？])\s*", text):  # "www.x" is no end
         sentence = sentence.strip(" .!?。！？")
         if not sentence:
             continue
