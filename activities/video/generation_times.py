@@ -19,7 +19,7 @@ from activities.video.poll_schedule import PollSchedule, learned_schedule
 
 log = logging.getLogger(__name__)
 
-RECENT = 50  # durations per model the schedule learns from
+RECENT = 50  # durations per model the schedule learns from (benchmarks/bench_fresh_jobs.py)
 MAX_AGE_DAYS = 7  # older runs say little about today's Veo
 CACHE_SECONDS = 30.0  # per-model durations are re-read at most this often per worker
 

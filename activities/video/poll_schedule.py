@@ -39,13 +39,18 @@ EARLY_SLACK_SHARE = 1 / 30  # an attempt this close to a planned check makes it
 RETRY_FLOOR_SECONDS = 1.0  # the Temporal server spaces an activity's retries about this far apart
 MIN_BANDWIDTH = 0.02  # log-space smoothing of the durations, at least 2%
 TAIL_BANDWIDTHS = 2.0  # plan checks up to this many bandwidths past the slowest
-# Fifty recent jobs are a sample, and the next job is not one of them: a plan made to
-# notice exactly half within 2 s and 95% within 5 s of *those* meets the goals on fresh
-# jobs only about one time in five (benchmarks/bench_fresh_jobs.py). So the durations are
-# smoothed by Silverman's whole rule, and the plan aims at 60% and 98%: every one of the
-# benchmark's trials on fresh jobs then meets both goals, at ~2.6 more checks a job.
-BANDWIDTH_SCALE = 1.0
-PLANNED_MEDIAN_SHARE, PLANNED_P95_SHARE = 0.6, 0.98
+# Recent jobs are a sample, and the next job is not one of them: a plan made to notice
+# exactly half within 2 s and 95% within 5 s of *those* misses the goals on fresh jobs
+# (benchmarks/bench_fresh_jobs.py). So the durations are smoothed by Silverman's whole
+# rule, and the plan aims above each goal by what the sample can promise: Z standard
+# errors of the sample quantile, sqrt(p(1 - p) / n), which is 60% and 98% at fifty
+# samples. Fewer samples get wider margins; more get no narrower ones than fifty's (on
+# fresh jobs, 100-200 samples with narrower margins missed the goals in a quarter to a
+# third of the benchmark's trials: docs/benchmarks.md).
+Z_MEDIAN, Z_P95 = 2**0.5, 1.0
+BANDWIDTH_SCALE = 1.0  # Silverman's whole rule
+MARGIN_SAMPLES = 50  # margins are never narrower than for this many samples
+MAX_PLANNED_SHARE = 0.995  # a few samples cannot promise more than this
 PAST_PLAN_SHARE = 1 / 3  # slower than every sample: check at the p95 lag, not the fallback
 _erf = np.vectorize(math.erf, otypes=[float])
 
@@ -97,8 +102,19 @@ def next_check_in(schedule: PollSchedule | None, elapsed: float, fallback: float
 @lru_cache(maxsize=64)
 def _plan(durations: tuple[float, ...], fallback: float) -> CheckPlan:
     grid, cdf = smoothed_cdf(durations, fallback * GRID_SHARE)
+    median_share, p95_share = planned_shares(len(durations))
     return cheapest_checks(grid, cdf, fallback * MEDIAN_LAG_SHARE, fallback * P95_LAG_SHARE,
-                           PLANNED_MEDIAN_SHARE, PLANNED_P95_SHARE)
+                           median_share, p95_share)
+
+
+def planned_shares(samples: int) -> tuple[float, float]:
+    """The shares the plan must notice within each goal, for a schedule learned from
+    `samples` durations: each goal's share plus its margin for a sample that size."""
+    n = min(samples, MARGIN_SAMPLES)
+
+    def above(share: float, z: float) -> float:
+        return min(MAX_PLANNED_SHARE, share + z * math.sqrt(share * (1 - share) / n))
+    return above(0.5, Z_MEDIAN), above(0.95, Z_P95)
 
 
 def smoothed_cdf(durations: tuple[float, ...], step: float) -> tuple[np.ndarray, np.ndarray]:
