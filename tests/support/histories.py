@@ -12,7 +12,8 @@ tests/histories/policy_1/ keeps eight recorded under POLICY_VERSION 1 (before th
 rules for what a rewrite cannot promise): today's code must still replay a run planned
 by the rules before it. tests/histories/policy_2/ keeps eight recorded under POLICY_VERSION 2
 (before session 7's rules: sound, format, versions, settings kept out of the prompt, a
-complaint resolved), for the same reason.
+complaint resolved), for the same reason. tests/histories/policy_3/ keeps eight recorded
+under POLICY_VERSION 3 (before chat was kept out of the prompt, session 8).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from workflows.continuity_models import Continuity
 from workflows.decisions import policy_version
+from workflows.decisions.chat_words import without_chat
 from workflows.decisions.continuity import (
     asked_continuity,
     plan_continuity,
@@ -103,6 +104,10 @@ def finalize_plan(
         notes.append("left out of the prompt: text in another language or instructions to "
                       "the system (see unapplied)")
         prompt = cleaned
+    plain = without_chat(prompt, context.prompt) or context.prompt
+    if plain != prompt:
+        notes.append("chat left out of the prompt (politeness, emoji, praise)")
+        prompt = plain
     reasoning = " ".join(
         [suggestion.reasoning.strip(), *(n[0].upper() + n[1:] + "." for n in notes if n)]
     )
