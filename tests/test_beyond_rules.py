@@ -58,6 +58,9 @@ BAND = "The drummer hits the cymbals in slow motion, sparks of light, low angle"
     ("the colours should match our album cover", []),
     ("the hat she wears in clip 2", []),
     ("a quick flash at 0:04", []),
+    # Session 8, from unseen set 8's silent misses: a flip is an edit; no direction given.
+    ("flip it horizontally so hes facing left", []), ("mirror the shot", []),
+    ("can u make it better", []), ("something about it just feels off", []),
 ])
 def test_what_the_rules_cannot_express_is_named(clause, others):
     assert beyond_rules(clause, others)
@@ -80,6 +83,8 @@ def test_what_the_rules_cannot_express_is_named(clause, others):
     ("add a crowd cheering", []),
     ("make the jacket blue, the red clashes with the album cover", []),
     ("a bit too bright", []),
+    ("a backflip off the hood of the car", []), ("the lake mirrors the sky", []),
+    ("make it a better lit room", []),
 ])
 def test_ordinary_requests_are_not(clause, others):
     assert not beyond_rules(clause, others)

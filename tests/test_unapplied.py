@@ -37,7 +37,8 @@ def test_a_kept_attribute_the_plan_lost_is_flagged_not_silent():
 
 
 def test_other_languages_and_pasted_instructions_are_left_out_of_the_prompt_and_flagged():
-    for text in ("mach es heller und füge Nebel hinzu", "もっと明るくして"):
+    for text in ("mach es heller und füge Nebel hinzu", "もっと明るくして",
+                 "isko thoda aur bright karo yaar"):  # Hinglish, typed in Latin letters
         p = plan(text)
         assert reasons(p) == [(text, "other_language")]
         assert text not in p.prompt and p.prompt.startswith("A quiet city street")

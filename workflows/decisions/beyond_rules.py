@@ -137,11 +137,12 @@ _REMOVING = re.compile(r"^(?:please |can you |could you |just )*(?:remove|delete
                        r"|take out|take away|lose|drop|hide|no more)\b")
 # Nothing to rewrite towards: "make it better", "something feels off".
 _NO_DIRECTION = re.compile(
-    r"^(?:(?:can you|could you|please|just|pls) )*(?:make (?:it|this|the (?:clip|video|shot)) (?:look |feel )?"
+    r"^(?:(?:can you|could you|can u|could u|u|please|just|pls) )*(?:make (?:it|this|the (?:clip|video|shot)) (?:look |feel )?"
     r"(?:better|nicer|good|great|perfect|amazing|awesome|best|more professional|more pro"
     r"|less bad|less boring|more interesting)|improve (?:it|this)|fix (?:it|this|that))"
     r"(?: (?:somehow|please|pls|a bit|overall))?$"
-    r"|\bsomething (?:about it |about this |here )?(?:feels|looks|seems|is) (?:off|wrong|weird)\b"
+    r"|\bsomething (?:about it |about this |here )?(?:(?:just|kinda|really|kind of) )?"
+    r"(?:feels|looks|seems|is) (?:off|wrong|weird)\b"
     r"|\bi don'?t know what(?:'s| is)? wrong\b",
 )
 # The policy's own settings, written as words: the seed and the randomness.
@@ -172,7 +173,9 @@ _EDITING = re.compile(
     r"|rewind|boomerang|loop(?:ed|ing|s)?(?! of)|crop(?:ped|ping)?|trim(?:med|ming)?"
     r"|stabili[sz]e|upscale|freeze[- ]?frame|splice|speed (?:it |the \w+ )?up"
     r"|slow (?:it|the (?:clip|video|footage)) down|play (?:it |this )?(?:faster|slower|at)\b"
-    r"|\d+(?:\.\d+)?x speed)\b",
+    r"|\d+(?:\.\d+)?x speed|flip(?:ped)? (?:it |the (?:clip|video|shot|image|footage) )?"
+    r"(?:horizontally|vertically|left to right|upside down)|mirror(?:ed)? (?:it|the (?:clip|video"
+    r"|shot|image|footage))|mirror image)\b",
 )
 # Asked of the system, not of the picture: an errand, a price.
 _ERRAND = re.compile(

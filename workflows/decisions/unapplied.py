@@ -85,7 +85,10 @@ _FOREIGN_WORDS = frozenset(
     "ta tá está muito frio deixa cores quentes quente fica ficar isso mesmo obrigado "
     "del muy colores cálido frío luz cielo gracias hace esta este "
     "colori caldo freddo luce cielo grazie molto questo questa "
-    "bitte farben kalt licht himmel danke sehr dieser diese etwas".split()
+    "bitte farben kalt licht himmel danke sehr dieser diese etwas "
+    # Hindi and Urdu as typed in Latin letters (Hinglish), the commonest request words.
+    "isko isse yeh thoda thodi aur karo kar kardo bohot bahut zyada kam lag raha rahi "
+    "hai hain nahi yaar bhai accha acha wala wali sab".split()
 )
 _ENGLISH_WORDS = frozenset(
     "the it a an and make to of with more less in on at her his their add remove change "
