@@ -58,11 +58,12 @@ VIDEO = bytes(range(256)) * 64  # 16 KiB that survive base64 only when decoded r
 
 class Wire:
     """A scripted Vertex endpoint on 127.0.0.1: each POST gets the next queued answer
-    (`running` when none is queued), written in pieces of `piece` bytes when asked; every
-    request is kept (path, headers, body) with the connection it came on."""
+    (`running` when none is queued), written in pieces of `piece` bytes when asked, or
+    dropped with the connection after `drop_after` bytes; every request is kept (path,
+    headers, body) with the connection it came on."""
 
     def __init__(self) -> None:
-        self.answers: deque[tuple[bytes, int]] = deque()
+        self.answers: deque[tuple[bytes, int, int | None]] = deque()
         self.seen: list[dict] = []
         self.connections: set = set()
         self.release = threading.Event()
@@ -75,9 +76,9 @@ class Wire:
     def url(self) -> str:
         return self.server.root_url
 
-    def queue(self, answer: dict | bytes, piece: int = 0) -> None:
+    def queue(self, answer: dict | bytes, piece: int = 0, drop_after: int | None = None) -> None:
         self.answers.append((answer if isinstance(answer, bytes) else
-                             json.dumps(answer).encode(), piece))
+                             json.dumps(answer).encode(), piece, drop_after))
 
     def open_connections(self) -> int:
         return sum(not t.is_closing() for t in list(self.connections))
@@ -89,11 +90,17 @@ class Wire:
                           "json": json.loads(body) if body else None})
         while not self.release.is_set():  # held: the test counts what is in flight
             await asyncio.sleep(0.01)
-        data, piece = (self.answers.popleft() if self.answers else
-                       (json.dumps({"name": OPERATION, "done": False}).encode(), 0))
+        data, piece, drop_after = (self.answers.popleft() if self.answers else
+                                   (json.dumps({"name": OPERATION, "done": False}).encode(), 0,
+                                    None))
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         response.content_length = len(data)
         await response.prepare(request)
+        if drop_after is not None:  # the connection lost mid-body
+            await response.write(data[:drop_after])
+            await asyncio.sleep(0.05)
+            request.transport.close()
+            return response
         for start in range(0, len(data), piece or len(data) or 1):
             await response.write(data[start:start + (piece or len(data))])
             if piece:
@@ -506,3 +513,22 @@ async def test_the_pool_holds_200_connections_and_keeps_50_alive(wire):
     assert in_flight == 200 and len(wire.seen) == 201
     assert {s.state for s in statuses} == {GenerationState.RUNNING}
     assert kept == 50
+
+
+async def test_a_connection_lost_mid_body_is_a_retryable_unreachable_provider(wire):
+    backend = VertexVeoBackend.from_settings(wire_settings(wire), credentials=token())
+    encoded = base64.b64encode(VIDEO).decode()
+    answer = json.dumps(done({"videos": [{"bytesBase64Encoded": encoded}]})).encode()
+    try:
+        wire.queue(answer, drop_after=len(answer) // 2)  # inside the video
+        with pytest.raises(ApplicationError) as fetching:
+            async with backend.open_video(OPERATION) as fetched:
+                await read_all(fetched.chunks)
+        wire.queue(answer, drop_after=len(answer) // 2)
+        with pytest.raises(ApplicationError) as checking:
+            await backend.check(OPERATION)
+    finally:
+        await backend.aclose()
+    for info in (fetching, checking):
+        assert info.value.type == PROVIDER_UNAVAILABLE and not info.value.non_retryable
+        assert info.value.message.startswith("Vertex Veo could not be reached (")
