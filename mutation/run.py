@@ -7,6 +7,7 @@ and runs those tests. Run from a clean checkout (it edits files while it runs):
     .venv/bin/pip install cosmic-ray
     .venv/bin/python mutation/run.py [TARGET ...]      # all targets by default
     .venv/bin/python mutation/run.py "TARGET=TESTS"    # the target's module, other tests
+    .venv/bin/python mutation/run.py --only ExceptionReplacer [TARGET ...]  # one operator
 
 Results go to mutation/sessions/*.sqlite and a summary to stdout; docs/mutation.md keeps
 the scores with every surviving mutant killed or explained. Not part of CI.
@@ -23,7 +24,8 @@ from cosmic_ray.work_db import WorkDB, use_db
 from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
 ROOT = Path(__file__).resolve().parents[1]
-PYTEST = f"{sys.executable} -m pytest -x -q -n 0 -p no:cacheprovider"
+PYTEST = (f"{sys.executable} -m pytest -x -q -n 0 -p no:cacheprovider"
+          " -p mutation.testing_exception")  # defines the name ExceptionReplacer uses
 TARGETS = {
     "trust": ("workflows/trust.py", "tests/test_trust_rules.py"),
     "submitted": ("workflows/submitted.py", "tests/test_submitted_mapping.py"),
@@ -80,6 +82,7 @@ def config(name: str, module: str, tests: str) -> Path:
 
 
 ANNOTATION = "annotation: never runs (from __future__ import annotations)"
+NOT_SELECTED = "not selected: another operator than --only's"
 
 
 def annotation_spans(module: Path) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -113,12 +116,25 @@ def skip_annotations(module: Path, session: Path) -> int:
     return skipped
 
 
+def keep_only(operator: str, session: Path) -> int:
+    """Mark the pending mutants of every other operator skipped; how many are left to run."""
+    left = 0
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item in list(db.pending_work_items):
+            if all(operator in m.operator_name for m in item.mutations):
+                left += 1
+            else:
+                db.set_result(item.job_id, WorkResult(output=NOT_SELECTED,
+                                                      worker_outcome=WorkerOutcome.SKIPPED))
+    return left
+
+
 def summary(session: Path) -> str:
     """Mutants, skipped as annotations, killed and surviving among the run ones."""
     with use_db(str(session), WorkDB.Mode.open) as db:
         results = [r for _, r in db.results]
         total = db.num_work_items
-    skipped = sum(r.worker_outcome == WorkerOutcome.SKIPPED for r in results)
+    skipped = sum(r.output == ANNOTATION for r in results)
     run_ones = [r for r in results if r.worker_outcome != WorkerOutcome.SKIPPED]
     killed = sum(r.is_killed for r in run_ones)
     return (f"mutants {total}, annotation (skipped) {skipped}, run {len(run_ones)}, "
@@ -126,7 +142,7 @@ def summary(session: Path) -> str:
             f"pending {total - len(results)}")
 
 
-def run(name: str, tests: str | None = None) -> str:
+def run(name: str, tests: str | None = None, only: str | None = None) -> str:
     module, default_tests = TARGETS[name]
     tests = tests or default_tests
     missing = [t for t in tests.split() if t.endswith(".py") and not (ROOT / t).exists()]
@@ -138,6 +154,8 @@ def run(name: str, tests: str | None = None) -> str:
     bin_dir = Path(sys.executable).parent
     subprocess.run([bin_dir / "cosmic-ray", "init", cfg, session], cwd=ROOT, check=True)
     skip_annotations(ROOT / module, session)
+    if only:
+        keep_only(only, session)
     subprocess.run([bin_dir / "cosmic-ray", "exec", cfg, session], cwd=ROOT, check=True)
     report = subprocess.run([bin_dir / "cr-report", session, "--show-pending"], cwd=ROOT,
                             check=True, capture_output=True, text=True).stdout
@@ -145,8 +163,12 @@ def run(name: str, tests: str | None = None) -> str:
 
 
 if __name__ == "__main__":
-    for arg in sys.argv[1:] or list(TARGETS):
+    args = sys.argv[1:]
+    only = None
+    if args[:1] == ["--only"]:  # one operator's mutants, e.g. ExceptionReplacer
+        only, args = args[1], args[2:]
+    for arg in args or list(TARGETS):
         target, _, tests = arg.partition("=")  # TARGET=TESTS: other tests than the target's
-        text = run(target, tests or None)
+        text = run(target, tests or None, only)
         (ROOT / "mutation" / "sessions" / f"{target}.report.txt").write_text(text)
         print(f"== {target}: " + " ".join(text.strip().splitlines()[-4:]), flush=True)
