@@ -17,7 +17,7 @@ from activities.postgres.pool import create_pool
 from tests.support.job_rows import drop_stage, new_job, set_stage
 from tests.support.postgres import PrivatePostgres
 from workflows import error_types
-from workflows.step_models import ClipContext, ClipRef
+from workflows.step_models import ClipContext, ClipRef, PersistRequest
 
 REFS = "https://storage.example.com/jobs/{job}/refs/{name}.png"
 
@@ -210,6 +210,39 @@ async def test_connection_fault_is_retryable_and_recovers(
         assert error.non_retryable is False
         assert server.restart() == dsn  # same data, same socket: the pool reconnects
         assert (await load(pool, job, 0)).original_seed == 1000
+    finally:
+        await pool.close()
+
+
+async def test_a_connection_fault_while_persisting_is_retryable_and_the_retry_lands(
+    private_postgres: PrivatePostgres, sample_job_id: UUID
+) -> None:
+    """Postgres gone when a paid video is saved: the typed, retryable DatabaseUnavailable
+    (the workflow's retry policy then saves it), not the driver's own exception; the
+    retry after the restart saves version 2 once."""
+    server = private_postgres
+    dsn = server.start()
+    pool = await create_pool(dsn, min_size=1, max_size=2)
+    from activities.job_store.sample_data import load_sample_job
+
+    store = JobStoreActivities(pool)
+    request = PersistRequest(
+        job_id=sample_job_id, clip_index=0, regeneration_id=f"{sample_job_id}/outage",
+        video_url="https://videos.example/outage.mp4", prompt="at night", negative_prompt=None,
+        user_instruction="make it nighttime", seed=7, temperature=0.35, duration_seconds=6.0,
+    )
+    try:
+        await load_sample_job(pool, job_id=sample_job_id)
+        server.stop()
+        with pytest.raises(ApplicationError) as caught:
+            await ActivityEnvironment().run(store.persist_clip_version, request)
+        assert caught.value.type == error_types.DATABASE_UNAVAILABLE
+        assert caught.value.non_retryable is False and "persisting clip 0" in str(caught.value)
+        assert server.restart() == dsn
+        saved = await ActivityEnvironment().run(store.persist_clip_version, request)
+        assert saved.version_number == 2
+        assert await pool.fetchval("SELECT count(*) FROM clip_versions WHERE job_id = $1 "
+                                   "AND clip_index = 0 AND is_current", sample_job_id) == 1
     finally:
         await pool.close()
 
