@@ -61,6 +61,7 @@ TARGETS = {
                    "tests/test_unapplied_holdout.py"),
     "beyond_rules": ("workflows/decisions/beyond_rules.py",
                      "tests/test_beyond_rules.py tests/test_unapplied_holdout.py"),
+    "chat_words": ("workflows/decisions/chat_words.py", "tests/test_chat_words.py"),
     "continuity": ("workflows/decisions/continuity.py",
                    "tests/test_continuity_policy.py tests/test_continuity_holdout.py "
                    "tests/test_continuity_edges.py"),
