@@ -55,6 +55,8 @@ def test_politeness_emoji_and_marks_go_the_request_stays():
 def test_a_mark_between_two_requests_leaves_a_comma():
     prompt = ORIGINAL + ", slow motion!! 🔥🔥 that would go so hard"
     assert without_chat(prompt, ORIGINAL) == ORIGINAL + ", slow motion, that would go so hard"
+    prompt = ORIGINAL + ", too dark? a brighter sky"  # the next request, one letter first
+    assert without_chat(prompt, ORIGINAL) == ORIGINAL + ", too dark, a brighter sky"
 
 
 def test_clauses_of_praise_or_greeting_alone_are_dropped():
