@@ -1,0 +1,666 @@
+"""The video activities called directly (issue 35): Veo faked only at the wire (the Vertex
+Veo emulator, its counters and faults), the ledger and the generation times on a real
+Postgres. Money first: every test that can pay counts the submissions Veo accepted and
+reads the ledger's rows; what the heartbeats carry, what a retry adopts, what is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import logging
+import time
+from datetime import timedelta
+from uuid import uuid4
+
+import asyncpg
+import pytest
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
+from temporalio.runtime import MetricBuffer, Runtime, TelemetryConfig
+
+from activities.config import Settings
+from activities.postgres.pool import create_pool
+from activities.video.poll_schedule import learned_schedule, next_check_in, wait_before_first_check
+from activities.video.store import video_key
+from activities.video.submission_ledger import SubmissionLedger
+from activities.video.video_activities import (
+    COMMITTED_CENTS_METRIC,
+    POSSIBLE_DUPLICATE_METRIC,
+    VideoActivities,
+    preview_spool_dir,
+)
+from tests.emulators.media import probe, video_mp4
+from tests.test_submit_money import Attempt
+from tests.test_veo_activity import MODEL, generation, veo_settings
+from workflows.decisions.veo_models import estimate_cost
+from workflows.error_types import (
+    DATABASE_UNAVAILABLE,
+    GENERATION_FAILED,
+    GENERATION_PENDING,
+    INVALID_INPUT,
+    PROVIDER_UNAVAILABLE,
+    SUBMISSION_OUTCOME_UNKNOWN,
+)
+from workflows.models import LateCollectionResult
+from workflows.step_models import (
+    GenerationState,
+    StoreTarget,
+    StoreVideoRequest,
+    WaitRequest,
+)
+
+FAST = "veo-3.1-fast-generate-001"
+
+
+@pytest.fixture
+async def veo(fresh_veo_emulator, tmp_path, db_pool):
+    activities = VideoActivities.from_settings(veo_settings(fresh_veo_emulator, tmp_path), db_pool)
+    yield activities
+    await activities.aclose()
+
+
+@pytest.fixture
+async def closed_pool(postgres_dsn):
+    """A pool that is closed: every acquire fails as a connection fault (InterfaceError)."""
+    pool = await create_pool(postgres_dsn, min_size=1, max_size=1)
+    await pool.close()
+    return pool
+
+
+def meter() -> tuple[MetricBuffer, object]:
+    buffer = MetricBuffer(1000)
+    return buffer, Runtime(telemetry=TelemetryConfig(metrics=buffer)).metric_meter
+
+
+def metric(updates, name: str) -> list[tuple[int, str | None]]:
+    """Each update of the counter `name`: its value and its model attribute."""
+    return [(u.value, u.attributes.get("model")) for u in updates if u.metric.name == name]
+
+
+async def reservation(pool, regeneration_id: str):
+    return await pool.fetchrow(
+        "SELECT state, operation_name, backend, request, possible_duplicates, submit_attempts "
+        "FROM veo_submissions WHERE regeneration_id = $1", regeneration_id)
+
+
+async def terminate_lock_holder(dsn: str, regeneration_id: str) -> None:
+    """Postgres ends the connection holding this regeneration's reservation lock."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+            " AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 13)",
+            regeneration_id)
+    finally:
+        await conn.close()
+
+
+async def operations(pool, regeneration_id: str):
+    return await SubmissionLedger(pool).operations(regeneration_id)
+
+
+def paid(emulator) -> int:
+    return emulator.counters()["submissions_accepted"]
+
+
+def attempt(number: int = 1, details=None, meter_=None, retry: RetryPolicy | None = None) -> Attempt:
+    made = Attempt(number, details, meter=meter_)
+    made.env.info = dataclasses.replace(made.env.info, retry_policy=retry)
+    return made
+
+
+async def wait(video, req: WaitRequest, number: int = 1, retry: RetryPolicy | None = None):
+    return await attempt(number, retry=retry).env.run(video.wait_for_generation, req)
+
+
+# --- submit: pay once, record what was sent ----------------------------------------------
+
+
+async def test_a_submission_is_paid_once_beaten_into_the_details_and_recorded_as_sent(
+    veo, fresh_veo_emulator, db_pool, sample_job_id
+):
+    buffer, metrics = meter()
+    req = generation(sample_job_id, temperature=0.4, reference_image_urls=["gs://refs/a.png"])
+    first = attempt(meter_=metrics)
+    submission = await first.submit(veo, req)
+
+    [sent] = fresh_veo_emulator.submissions()
+    assert paid(fresh_veo_emulator) == 1 and fresh_veo_emulator.counters()["submit_requests"] == 1
+    assert submission.operation_name == sent["operation_name"] and submission.backend == "veo"
+    assert not submission.resubmission_avoided and submission.possible_duplicate_charges == 0
+    # What was sent is what is kept: the echo, the heartbeat and the ledger agree.
+    assert submission.request == req.as_submitted(["gs://refs/a.png"])
+    assert submission.request.temperature == 0.4 and submission.request.seed == sent["parameters"]["seed"]
+    assert first.last_details == [{"operation_name": sent["operation_name"], "backend": "veo",
+                                   "request": submission.request.model_dump(mode="json")}]
+    row = await reservation(db_pool, req.regeneration_id)
+    assert (row["state"], row["operation_name"], row["backend"]) == (
+        "accepted", sent["operation_name"], "veo")
+    assert row["possible_duplicates"] == 0 and row["submit_attempts"] == 1
+    [op] = await operations(db_pool, req.regeneration_id)
+    assert (op["operation_name"], op["outcome"]) == (sent["operation_name"], "pending")
+    # Money committed at reservation, in cents, by model; no possible duplicate.
+    updates = buffer.retrieve_updates()
+    cents = int(estimate_cost(MODEL, 8, True) * 100)
+    assert metric(updates, COMMITTED_CENTS_METRIC) == [(cents, MODEL)]
+    assert metric(updates, POSSIBLE_DUPLICATE_METRIC) == []
+
+
+async def test_a_retry_adopts_the_recorded_operation_and_pays_nothing(
+    veo, fresh_veo_emulator, db_pool, sample_job_id
+):
+    buffer, metrics = meter()
+    req = generation(sample_job_id)
+    first = await attempt(1).submit(veo, req)
+    again = attempt(2, meter_=metrics)
+    adopted = await again.submit(veo, req)
+    assert adopted.operation_name == first.operation_name and adopted.resubmission_avoided
+    assert adopted.request == first.request
+    assert paid(fresh_veo_emulator) == 1 and fresh_veo_emulator.counters()["submit_requests"] == 1
+    assert metric(buffer.retrieve_updates(), COMMITTED_CENTS_METRIC) == []  # nothing committed
+    assert len(await operations(db_pool, req.regeneration_id)) == 1
+    assert (await reservation(db_pool, req.regeneration_id))["submit_attempts"] == 1
+
+
+async def test_an_operation_accepted_but_never_recorded_is_adopted_from_the_heartbeat(
+    veo, fresh_veo_emulator, db_pool, sample_job_id
+):
+    """The attempt was accepted, beat the operation out, and died before the record: the
+    ledger says 'submitting' with no operation; the next attempt adopts the beaten one."""
+    req = generation(sample_job_id)
+    first = attempt(1)
+    accepted = await first.submit(veo, req)
+    await db_pool.execute("DELETE FROM veo_operations WHERE regeneration_id = $1",
+                          req.regeneration_id)
+    await db_pool.execute("UPDATE veo_submissions SET state = 'submitting', operation_name = NULL"
+                          " WHERE regeneration_id = $1", req.regeneration_id)
+
+    second = attempt(2, first.last_details)
+    adopted = await second.submit(veo, req)
+    assert paid(fresh_veo_emulator) == 1  # adopted, not paid again
+    assert adopted.operation_name == accepted.operation_name and adopted.request == accepted.request
+    assert adopted.possible_duplicate_charges == 0 and not adopted.resubmission_avoided
+    assert second.beats[0] == tuple(first.last_details)  # the details carried from the start
+    row = await reservation(db_pool, req.regeneration_id)
+    assert (row["state"], row["operation_name"]) == ("accepted", accepted.operation_name)
+    [op] = await operations(db_pool, req.regeneration_id)
+    assert op["operation_name"] == accepted.operation_name
+
+
+@pytest.mark.parametrize("details", [
+    ["not a mapping"],  # TypeError
+    [{"operation_name": "projects/x/operations/1"}],  # KeyError
+    [{"operation_name": "projects/x/operations/1", "backend": "veo", "request": {"seed": 1}}],
+])
+async def test_unreadable_heartbeat_details_are_ignored_and_the_submission_paid(
+    veo, fresh_veo_emulator, db_pool, sample_job_id, details
+):
+    req = generation(sample_job_id)
+    submission = await attempt(2, details).submit(veo, req)
+    [sent] = fresh_veo_emulator.submissions()
+    assert submission.operation_name == sent["operation_name"] and paid(fresh_veo_emulator) == 1
+    assert (await reservation(db_pool, req.regeneration_id))["operation_name"] == sent["operation_name"]
+
+
+async def test_an_earlier_regenerations_paid_video_is_reused_and_said_so(
+    veo, fresh_veo_emulator, db_pool, sample_job_id
+):
+    a = generation(sample_job_id)
+    first = await attempt().submit(veo, a)
+    b = generation(sample_job_id)  # a new regeneration of the clip, the same generation
+    beat = attempt()
+    reused = await beat.submit(veo, b)
+    assert reused.operation_name == first.operation_name and reused.resubmission_avoided
+    assert paid(fresh_veo_emulator) == 1
+    assert beat.last_details[0]["operation_name"] == first.operation_name
+    row = await reservation(db_pool, b.regeneration_id)
+    assert (row["state"], row["operation_name"]) == ("accepted", first.operation_name)
+
+
+# --- unclear outcomes: a POST that may have been paid ------------------------------------
+
+
+async def test_a_submission_left_submitting_is_paid_again_and_counted_a_possible_duplicate(
+    veo, fresh_veo_emulator, db_pool, sample_job_id
+):
+    req = generation(sample_job_id)
+    async with SubmissionLedger(db_pool).reservation(req) as held:
+        await held.mark_submitting("veo", possible_duplicate=False)  # then the worker died
+    buffer, metrics = meter()
+    submission = await attempt(2, meter_=metrics).submit(veo, req)
+    assert paid(fresh_veo_emulator) == 1 and submission.possible_duplicate_charges == 1
+    updates = buffer.retrieve_updates()
+    assert metric(updates, POSSIBLE_DUPLICATE_METRIC) == [(1, None)]
+    assert metric(updates, COMMITTED_CENTS_METRIC) == [
+        (int(estimate_cost(MODEL, 8, True) * 100), MODEL)]
+    row = await reservation(db_pool, req.regeneration_id)
+    assert (row["state"], row["possible_duplicates"], row["submit_attempts"]) == ("accepted", 1, 2)
+
+
+async def test_with_unclear_submit_fail_a_submission_left_submitting_is_not_paid_again(
+    fresh_veo_emulator, tmp_path, db_pool, sample_job_id
+):
+    video = VideoActivities.from_settings(
+        veo_settings(fresh_veo_emulator, tmp_path, RETAKE_UNCLEAR_SUBMIT="fail"), db_pool)
+    req = generation(sample_job_id)
+    async with SubmissionLedger(db_pool).reservation(req) as held:
+        await held.mark_submitting("veo", possible_duplicate=False)
+    try:
+        with pytest.raises(ApplicationError) as info:
+            await attempt(2).submit(video, req)
+    finally:
+        await video.aclose()
+    assert info.value.type == SUBMISSION_OUTCOME_UNKNOWN and info.value.non_retryable
+    assert "an earlier attempt sent it" in info.value.message
+    assert req.regeneration_id in info.value.message
+    assert fresh_veo_emulator.counters()["submit_requests"] == 0
+    assert (await reservation(db_pool, req.regeneration_id))["state"] == "submitting"
+
+
+@pytest.mark.parametrize("unclear", ["resubmit", "fail"])
+async def test_a_lost_answer_leaves_the_reservation_submitting(
+    fresh_veo_emulator, tmp_path, db_pool, sample_job_id, unclear
+):
+    """The POST was sent and its answer never came: Veo may have charged it."""
+    video = VideoActivities.from_settings(veo_settings(
+        fresh_veo_emulator, tmp_path, veo_timeout_seconds=0.3, RETAKE_UNCLEAR_SUBMIT=unclear),
+        db_pool)
+    fresh_veo_emulator.push_fault(status=200, delay=1.0, target="submit")
+    req = generation(sample_job_id)
+    try:
+        with pytest.raises(ApplicationError) as info:
+            await attempt().submit(video, req)
+    finally:
+        await video.aclose()
+    assert info.value.type == SUBMISSION_OUTCOME_UNKNOWN
+    assert info.value.non_retryable == (unclear == "fail")
+    if unclear == "fail":
+        assert "this attempt sent it" in info.value.message
+    assert (await reservation(db_pool, req.regeneration_id))["state"] == "submitting"
+    assert await operations(db_pool, req.regeneration_id) == []
+
+
+async def test_a_clear_refusal_reopens_the_reservation(
+    veo, fresh_veo_emulator, db_pool, sample_job_id
+):
+    fresh_veo_emulator.push_fault(status=503, target="submit")
+    req = generation(sample_job_id)
+    with pytest.raises(ApplicationError) as info:
+        await attempt().submit(veo, req)
+    assert info.value.type == PROVIDER_UNAVAILABLE and not info.value.non_retryable
+    row = await reservation(db_pool, req.regeneration_id)
+    assert (row["state"], row["operation_name"]) == ("open", None)
+    retried = await attempt(2).submit(veo, req)
+    assert retried.possible_duplicate_charges == 0 and paid(fresh_veo_emulator) == 1
+
+
+async def test_an_unreachable_ledger_is_database_unavailable_before_anything_is_paid(
+    fresh_veo_emulator, tmp_path, closed_pool, sample_job_id
+):
+    video = VideoActivities.from_settings(veo_settings(fresh_veo_emulator, tmp_path), closed_pool)
+    try:
+        with pytest.raises(ApplicationError) as info:
+            await attempt().submit(video, generation(sample_job_id))
+    finally:
+        await video.aclose()
+    assert info.value.type == DATABASE_UNAVAILABLE and not info.value.non_retryable
+    assert "reserving the Veo submission" in info.value.message
+    assert fresh_veo_emulator.counters()["requests"] == 0
+
+
+async def test_an_accepted_operation_whose_record_lost_its_connection_is_recorded_afresh(
+    hooked_veo, tmp_path, db_pool, postgres_dsn, sample_job_id
+):
+    """Postgres drops the reservation's connection while Veo accepts: the accepted
+    operation is recorded on a fresh connection, in the same attempt, paid once."""
+    req = generation(sample_job_id)
+
+    def drop_the_reservations_connection() -> None:  # in the emulator's thread
+        asyncio.run(terminate_lock_holder(postgres_dsn, req.regeneration_id))
+        time.sleep(0.3)  # the client sees its connection gone before Veo answers
+
+    hooked_veo.before_submit.append(drop_the_reservations_connection)
+    video = VideoActivities.from_settings(veo_settings(hooked_veo, tmp_path), db_pool)
+    try:
+        beats = attempt()
+        submission = await beats.submit(video, req)
+    finally:
+        await video.aclose()
+    [sent] = hooked_veo.submissions()
+    assert paid(hooked_veo) == 1 and submission.operation_name == sent["operation_name"]
+    assert not submission.resubmission_avoided
+    row = await reservation(db_pool, req.regeneration_id)
+    assert (row["state"], row["operation_name"]) == ("accepted", sent["operation_name"])
+
+
+# --- find a submission, record a late collection -----------------------------------------
+
+
+async def test_find_submission_answers_the_accepted_operation_or_none(
+    veo, db_pool, sample_job_id, closed_pool, fresh_veo_emulator, tmp_path
+):
+    req = generation(sample_job_id)
+    submission = await attempt().submit(veo, req)
+    beats = attempt()
+    found = await beats.env.run(veo.find_submission, req.regeneration_id)
+    assert found.operation_name == submission.operation_name and found.resubmission_avoided
+    assert found.request == submission.request
+    assert await attempt().env.run(veo.find_submission, f"never-{uuid4()}") is None
+
+    down = VideoActivities.from_settings(veo_settings(fresh_veo_emulator, tmp_path), closed_pool)
+    try:
+        with pytest.raises(ApplicationError) as info:
+            await attempt().env.run(down.find_submission, req.regeneration_id)
+    finally:
+        await down.aclose()
+    assert info.value.type == DATABASE_UNAVAILABLE and not info.value.non_retryable
+    assert "reading the submission ledger" in info.value.message
+
+
+async def test_a_late_collection_is_recorded_on_the_operation(
+    veo, db_pool, sample_job_id, closed_pool, fresh_veo_emulator, tmp_path
+):
+    req = generation(sample_job_id)
+    submission = await attempt().submit(veo, req)
+    collected = LateCollectionResult(job_id=sample_job_id, clip_index=3, outcome="collected_late",
+                                     operation_name=submission.operation_name,
+                                     video_url="file:///videos/late.mp4", version=4)
+    assert await attempt().env.run(veo.record_late_collection, collected) is None
+    [op] = await operations(db_pool, req.regeneration_id)
+    assert (op["outcome"], op["video_url"], op["version_number"]) == (
+        "collected_late", "file:///videos/late.mp4", 4)
+
+    down = VideoActivities.from_settings(veo_settings(fresh_veo_emulator, tmp_path), closed_pool)
+    try:
+        with pytest.raises(ApplicationError) as info:
+            await attempt().env.run(down.record_late_collection, collected)
+    finally:
+        await down.aclose()
+    assert info.value.type == DATABASE_UNAVAILABLE and not info.value.non_retryable
+    assert "recording a late collection" in info.value.message
+
+
+# --- wait: one check per attempt ----------------------------------------------------------
+
+
+async def checks_seen(pool, operation_name: str):
+    return await pool.fetchrow(
+        "SELECT status_checks, last_running_at IS NOT NULL AS saw_running, finished_state,"
+        " outcome FROM veo_operations WHERE operation_name = $1", operation_name)
+
+
+async def test_a_running_generation_is_a_benign_pending_and_its_finish_is_recorded(
+    veo, fresh_veo_emulator, db_pool, sample_job_id
+):
+    fresh_veo_emulator.configure(job_seconds=3600)
+    submission = await attempt().submit(veo, generation(sample_job_id))
+    name = submission.operation_name
+    req = WaitRequest(operation_name=name, backend="veo")
+    with pytest.raises(ApplicationError) as info:
+        await wait(veo, req, 3)
+    pending = info.value
+    assert pending.type == GENERATION_PENDING and not pending.non_retryable
+    assert pending.category == ApplicationErrorCategory.BENIGN  # expected: not logged as failed
+    assert pending.next_retry_delay is None  # no history: the retry policy's interval
+    assert f"Generation {name} is still running (attempt 3)" in pending.message
+    seen = await checks_seen(db_pool, name)
+    assert seen["status_checks"] == 1 and seen["saw_running"] and seen["finished_state"] is None
+
+    fresh_veo_emulator.finish_jobs()
+    status = await wait(veo, req, 4)
+    assert status.state == GenerationState.SUCCEEDED and status.stored is None
+    assert status.polls == 2  # the checks the ledger counted: one running, one done
+    assert fresh_veo_emulator.counters()["polls_per_operation"][name] == 2
+    seen = await checks_seen(db_pool, name)
+    assert (seen["status_checks"], seen["finished_state"], seen["outcome"]) == (2, "succeeded",
+                                                                                "succeeded")
+
+
+@pytest.mark.parametrize("outcome", ["failed", "filtered"])
+async def test_a_failed_or_filtered_generation_is_returned_and_its_cost_released(
+    veo, fresh_veo_emulator, db_pool, sample_job_id, outcome
+):
+    fresh_veo_emulator.configure(**{f"{'fail' if outcome == 'failed' else 'filter'}_next": 1})
+    req = generation(sample_job_id)
+    submission = await attempt().submit(veo, req)
+    status = await wait(veo, WaitRequest(operation_name=submission.operation_name, backend="veo"))
+    assert status.state.value == outcome and status.polls == 1
+    seen = await checks_seen(db_pool, submission.operation_name)
+    assert (seen["outcome"], seen["finished_state"]) == (outcome, outcome)
+    released = await db_pool.fetchval(
+        "SELECT cost_released FROM veo_submissions WHERE regeneration_id = $1", req.regeneration_id)
+    assert released is True
+
+
+async def test_the_checks_are_the_attempt_number_when_the_ledger_does_not_know_them(
+    veo, fresh_veo_emulator, db_pool, sample_job_id
+):
+    req = generation(sample_job_id)
+    submission = await attempt().submit(veo, req)
+    await db_pool.execute("DELETE FROM veo_operations WHERE regeneration_id = $1",
+                          req.regeneration_id)
+    status = await wait(veo, WaitRequest(operation_name=submission.operation_name, backend="veo"), 5)
+    assert status.state == GenerationState.SUCCEEDED and status.polls == 5
+
+
+@pytest.fixture
+async def fast_model_history(db_pool):
+    """The 50 most recent successes of the fast model on Veo: 30 to 34 s each (finished
+    in the future, so no other test's finish is more recent); removed afterwards."""
+    tag = f"direct-history-{uuid4().hex[:8]}"
+    durations = [30 + 4 * i / 49 for i in range(50)]
+    rows = [(f"{tag}/{i}", uuid4(), d) for i, d in enumerate(durations)]
+    await db_pool.executemany(
+        "INSERT INTO veo_submissions (regeneration_id, job_id, clip_index, operation_name,"
+        " backend, model) VALUES ($1, $2, 0, $1, 'veo', $3)", [(r[0], r[1], FAST) for r in rows])
+    await db_pool.executemany(
+        "INSERT INTO veo_operations (operation_name, regeneration_id, job_id, clip_index,"
+        " backend, outcome, created_at, finished_at, finished_state) VALUES ($1, $1, $2, 0,"
+        " 'veo', 'succeeded', now() + interval '1 hour' - make_interval(secs => $3),"
+        " now() + interval '1 hour', 'succeeded')", rows)
+    yield learned_schedule(durations)
+    await db_pool.execute("DELETE FROM veo_operations WHERE regeneration_id LIKE $1", f"{tag}/%")
+    await db_pool.execute("DELETE FROM veo_submissions WHERE regeneration_id LIKE $1", f"{tag}/%")
+
+
+@pytest.mark.parametrize("interval", [6.0, None])  # None: no retry policy, 15 s
+async def test_with_history_the_wait_checks_when_the_model_usually_finishes(
+    fresh_veo_emulator, tmp_path, db_pool, sample_job_id, fast_model_history, interval
+):
+    schedule, fallback = fast_model_history, interval or 15.0
+    retry = RetryPolicy(initial_interval=timedelta(seconds=interval)) if interval else None
+    fresh_veo_emulator.configure(job_seconds=3600)
+    video = VideoActivities.from_settings(
+        veo_settings(fresh_veo_emulator, tmp_path, RETAKE_ADAPTIVE_POLLING=True), db_pool)
+    try:
+        submission = await attempt().submit(video, generation(sample_job_id, model=FAST,
+                                                                duration_seconds=4))
+        name = submission.operation_name
+        req = WaitRequest(operation_name=name, backend="veo")
+        with pytest.raises(ApplicationError) as early:  # a finish this soon is unlikely
+            await wait(video, req, 1, retry)
+        assert fresh_veo_emulator.counters()["polls"] == 0  # Veo was asked nothing
+        expected = wait_before_first_check(schedule, 0.0, fallback)
+        assert early.value.type == GENERATION_PENDING
+        assert early.value.category == ApplicationErrorCategory.BENIGN
+        assert abs(early.value.next_retry_delay.total_seconds() - expected) < 0.3
+        assert "not checked yet" in early.value.message and "first check in" in early.value.message
+
+        # Checked once due, still running: the next check is the planned one, and past
+        # the plan (slower than every recent job) a third of the poll interval.
+        for attempt_number, elapsed in ((2, 33), (3, 60)):
+            await db_pool.execute("UPDATE veo_operations SET created_at = now() - make_interval("
+                                  "secs => $2) WHERE operation_name = $1", name, float(elapsed))
+            with pytest.raises(ApplicationError) as running:
+                await wait(video, req, attempt_number, retry)
+            assert fresh_veo_emulator.counters()["polls"] == attempt_number - 1
+            expected = next_check_in(schedule, elapsed, fallback)
+            assert abs(running.value.next_retry_delay.total_seconds() - expected) < 0.3
+            assert f"still running (attempt {attempt_number})" in running.value.message
+    finally:
+        await video.aclose()
+
+
+# --- store: in the check that finds it done, or in its own step --------------------------
+
+
+def store_in_check(name: str, req, delivered: float | None = None) -> WaitRequest:
+    return WaitRequest(operation_name=name, backend="veo", store=StoreTarget(
+        job_id=req.job_id, clip_index=req.clip_index, regeneration_id=req.regeneration_id,
+        delivered_seconds=delivered))
+
+
+async def test_the_check_that_finds_it_done_stores_the_cut_video_once(
+    veo, fresh_veo_emulator, db_pool, sample_job_id, tmp_path
+):
+    fresh_veo_emulator.configure(job_seconds=3600)
+    req = generation(sample_job_id, reference_image_urls=["gs://refs/a.png"])  # 8 s generated
+    submission = await attempt().submit(veo, req)
+    name = submission.operation_name
+    wait_req = store_in_check(name, req, delivered=5.5)
+    path = tmp_path / "videos" / video_key(sample_job_id, 3, req.regeneration_id)
+    with pytest.raises(ApplicationError) as running:
+        await wait(veo, wait_req, 1)
+    assert running.value.type == GENERATION_PENDING and not path.exists()
+
+    fresh_veo_emulator.finish_jobs()
+    status = await wait(veo, wait_req, 2)
+    assert status.state == GenerationState.SUCCEEDED and status.video_gcs_uri is None
+    assert status.polls == 2
+    stored = status.stored
+    data = path.read_bytes()
+    assert stored.url == path.resolve().as_uri() and stored.backend == "veo"
+    assert stored.trimmed_to_seconds == 5.5 and stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert abs(probe(data)["duration"] - 5.5) <= 1 / 8
+    assert (await checks_seen(db_pool, name))["outcome"] == "succeeded"
+
+    again = await wait(veo, wait_req, 3)  # the worker died after the store: Veo asked nothing
+    assert again.stored == stored and again.state == GenerationState.SUCCEEDED
+    assert again.polls == 2
+    assert fresh_veo_emulator.counters()["polls_per_operation"][name] == 2
+    assert paid(fresh_veo_emulator) == 1
+
+
+async def test_a_failed_check_with_a_store_target_stores_nothing(
+    veo, fresh_veo_emulator, sample_job_id, tmp_path
+):
+    fresh_veo_emulator.configure(fail_next=1)
+    req = generation(sample_job_id)
+    submission = await attempt().submit(veo, req)
+    status = await wait(veo, store_in_check(submission.operation_name, req, delivered=4.0))
+    assert status.state == GenerationState.FAILED and status.stored is None
+    assert not (tmp_path / "videos").exists()
+
+
+async def test_a_video_veo_wrote_to_cloud_storage_is_recorded_as_is_and_never_cut(
+    fresh_veo_emulator, tmp_path, db_pool, sample_job_id, caplog
+):
+    settings = veo_settings(fresh_veo_emulator, tmp_path, veo_output_gcs_uri="gs://retake-out/v")
+    video = VideoActivities.from_settings(settings, db_pool)
+    caplog.set_level(logging.WARNING)
+    try:
+        req = generation(sample_job_id)
+        submission = await attempt().submit(video, req)
+        name = submission.operation_name
+        # In the check: the URI is the stored video (a length asked anyway is not claimed).
+        status = await wait(video, store_in_check(name, req, delivered=5.0))
+        uri = status.video_gcs_uri
+        assert uri.startswith("gs://retake-out/v/") and status.state == GenerationState.SUCCEEDED
+        assert status.stored.url == uri and status.stored.backend == "veo"
+        assert status.stored.trimmed_to_seconds is None
+        # In its own step, without the URI: the finished operation names it.
+        store = StoreVideoRequest(operation_name=name, backend="veo", job_id=sample_job_id,
+                                  clip_index=3, regeneration_id=req.regeneration_id,
+                                  delivered_seconds=5.0)
+        fetched = await attempt().env.run(video.store_generated_video, store)
+        assert (fetched.url, fetched.backend, fetched.trimmed_to_seconds) == (uri, "veo", None)
+        # With the URI: recorded uncut, and said so.
+        given = await attempt().env.run(video.store_generated_video,
+                                        store.model_copy(update={"video_gcs_uri": uri}))
+        assert (given.url, given.trimmed_to_seconds) == (uri, None)
+        assert "recorded uncut" in caplog.text and "5" in caplog.text
+        uncut = [r for r in caplog.records if "recorded uncut" in r.getMessage()]
+        assert len(uncut) == 1
+        await attempt().env.run(video.store_generated_video,
+                                store.model_copy(update={"video_gcs_uri": uri,
+                                                         "delivered_seconds": None}))
+        assert len([r for r in caplog.records if "recorded uncut" in r.getMessage()]) == 1
+    finally:
+        await video.aclose()
+    assert not (tmp_path / "videos").exists()  # nothing copied locally
+
+
+async def test_a_video_ffmpeg_cannot_cut_is_a_non_retryable_generation_failure(
+    veo, fresh_veo_emulator, sample_job_id, tmp_path
+):
+    req = generation(sample_job_id)
+    submission = await attempt().submit(veo, req)
+    store = StoreVideoRequest(operation_name=submission.operation_name, backend="veo",
+                              job_id=sample_job_id, clip_index=3,
+                              regeneration_id=req.regeneration_id, delivered_seconds=-1.0)
+    with pytest.raises(ApplicationError) as info:
+        await attempt().env.run(veo.store_generated_video, store)
+    assert info.value.type == GENERATION_FAILED and info.value.non_retryable
+    assert "could not be cut to the clip's length" in info.value.message
+    assert info.value.__cause__ is None
+    assert not (tmp_path / "videos" / video_key(sample_job_id, 3, req.regeneration_id)).exists()
+
+
+async def test_a_whole_video_is_stored_as_veo_sent_it_and_found_again(
+    veo, fresh_veo_emulator, sample_job_id, tmp_path
+):
+    req = generation(sample_job_id)
+    submission = await attempt().submit(veo, req)
+    store = StoreVideoRequest(operation_name=submission.operation_name, backend="veo",
+                              job_id=sample_job_id, clip_index=3, regeneration_id=req.regeneration_id)
+    beats = attempt()
+    stored = await beats.env.run(veo.store_generated_video, store)
+    generated = video_mp4(8, "16:9", True)
+    path = tmp_path / "videos" / video_key(sample_job_id, 3, req.regeneration_id)
+    assert path.read_bytes() == generated and stored.size_bytes == len(generated)
+    assert stored.trimmed_to_seconds is None and stored.backend == "veo"
+    assert beats.beats  # it heartbeats while it downloads
+    polls = fresh_veo_emulator.counters()["polls"]
+    cut = await attempt(2).env.run(veo.store_generated_video,
+                                   store.model_copy(update={"delivered_seconds": 6.0}))
+    # A retry finds the stored file (the key is the regeneration's): Veo is asked nothing.
+    assert cut.url == stored.url and cut.sha256 == stored.sha256 and cut.trimmed_to_seconds == 6.0
+    assert fresh_veo_emulator.counters()["polls"] == polls
+
+
+# --- which backend ------------------------------------------------------------------------
+
+
+async def test_a_veo_worker_still_checks_and_stores_preview_operations(
+    fresh_veo_emulator, tmp_path, db_pool, sample_job_id
+):
+    preview_settings = Settings(RETAKE_VIDEO_BACKEND="preview", RETAKE_DATA_DIR=tmp_path,
+                                RETAKE_VIDEO_PUBLIC_BASE_URL=None, RETAKE_ADAPTIVE_POLLING=False)
+    preview = VideoActivities.from_settings(preview_settings, db_pool)
+    veo = VideoActivities.from_settings(veo_settings(fresh_veo_emulator, tmp_path), db_pool)
+    try:
+        assert await attempt().env.run(preview.configured_backend) == "preview"
+        assert await attempt().env.run(veo.configured_backend) == "veo"
+        assert (preview.backend_name, veo.backend_name) == ("preview", "veo")
+        req = generation(sample_job_id, seed=11)
+        submission = await attempt().submit(preview, req)
+        assert submission.backend == "preview"
+        assert preview_spool_dir(preview_settings) == tmp_path / "preview-operations"
+        assert list((tmp_path / "preview-operations").glob("*.json"))
+        status = await wait(veo, WaitRequest(operation_name=submission.operation_name,
+                                             backend="preview"))
+        assert status.state == GenerationState.SUCCEEDED
+        stored = await attempt().env.run(veo.store_generated_video, StoreVideoRequest(
+            operation_name=submission.operation_name, backend="preview", job_id=sample_job_id,
+            clip_index=3, regeneration_id=req.regeneration_id))
+        assert stored.backend == "preview" and stored.url.startswith("file://")
+        with pytest.raises(ApplicationError) as info:  # a Veo operation on a preview worker
+            await wait(preview, WaitRequest(operation_name=submission.operation_name,
+                                            backend="veo"))
+        assert info.value.type == INVALID_INPUT and info.value.non_retryable
+    finally:
+        await preview.aclose()
+        await veo.aclose()
+    assert fresh_veo_emulator.counters()["requests"] == 0  # Veo was never asked
