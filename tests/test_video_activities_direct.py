@@ -10,8 +10,10 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
+import threading
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
 
 import asyncpg
@@ -22,6 +24,7 @@ from temporalio.runtime import MetricBuffer, Runtime, TelemetryConfig
 
 from activities.config import Settings
 from activities.postgres.pool import create_pool
+from activities.postgres.roles import grant_app_role
 from activities.video.poll_schedule import learned_schedule, next_check_in, wait_before_first_check
 from activities.video.store import video_key
 from activities.video.submission_ledger import SubmissionLedger
@@ -83,18 +86,6 @@ async def reservation(pool, regeneration_id: str):
     return await pool.fetchrow(
         "SELECT state, operation_name, backend, request, possible_duplicates, submit_attempts "
         "FROM veo_submissions WHERE regeneration_id = $1", regeneration_id)
-
-
-async def terminate_lock_holder(dsn: str, regeneration_id: str) -> None:
-    """Postgres ends the connection holding this regeneration's reservation lock."""
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
-            " AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 13)",
-            regeneration_id)
-    finally:
-        await conn.close()
 
 
 async def operations(pool, regeneration_id: str):
@@ -310,31 +301,6 @@ async def test_an_unreachable_ledger_is_database_unavailable_before_anything_is_
     assert fresh_veo_emulator.counters()["requests"] == 0
 
 
-async def test_an_accepted_operation_whose_record_lost_its_connection_is_recorded_afresh(
-    hooked_veo, tmp_path, db_pool, postgres_dsn, sample_job_id
-):
-    """Postgres drops the reservation's connection while Veo accepts: the accepted
-    operation is recorded on a fresh connection, in the same attempt, paid once."""
-    req = generation(sample_job_id)
-
-    def drop_the_reservations_connection() -> None:  # in the emulator's thread
-        asyncio.run(terminate_lock_holder(postgres_dsn, req.regeneration_id))
-        time.sleep(0.3)  # the client sees its connection gone before Veo answers
-
-    hooked_veo.before_submit.append(drop_the_reservations_connection)
-    video = VideoActivities.from_settings(veo_settings(hooked_veo, tmp_path), db_pool)
-    try:
-        beats = attempt()
-        submission = await beats.submit(video, req)
-    finally:
-        await video.aclose()
-    [sent] = hooked_veo.submissions()
-    assert paid(hooked_veo) == 1 and submission.operation_name == sent["operation_name"]
-    assert not submission.resubmission_avoided
-    row = await reservation(db_pool, req.regeneration_id)
-    assert (row["state"], row["operation_name"]) == ("accepted", sent["operation_name"])
-
-
 # --- find a submission, record a late collection -----------------------------------------
 
 
@@ -392,8 +358,9 @@ async def checks_seen(pool, operation_name: str):
 
 
 async def test_a_running_generation_is_a_benign_pending_and_its_finish_is_recorded(
-    veo, fresh_veo_emulator, db_pool, sample_job_id
+    veo, fresh_veo_emulator, db_pool, sample_job_id, caplog
 ):
+    caplog.set_level(logging.INFO)
     fresh_veo_emulator.configure(job_seconds=3600)
     submission = await attempt().submit(veo, generation(sample_job_id))
     name = submission.operation_name
@@ -412,6 +379,7 @@ async def test_a_running_generation_is_a_benign_pending_and_its_finish_is_record
     status = await wait(veo, req, 4)
     assert status.state == GenerationState.SUCCEEDED and status.stored is None
     assert status.polls == 2  # the checks the ledger counted: one running, one done
+    assert f"operation={name} state=succeeded checks=2" in caplog.text
     assert fresh_veo_emulator.counters()["polls_per_operation"][name] == 2
     seen = await checks_seen(db_pool, name)
     assert (seen["status_checks"], seen["finished_state"], seen["outcome"]) == (2, "succeeded",
@@ -435,14 +403,16 @@ async def test_a_failed_or_filtered_generation_is_returned_and_its_cost_released
 
 
 async def test_the_checks_are_the_attempt_number_when_the_ledger_does_not_know_them(
-    veo, fresh_veo_emulator, db_pool, sample_job_id
+    veo, fresh_veo_emulator, db_pool, sample_job_id, caplog
 ):
+    caplog.set_level(logging.INFO)
     req = generation(sample_job_id)
     submission = await attempt().submit(veo, req)
     await db_pool.execute("DELETE FROM veo_operations WHERE regeneration_id = $1",
                           req.regeneration_id)
     status = await wait(veo, WaitRequest(operation_name=submission.operation_name, backend="veo"), 5)
     assert status.state == GenerationState.SUCCEEDED and status.polls == 5
+    assert "state=succeeded checks=5" in caplog.text
 
 
 @pytest.fixture
@@ -664,3 +634,97 @@ async def test_a_veo_worker_still_checks_and_stores_preview_operations(
         await preview.aclose()
         await veo.aclose()
     assert fresh_veo_emulator.counters()["requests"] == 0  # Veo was never asked
+
+
+# --- the ledger away after Veo accepted ---------------------------------------------------
+
+
+class LedgerLogin:
+    """A login of the test's own with the application's rights; `lock_out` ends its
+    connections and refuses new ones (Postgres' 'too many connections for role')."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn, self.role = dsn, f"retake_direct_{uuid4().hex[:10]}"
+
+    def url(self) -> str:
+        parts = urlsplit(self.dsn)
+        return urlunsplit(parts._replace(netloc=f"{self.role}@{parts.netloc.rpartition('@')[2]}"))
+
+    async def admin(self, *statements: str) -> None:
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    async def lock_out(self) -> None:
+        await self.admin(f'ALTER ROLE "{self.role}" CONNECTION LIMIT 0',
+                         f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                         f" WHERE usename = '{self.role}'")
+
+    async def let_in(self) -> None:
+        await self.admin(f'ALTER ROLE "{self.role}" CONNECTION LIMIT -1')
+
+
+@pytest.fixture
+async def ledger_login(postgres_dsn):
+    login = LedgerLogin(postgres_dsn)
+    conn = await asyncpg.connect(postgres_dsn)
+    try:
+        await conn.execute(f'CREATE ROLE "{login.role}" LOGIN')
+        await grant_app_role(conn, login.role)
+    finally:
+        await conn.close()
+    pool = await create_pool(login.url(), migrate=False, min_size=1, max_size=2)
+    yield login, pool
+    await pool.close()
+    await login.admin(f'DROP OWNED BY "{login.role}"', f'DROP ROLE "{login.role}"')
+
+
+async def test_the_ledger_away_after_veo_accepted_is_ridden_out_or_left_in_the_heartbeat(
+    hooked_veo, tmp_path, ledger_login, sample_job_id
+):
+    """Veo accepts while the ledger's login is locked out. Back within the record budget:
+    recorded in the same attempt. Away past it (2 s: tries after 0.2, 0.4 and 0.8 s, then
+    the next wait would pass it): DatabaseUnavailable, retryable, and the next attempt
+    adopts the operation from the heartbeat details instead of paying again."""
+    login, pool = ledger_login
+
+    def locked_out(back_after: float | None):
+        def hook() -> None:  # in the emulator's thread, while Veo accepts
+            asyncio.run(login.lock_out())
+            time.sleep(0.3)  # the client sees its connection gone before Veo answers
+            if back_after is not None:
+                threading.Timer(back_after, lambda: asyncio.run(login.let_in())).start()
+        return hook
+
+    video = VideoActivities.from_settings(
+        veo_settings(hooked_veo, tmp_path, RETAKE_LEDGER_RETRY_SECONDS=2.0), pool)
+    blip, away = generation(sample_job_id, seed=1), generation(sample_job_id, seed=2)
+    try:
+        hooked_veo.before_submit.append(locked_out(back_after=0.5))
+        ridden_out = await asyncio.wait_for(attempt().submit(video, blip), 10)
+        assert paid(hooked_veo) == 1 and not ridden_out.resubmission_avoided
+
+        hooked_veo.before_submit.append(locked_out(back_after=None))
+        first = attempt()
+        with pytest.raises(ApplicationError) as info:
+            await asyncio.wait_for(first.submit(video, away), 10)
+        gave_up_after = time.time() - hooked_veo.submit_times[-1][1]
+        assert info.value.type == DATABASE_UNAVAILABLE and not info.value.non_retryable
+        assert "adopts it from the heartbeat details" in info.value.message
+        assert 1.3 <= gave_up_after <= 1.9, gave_up_after
+        accepted = first.last_details[0]["operation_name"]
+        assert paid(hooked_veo) == 2
+
+        await login.let_in()
+        adopted = await attempt(2, first.last_details).submit(video, away)
+    finally:
+        await video.aclose()
+        await login.let_in()
+    assert adopted.operation_name == accepted and paid(hooked_veo) == 2
+    ledger = SubmissionLedger(pool)
+    assert [o["operation_name"] for o in await ledger.operations(blip.regeneration_id)] == [
+        ridden_out.operation_name]
+    assert [o["operation_name"] for o in await ledger.operations(away.regeneration_id)] == [accepted]
