@@ -764,10 +764,15 @@ async def test_an_outcome_the_ledger_cannot_record_never_fails_the_finished_wait
 # --- a cancellation does not drop what was paid ---------------------------------------------
 
 
-async def test_a_cancel_while_veo_holds_the_post_waits_for_the_answer_and_records_it(
-    hooked_veo, tmp_path, db_pool, sample_job_id
+@pytest.mark.parametrize("refused", [False, True])
+async def test_a_cancel_while_veo_holds_the_post_waits_for_its_answer(
+    hooked_veo, tmp_path, db_pool, sample_job_id, refused
 ):
-    hooked_veo.hold_before.append(0.6)
+    """Accepted: recorded before the cancellation is raised. Refused: still a cancellation
+    (not the refusal), the reservation reopened."""
+    hooked_veo.hold_before.append(0.5)
+    if refused:
+        hooked_veo.push_fault(status=503, target="submit")
     video = VideoActivities.from_settings(veo_settings(hooked_veo, tmp_path), db_pool)
     req = generation(sample_job_id)
     env = attempt().env
@@ -782,31 +787,12 @@ async def test_a_cancel_while_veo_holds_the_post_waits_for_the_answer_and_record
         row = await reservation(db_pool, req.regeneration_id)  # at once: recorded before
     finally:
         await video.aclose()
-    [sent] = hooked_veo.submissions()
-    assert (row["state"], row["operation_name"]) == ("accepted", sent["operation_name"])
-    assert paid(hooked_veo) == 1
-
-
-async def test_a_cancel_while_veo_refuses_the_post_is_still_a_cancellation(
-    hooked_veo, tmp_path, db_pool, sample_job_id
-):
-    hooked_veo.hold_before.append(0.4)
-    hooked_veo.push_fault(status=503, target="submit")
-    video = VideoActivities.from_settings(veo_settings(hooked_veo, tmp_path), db_pool)
-    req = generation(sample_job_id)
-    env = attempt().env
-    try:
-        running = asyncio.create_task(env.run(video.submit_generation, req))
-        async with asyncio.timeout(10):
-            while hooked_veo.submits_arrived == 0:
-                await asyncio.sleep(0.01)
-        env.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await running
-    finally:
-        await video.aclose()
-    assert (await reservation(db_pool, req.regeneration_id))["state"] == "open"
-    assert paid(hooked_veo) == 0
+    if refused:
+        assert (row["state"], row["operation_name"], paid(hooked_veo)) == ("open", None, 0)
+    else:
+        [sent] = hooked_veo.submissions()
+        assert (row["state"], row["operation_name"]) == ("accepted", sent["operation_name"])
+        assert paid(hooked_veo) == 1
 
 
 def test_the_video_methods_are_registered_as_activities() -> None:
