@@ -701,12 +701,14 @@ async def test_the_ledger_away_after_veo_accepted_is_ridden_out_or_left_in_the_h
     adopts the operation from the heartbeat details instead of paying again."""
     login, pool = ledger_login
 
-    def locked_out(back_after: float | None):
+    timers: list[threading.Timer] = []
+
+    def locked_out(back_after: float):
         def hook() -> None:  # in the emulator's thread, while Veo accepts
             asyncio.run(login.lock_out())
             time.sleep(0.3)  # the client sees its connection gone before Veo answers
-            if back_after is not None:
-                threading.Timer(back_after, lambda: asyncio.run(login.let_in())).start()
+            timers.append(threading.Timer(back_after, lambda: asyncio.run(login.let_in())))
+            timers[-1].start()
         return hook
 
     video = VideoActivities.from_settings(
@@ -714,13 +716,16 @@ async def test_the_ledger_away_after_veo_accepted_is_ridden_out_or_left_in_the_h
     blip, away = generation(sample_job_id, seed=1), generation(sample_job_id, seed=2)
     try:
         hooked_veo.before_submit.append(locked_out(back_after=0.5))
-        ridden_out = await asyncio.wait_for(attempt().submit(video, blip), 10)
+        ridden_out = await attempt().submit(video, blip)
         assert paid(hooked_veo) == 1 and not ridden_out.resubmission_avoided
 
-        hooked_veo.before_submit.append(locked_out(back_after=None))
+        # Back after 3 s, past the budget: by then the attempt has given up (an attempt
+        # that never gives up records it then, and fails here at once; the shield keeps a
+        # timeout from ending it).
+        hooked_veo.before_submit.append(locked_out(back_after=3.0))
         first = attempt()
         with pytest.raises(ApplicationError) as info:
-            await asyncio.wait_for(first.submit(video, away), 10)
+            await first.submit(video, away)
         gave_up_after = time.time() - hooked_veo.submit_times[-1][1]
         assert info.value.type == DATABASE_UNAVAILABLE and not info.value.non_retryable
         assert "adopts it from the heartbeat details" in info.value.message
@@ -731,6 +736,8 @@ async def test_the_ledger_away_after_veo_accepted_is_ridden_out_or_left_in_the_h
         await login.let_in()
         adopted = await attempt(2, first.last_details).submit(video, away)
     finally:
+        for timer in timers:
+            timer.cancel()
         await video.aclose()
         await login.let_in()
     assert adopted.operation_name == accepted and paid(hooked_veo) == 2
