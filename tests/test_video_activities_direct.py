@@ -696,9 +696,12 @@ async def test_the_ledger_away_after_veo_accepted_is_ridden_out_or_left_in_the_h
     hooked_veo, tmp_path, ledger_login, sample_job_id
 ):
     """Veo accepts while the ledger's login is locked out. Back within the record budget:
-    recorded in the same attempt. Away past it (2 s: tries after 0.2, 0.4 and 0.8 s, then
-    the next wait would pass it): DatabaseUnavailable, retryable, and the next attempt
-    adopts the operation from the heartbeat details instead of paying again."""
+    recorded in the same attempt. Away past it (3.5 s: tries after waits of 0.2, 0.4, 0.8
+    and 1.6 s, at 3.0 s the next 3.2 s wait would pass it, so it gives up then):
+    DatabaseUnavailable, retryable, and the next attempt adopts the operation from the
+    heartbeat details instead of paying again. The budget is 3.5 s and not 2 s, where a
+    record that gave up once its wait passes one second (`monotonic() * delay`, the
+    clock's large value) would give up at the same 1.4 s."""
     login, pool = ledger_login
 
     timers: list[threading.Timer] = []
@@ -712,24 +715,24 @@ async def test_the_ledger_away_after_veo_accepted_is_ridden_out_or_left_in_the_h
         return hook
 
     video = VideoActivities.from_settings(
-        veo_settings(hooked_veo, tmp_path, RETAKE_LEDGER_RETRY_SECONDS=2.0), pool)
+        veo_settings(hooked_veo, tmp_path, RETAKE_LEDGER_RETRY_SECONDS=3.5), pool)
     blip, away = generation(sample_job_id, seed=1), generation(sample_job_id, seed=2)
     try:
         hooked_veo.before_submit.append(locked_out(back_after=0.5))
         ridden_out = await attempt().submit(video, blip)
         assert paid(hooked_veo) == 1 and not ridden_out.resubmission_avoided
 
-        # Back after 3 s, past the budget: by then the attempt has given up (an attempt
+        # Back after 5 s, past the budget: by then the attempt has given up (an attempt
         # that never gives up records it then, and fails here at once; the shield keeps a
         # timeout from ending it).
-        hooked_veo.before_submit.append(locked_out(back_after=3.0))
+        hooked_veo.before_submit.append(locked_out(back_after=5.0))
         first = attempt()
         with pytest.raises(ApplicationError) as info:
             await first.submit(video, away)
         gave_up_after = time.time() - hooked_veo.submit_times[-1][1]
         assert info.value.type == DATABASE_UNAVAILABLE and not info.value.non_retryable
         assert "adopts it from the heartbeat details" in info.value.message
-        assert 1.3 <= gave_up_after <= 1.7, gave_up_after
+        assert 2.8 <= gave_up_after <= 3.3, gave_up_after
         accepted = first.last_details[0]["operation_name"]
         assert paid(hooked_veo) == 2
 
