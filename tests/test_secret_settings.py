@@ -159,3 +159,15 @@ def test_secrets_that_hold_one_another_are_each_redacted_whole(core, wraps, name
         f"postgresql://app:{quote(password, safe='')}@db/retake"))
     message = "\x00".join(values)
     assert redact(message, settings.secret_values()) == "\x00".join(["[redacted]"] * 4)
+
+
+def test_keyword_dsn_edges() -> None:
+    """An empty quoted password is no password; a bare one that starts and ends with the
+    same character below the quote is not unquoted; a DSN past 256 characters (where
+    small integers stop being shared objects) is read to its end."""
+    assert dsn_passwords("host=db password='' dbname=x") == []
+    assert dsn_passwords("host=db password=!ab! dbname=x") == ["!ab!"]
+    assert dsn_passwords("host=db password=&x& dbname=x") == ["&x&"]
+    long = "p" * 300
+    assert dsn_passwords(f"host=db password={long}") == [long]
+    assert safe_dsn(f"host=db dbname=x password={long}") == "host=db dbname=x password=***"
