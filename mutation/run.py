@@ -69,6 +69,10 @@ TARGETS = {
                    "tests/test_validation_rules.py tests/test_workflow_validation.py"),
     "step_failures": ("workflows/step_failures.py", "tests/test_step_failures.py"),
     "conventions": ("workflows/conventions.py", "tests/test_conventions.py"),
+    # A probe workflow on the dev server (one per session, ~1 s to start), no activities
+    # of Retake's own: ~15 s for the whole file.
+    "regeneration_updates": ("workflows/regeneration_updates.py",
+                             "tests/test_regeneration_updates.py"),
 }
 
 
