@@ -73,6 +73,9 @@ TARGETS = {
     # of Retake's own: ~15 s for the whole file.
     "regeneration_updates": ("workflows/regeneration_updates.py",
                              "tests/test_regeneration_updates.py"),
+    "continuity_step": ("workflows/continuity_step.py", "tests/test_continuity_step.py"),
+    "plan_spend": ("workflows/plan_spend.py",
+                   "tests/test_continuity_step.py tests/test_regeneration_updates.py"),
 }
 
 
