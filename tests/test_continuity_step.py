@@ -249,11 +249,11 @@ async def test_a_confirmation_re_reads_the_budgets_and_refuses_what_no_longer_fi
     err = failure.value.cause
     assert isinstance(err, ApplicationError)
     assert err.type == error_types.BUDGET_EXCEEDED and err.non_retryable
-    assert err.message == (
-        "Plan revision 3 costs $4.01 and would exceed RETAKE_BUDGET_USD_PER_DAY (the whole "
-        "deployment): $4.00 of $50 is left; it does not reset: raise it to spend more. "
-        "Nothing was paid. The plan still waits: cancel it, or ask for a shorter or cheaper "
-        "one.")
+    refusal = ("Plan revision 3 costs $4.01 and would exceed RETAKE_BUDGET_USD_PER_DAY (the "
+               "whole deployment): $4.00 of $50 is left; it does not reset: raise it to spend "
+               "more. Nothing was paid.")
+    assert err.message == refusal + (" The plan still waits: cancel it, or ask for a shorter "
+                                     "or cheaper one.")
 
 
 async def test_a_plan_that_showed_no_budget_is_not_re_read(probe):
