@@ -20,6 +20,7 @@ import pytest
 import pytest_asyncio
 from pydantic import BaseModel
 from temporalio import activity, workflow
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import (
     Client,
     WorkflowFailureError,
@@ -29,7 +30,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from workflows import error_types
+from workflows import error_types, patches
 from workflows.conversation import PlanConversation
 from workflows.models import ChatMessage, PlannerKind, PlanProposal, RegenerateClipInput
 from workflows.notify import NotifyWorkflow
@@ -544,3 +545,23 @@ async def test_no_warning_once_decided_revised_or_without_a_notify_url(temporal_
     await asyncio.sleep(1.0)  # past when each warning would have gone
     for handle in (confirmed, revised, silent):
         assert PUSHED.get(handle.job, []) == []
+    # A decision cancels the warning's timer beside the expiry's, per plan (a timer left to
+    # fire would be a different history); a run without notify_url does not even record
+    # the warning's patch.
+    for handle, plans in ((confirmed, 1), (revised, 2)):
+        cancelled = (await event_types(handle)).count(EventType.EVENT_TYPE_TIMER_CANCELED)
+        assert cancelled == 2 * plans
+        assert await marks_expiry_warning(handle)
+    assert not await marks_expiry_warning(silent)
+
+
+async def event_types(handle: WorkflowHandle) -> list[int]:
+    return [e.event_type for e in (await handle.fetch_history()).events]
+
+
+async def marks_expiry_warning(handle: WorkflowHandle) -> bool:
+    """The history records the expiry-warning patch (its marker names the patch id)."""
+    patch_id = patches.EXPIRY_WARNING.id.encode()
+    return any(e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+               and patch_id in e.SerializeToString()
+               for e in (await handle.fetch_history()).events)
