@@ -260,3 +260,26 @@ async def test_a_plan_that_showed_no_budget_is_not_re_read(probe):
     inp = request()
     await probe("fits", inp, cost=Decimal("400"), shown_budgets=False)
     assert asked(inp) == []
+
+
+@pytest.mark.parametrize("now, shown", [
+    (frame(4, version=2), "version 2"),  # an older version current again (a revert)
+    (frame(4, sha="0" * 64), "version 3"),  # the same number, other bytes
+])
+async def test_a_neighbour_changed_either_way_is_refused(probe, now, shown):
+    inp = request()
+    CURRENT[str(inp.job_id)] = NeighbourFrames(previous_last=now)
+    with pytest.raises(WorkflowFailureError) as failure:
+        await probe("unchanged", inp, plan=plan(joined(frame(4))))
+    assert failure.value.cause.type == error_types.NEIGHBOUR_CHANGED
+    assert f"its current one is {shown}." in failure.value.cause.message
+
+
+async def test_clips_and_versions_past_small_numbers_are_compared_by_value(probe):
+    """Numbers decoded apart are equal objects only below 257 in CPython."""
+    inp = request(clip=1000)
+    await probe("unchanged", inp, plan=plan(joined(frame(1000, end="first"))))
+    assert asked(inp) == []  # its own frame only
+    CURRENT[str(inp.job_id)] = NeighbourFrames(previous_last=frame(999, version=300))
+    await probe("unchanged", inp, plan=plan(joined(frame(999, version=300))))
+    assert [r.previous for r in asked(inp)] == [True]
