@@ -67,6 +67,20 @@ TARGETS = {
     "continuity": ("workflows/decisions/continuity.py",
                    "tests/test_continuity_policy.py tests/test_continuity_holdout.py "
                    "tests/test_continuity_edges.py"),
+    # The workflow modules that decide and converse (issue 35, session 8): direct tests,
+    # no server.
+    "update_args": ("workflows/update_args.py", "tests/test_update_args.py"),
+    "validation": ("workflows/validation.py",
+                   "tests/test_validation_rules.py tests/test_workflow_validation.py"),
+    "step_failures": ("workflows/step_failures.py", "tests/test_step_failures.py"),
+    "conventions": ("workflows/conventions.py", "tests/test_conventions.py"),
+    # A probe workflow on the dev server (one per session, ~1 s to start), no activities
+    # of Retake's own: ~15 s for the whole file.
+    "regeneration_updates": ("workflows/regeneration_updates.py",
+                             "tests/test_regeneration_updates.py"),
+    "continuity_step": ("workflows/continuity_step.py", "tests/test_continuity_step.py"),
+    "plan_spend": ("workflows/plan_spend.py",
+                   "tests/test_continuity_step.py tests/test_regeneration_updates.py"),
 }
 
 
