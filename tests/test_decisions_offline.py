@@ -102,3 +102,18 @@ def test_empty_instruction_gets_a_moderate_plan() -> None:
     suggestion = offline_suggestion("   ", PROMPT)
     assert BANDS["moderate"].contains(suggestion.temperature)
     assert suggestion.prompt == PROMPT
+
+
+@pytest.mark.parametrize("instruction", ["make it b&w", "B&W pls", "black & white please",
+                                         "make it b/w"])
+def test_black_and_white_however_typed_is_one_look(instruction):
+    """"B&W" once reached Veo as "W", "make it b&w" changed nothing, and "black & white"
+    became "black, white": the "&" split the look into two clauses (session 8)."""
+    prompt = offline_suggestion(instruction, PROMPT).prompt
+    assert "black and white" in prompt.lower()
+    assert ", W," not in prompt and "black, white" not in prompt.lower()
+
+
+def test_a_spaced_ampersand_still_joins_two_changes():
+    prompt = offline_suggestion("add rain & fog", PROMPT).prompt
+    assert "rain" in prompt and "fog" in prompt

@@ -180,8 +180,11 @@ CLAUSE_SPLIT_RE = re.compile(
 
 
 def normalise(text: str, lower: bool = True) -> str:
-    """Lower-case, straight quotes, hyphen-free time words, single spaces."""
+    """Lower-case, straight quotes, hyphen-free time words, "b&w" and a spaced "&" spelt
+    out ("black & white" is one look, not two clauses), single spaces."""
     text = text.lower() if lower else text
+    text = re.sub(r"\bb ?[&/] ?w\b", "black and white", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s&\s", " and ", text)
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     text = text.replace("\u201c", '"').replace("\u201d", '"')
     text = re.sub(r"\b(night|day)[- ]time\b", r"\1time", text, flags=re.IGNORECASE)
