@@ -814,21 +814,24 @@ def test_the_video_methods_are_registered_as_activities() -> None:
         m.__name__ for m in methods]
 
 
-async def test_a_submit_failing_without_a_typed_error_still_reopens_the_reservation(
+async def test_an_unwritable_preview_spool_is_typed_and_reopens_the_reservation(
     tmp_path, db_pool, sample_job_id
 ):
-    """The preview backend's spool cannot be written (an OSError, no error type): nothing
-    was sent anywhere, so the reservation is reopened like any clear refusal."""
+    """The preview backend's spool cannot be written: nothing was sent anywhere, so the
+    reservation is reopened like any clear refusal."""
     settings = Settings(RETAKE_VIDEO_BACKEND="preview", RETAKE_DATA_DIR=tmp_path,
                         RETAKE_VIDEO_PUBLIC_BASE_URL=None, RETAKE_ADAPTIVE_POLLING=False)
     preview_spool_dir(settings).write_text("a file where the spool folder should be")
     video = VideoActivities.from_settings(settings, db_pool)
     req = generation(sample_job_id)
     try:
-        with pytest.raises(ApplicationError):
+        with pytest.raises(ApplicationError) as caught:
             await attempt().submit(video, req)
     finally:
         await video.aclose()
+    # Said as what it is (it once read "Postgres could not be reached"), and retryable.
+    assert caught.value.type == PROVIDER_UNAVAILABLE and not caught.value.non_retryable
+    assert "spool file" in str(caught.value) and "Postgres" not in str(caught.value)
     row = await reservation(db_pool, req.regeneration_id)
     assert (row["state"], row["operation_name"]) == ("open", None)
     assert await operations(db_pool, req.regeneration_id) == []

@@ -36,13 +36,13 @@ import imageio.v2 as imageio
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from activities.errors import non_retryable
+from activities.errors import non_retryable, retryable
 from activities.video.backend import Accepted, FetchedVideo, chunks_of
 from activities.video.frames import FrameReader
 from activities.video.store import safe_name, write_atomically
 from workflows.decisions.continuity import frame_problems
 from workflows.decisions.veo_models import request_problems
-from workflows.error_types import PROVIDER_BAD_REQUEST, PROVIDER_NOT_FOUND
+from workflows.error_types import PROVIDER_BAD_REQUEST, PROVIDER_NOT_FOUND, PROVIDER_UNAVAILABLE
 from workflows.step_models import GenerationRequest, GenerationState, GenerationStatus
 
 OPERATION_PREFIX = "preview/"
@@ -84,7 +84,13 @@ class PreviewVideoBackend:
         spool = self._spool_path(req.regeneration_id)
         record = {"submitted_at": time.time(), "request": req.model_dump(mode="json")}
         if not spool.exists():  # a resubmission keeps the first submission time
-            await asyncio.to_thread(write_atomically, spool, json.dumps(record).encode())
+            try:
+                await asyncio.to_thread(write_atomically, spool, json.dumps(record).encode())
+            except OSError as exc:  # typed here, or it reads as a lost Postgres connection
+                raise retryable(
+                    f"The preview video backend could not write its spool file in "
+                    f"{self.spool_dir} ({type(exc).__name__}); check that RETAKE_DATA_DIR is "
+                    "a writable folder. Nothing was paid.", PROVIDER_UNAVAILABLE) from exc
         return Accepted(OPERATION_PREFIX + req.regeneration_id, list(req.reference_image_urls))
 
     async def check(self, operation_name: str) -> GenerationStatus:
