@@ -65,7 +65,8 @@ TARGETS = {
                      "tests/test_beyond_rules.py tests/test_unapplied_holdout.py"),
     "chat_words": ("workflows/decisions/chat_words.py", "tests/test_chat_words.py"),
     "planning": ("workflows/decisions/planning.py",
-                 "tests/test_decisions_finalize.py tests/test_decisions_properties.py "
+                 "tests/test_planning_direct.py tests/test_decisions_finalize.py "
+                 "tests/test_decisions_properties.py "
                  "tests/test_unapplied.py tests/test_chat_words.py tests/test_continuity_policy.py "
                  "tests/test_spend_rules.py"),
     "continuity": ("workflows/decisions/continuity.py",
