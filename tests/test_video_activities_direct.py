@@ -105,6 +105,16 @@ def attempt(number: int = 1, details=None, meter_=None, retry: RetryPolicy | Non
     return made
 
 
+async def refused_then_closed(video, req) -> ApplicationError:
+    """The typed error a first submit attempt ends with; the activities closed after."""
+    try:
+        with pytest.raises(ApplicationError) as caught:
+            await attempt().submit(video, req)
+    finally:
+        await video.aclose()
+    return caught.value
+
+
 async def wait(video, req: WaitRequest, number: int = 1, retry: RetryPolicy | None = None):
     return await attempt(number, retry=retry).env.run(video.wait_for_generation, req)
 
@@ -263,15 +273,11 @@ async def test_a_lost_answer_leaves_the_reservation_submitting(
         db_pool)
     fresh_veo_emulator.push_fault(status=200, delay=1.0, target="submit")
     req = generation(sample_job_id)
-    try:
-        with pytest.raises(ApplicationError) as info:
-            await attempt().submit(video, req)
-    finally:
-        await video.aclose()
-    assert info.value.type == SUBMISSION_OUTCOME_UNKNOWN
-    assert info.value.non_retryable == (unclear == "fail")
+    error = await refused_then_closed(video, req)
+    assert error.type == SUBMISSION_OUTCOME_UNKNOWN
+    assert error.non_retryable == (unclear == "fail")
     if unclear == "fail":
-        assert "this attempt sent it" in info.value.message
+        assert "this attempt sent it" in error.message
     assert (await reservation(db_pool, req.regeneration_id))["state"] == "submitting"
     assert await operations(db_pool, req.regeneration_id) == []
 
@@ -824,14 +830,10 @@ async def test_an_unwritable_preview_spool_is_typed_and_reopens_the_reservation(
     preview_spool_dir(settings).write_text("a file where the spool folder should be")
     video = VideoActivities.from_settings(settings, db_pool)
     req = generation(sample_job_id)
-    try:
-        with pytest.raises(ApplicationError) as caught:
-            await attempt().submit(video, req)
-    finally:
-        await video.aclose()
+    error = await refused_then_closed(video, req)
     # Said as what it is (it once read "Postgres could not be reached"), and retryable.
-    assert caught.value.type == PROVIDER_UNAVAILABLE and not caught.value.non_retryable
-    assert "spool file" in str(caught.value) and "Postgres" not in str(caught.value)
+    assert error.type == PROVIDER_UNAVAILABLE and not error.non_retryable
+    assert "spool file" in str(error) and "Postgres" not in str(error)
     row = await reservation(db_pool, req.regeneration_id)
     assert (row["state"], row["operation_name"]) == ("open", None)
     assert await operations(db_pool, req.regeneration_id) == []
