@@ -9,6 +9,7 @@ them, causes included) and log lines are scanned for it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -199,6 +200,23 @@ async def test_timeout_is_retryable(emulator: EmulatorControl) -> None:
     )
     assert (err.type, err.non_retryable) == (PROVIDER_UNAVAILABLE, False)
     assert "Timeout" in err.message
+
+
+async def test_a_request_left_waiting_by_a_timeout_leaves_the_next_test_alone(
+    emulator: EmulatorControl,
+) -> None:
+    """The emulator's own isolation: CI once saw a 2 s delay outlive its test and take
+    the next test's scripted reply (tests/test_prompt_reply_checks.py failed once so)."""
+    emulator.push_fault(delay=0.6)
+    await suggest_error(activities_for(emulator, openai_timeout_seconds=0.1), emulator.api_key)
+    emulator.reset()
+    scripted = json.dumps({"prompt": "A scripted night street", "temperature": 0.4,
+                           "reasoning": "scripted", "negative_prompt": ""})
+    emulator.script_reply(scripted)
+    await asyncio.sleep(0.8)  # the abandoned request wakes after the reset
+    suggestion = await suggest(activities_for(emulator))
+    assert suggestion.prompt == "A scripted night street"
+    assert emulator.counters()["total"] == 1
 
 
 async def test_connection_refused_is_retryable(emulator: EmulatorControl) -> None:

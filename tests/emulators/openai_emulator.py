@@ -95,6 +95,9 @@ class _State:
             self.rate = 0.0
             self.rng = random.Random(seed)
             self.retired_models = set()
+            # A request still sleeping on a delay fault when a test resets must not take
+            # the next test's scripted reply or counts: it answers from its own generation.
+            self.generation = getattr(self, "generation", 0) + 1
 
     def next_fault(self) -> Fault | None:
         with self.lock:
@@ -305,9 +308,12 @@ def build_app(state: _State) -> web.Application:
         if refused := parameter_problem(body):
             state.count("bad_parameter")
             return refused
+        generation = state.generation
         fault = state.next_fault()
         if fault and fault.delay:
             await asyncio.sleep(fault.delay)
+            if state.generation != generation:  # reset while asleep: leave the new test alone
+                return _error(503, "Emulator reset while this request waited.", "emulated")
         if fault and fault.error:
             state.count(fault.error)
             return api_error(fault, body["model"])

@@ -364,10 +364,10 @@ async def _token(request: web.Request) -> web.Response:
         state.counters["token_requests"] += 1
     fault = state.take_fault("token")
     if fault:
+        with state.lock:  # counted before any delay, so a reset meanwhile stays clean
+            state.counters["token_failures"] += 1
         if fault.delay:
             await asyncio.sleep(fault.delay)
-        with state.lock:
-            state.counters["token_failures"] += 1
         return web.json_response({"error": fault.oauth_error or "server_error",
                                   "error_description": fault.message}, status=fault.status)
     form = {k: str(v) for k, v in (await request.post()).items()}
