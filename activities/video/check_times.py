@@ -56,10 +56,11 @@ def cheapest_checks(grid: np.ndarray, cdf: np.ndarray, median_lag: float,
     w2, w5 = max(1, round(median_lag / step)), max(1, round(p95_lag / step))
     best: CheckPlan | None = None
     lower = 0.0
+    windows = _windows(cdf, w2, w5)
 
     def dual(lam2: float, lam5: float) -> float:
         nonlocal best, lower
-        value, choice = _solve(cdf, lam2, lam5, w2, w5)
+        value, choice = _solve(cdf, lam2, lam5, windows)
         bound = value + median_share * lam2 + p95_share * lam5
         lower = max(lower, bound)
         plan = _evaluate(grid, cdf, choice, w2, w5, median_share, p95_share)
@@ -108,33 +109,44 @@ def _better(plan: CheckPlan, than: CheckPlan) -> bool:
     return nearness(plan) > nearness(than)
 
 
-def _solve(cdf: np.ndarray, lam2: float, lam5: float, w2: int, w5: int):
+def _windows(cdf: np.ndarray, w2: int, w5: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair of checks (i, then j), the share of jobs finishing in (i, j] that the check
+    at j notices within each lag goal. They do not depend on the multipliers, so the many
+    duals of one plan share them (the plan's cost was numpy calls per row; now one each)."""
+    n = len(cdf)
+    i = np.arange(n)[:, None]
+    j = np.arange(n)[None, :]
+    c2 = cdf[j] - cdf[np.maximum(i, j - w2)]
+    c5 = cdf[j] - cdf[np.maximum(i, j - w5)]
+    return c2, c5
+
+
+def _solve(cdf: np.ndarray, lam2: float, lam5: float, windows: tuple[np.ndarray, np.ndarray]):
     """min over schedules of E[checks] - lam2 * share(lag within median) - lam5 * share(p95)."""
     n = len(cdf)
-    survive = 1.0 - cdf
+    c2, c5 = windows
+    cost = (1.0 - cdf)[:, None] - lam2 * c2 - lam5 * c5  # the check after i is at j
     value = np.zeros(n)
     choice = np.full(n, -1)
     last = int(np.argmax(cdf >= 1.0 - 1e-12))  # a check here or later sees every job
     for i in range(min(last, n - 1) - 1, -1, -1):
-        j = np.arange(i + 1, n)
-        c2 = cdf[j] - cdf[np.maximum(i, j - w2)]
-        c5 = cdf[j] - cdf[np.maximum(i, j - w5)]
-        total = survive[i] - lam2 * c2 - lam5 * c5 + value[j]
-        k = int(np.argmin(total))
-        value[i], choice[i] = total[k], j[k]
+        total = cost[i, i + 1:] + value[i + 1:]
+        k = int(total.argmin())
+        value[i], choice[i] = total[k], i + 1 + k
     return value[0], choice
 
 
 def _evaluate(grid, cdf, choice, w2: int, w5: int, median_share: float,
               p95_share: float) -> CheckPlan:
+    share, nxt = cdf.tolist(), choice.tolist()  # plain floats: the walk is a Python loop
     checks = within2 = within5 = 0.0
     times = []
     i = 0
-    while choice[i] >= 0:
-        j = int(choice[i])
-        checks += 1.0 - cdf[i]
-        within2 += cdf[j] - cdf[max(i, j - w2)]
-        within5 += cdf[j] - cdf[max(i, j - w5)]
+    while nxt[i] >= 0:
+        j = nxt[i]
+        checks += 1.0 - share[i]
+        within2 += share[j] - share[max(i, j - w2)]
+        within5 += share[j] - share[max(i, j - w5)]
         times.append(float(grid[j]))
         i = j
     return CheckPlan(tuple(times), checks, within2, within5, lower_bound=0.0,
