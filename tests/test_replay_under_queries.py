@@ -93,8 +93,10 @@ async def test_histories_replay_when_queries_wait_from_the_start(
     await asyncio.sleep(0.5)  # queries are waiting before any worker polls
     async with run_worker(retake_settings(tmp_path)):
         results = await asyncio.gather(*(h.result() for h in handles))
-    done.set()
-    answered = await asyncio.gather(*followers)
+        # Stopped while a worker still answers: a query on a closed run needs one, and
+        # without it each follower's last query waited out its RPC (30 s of the test).
+        done.set()
+        answered = await asyncio.gather(*followers)
     assert all(r.status == "completed" for r in results)
     assert sum(answered) > len(handles), "the progress queries were answered throughout"
 
