@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bench_adaptive  # noqa: E402
+import bench_check_plan  # noqa: E402
 import bench_conversation  # noqa: E402
 import bench_data  # noqa: E402
 import bench_fresh_jobs  # noqa: E402
@@ -64,6 +65,8 @@ FIGURES = [
      lambda: bench_adaptive.run(50, 1.0), lambda: bench_adaptive.run(10, 0.25)),
     ("fresh-jobs", f"{PY}/bench_fresh_jobs.py --trials 20",
      lambda: bench_fresh_jobs.run(20), lambda: bench_fresh_jobs.run(5)),
+    ("check-plan", f"{PY}/bench_check_plan.py --plans 40",
+     lambda: bench_check_plan.run(40), lambda: bench_check_plan.run(10)),
     ("store", f"{PY}/bench_store.py --stores 100 --video-mb 50",
      lambda: bench_store.run(100, 50.0), lambda: bench_store.run(20, 50.0)),
     ("references", f"{PY}/bench_references.py --downloads 20",
@@ -81,6 +84,7 @@ QUICK_COMMANDS = {
     "adaptive": f"{PY}/bench_adaptive.py --runs 10 --scale 0.25",
     "store": f"{PY}/bench_store.py --stores 20 --video-mb 50",
     "fresh-jobs": f"{PY}/bench_fresh_jobs.py --trials 5",
+    "check-plan": f"{PY}/bench_check_plan.py --plans 10",
 }
 
 
