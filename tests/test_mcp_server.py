@@ -41,7 +41,9 @@ async def test_a_conversation_over_stdio_pays_once_and_only_after_confirm(
 ):
     veo = veo_emulator
     veo.reset()
-    veo.configure(job_seconds=0.3)
+    # Done at the first status check: MCP runs use the default 15 s between checks, and a
+    # job still running at the first would hold the test 15 s for nothing it asserts.
+    veo.configure(job_seconds=0.0)
     server = StdioServerParameters(command=sys.executable, args=["starter.py", "mcp"], cwd=ROOT,
                                    env=server_env(temporal_client, task_queue))
     job = str(sample_job_id)
