@@ -117,3 +117,18 @@ def test_black_and_white_however_typed_is_one_look(instruction):
 def test_a_spaced_ampersand_still_joins_two_changes():
     prompt = offline_suggestion("add rain & fog", PROMPT).prompt
     assert "rain" in prompt and "fog" in prompt
+
+
+@pytest.mark.parametrize(("instruction", "prompt", "expected"), [
+    ("make his shirt purple and blue", "A man in a red shirt sits on a bench",
+     "A man in a purple and blue shirt sits on a bench. Everything else unchanged"),
+    ("make his shirt purple and blue", "A man sits on a bench in a park, soft light",
+     "A man sits on a bench in a park, soft light, purple and blue shirt. Everything else unchanged"),
+    ("make the dark red car bright blue", "A car drives down a street at night",
+     "A bright blue car drives down a street at night. Everything else unchanged"),
+])
+def test_several_attribute_words_stay_together_after_the_thing(instruction, prompt, expected):
+    """Session 9 (found by mutation testing): the thing was read longest first, so
+    'shirt purple and' became the thing and 'blue' the colour ('..., blue shirt purple',
+    the red shirt left red)."""
+    assert offline_suggestion(instruction, prompt).prompt == expected

@@ -14,6 +14,9 @@ by the rules before it. tests/histories/policy_2/ keeps eight recorded under POL
 (before session 7's rules: sound, format, versions, settings kept out of the prompt, a
 complaint resolved), for the same reason. tests/histories/policy_3/ keeps eight recorded
 under POLICY_VERSION 3 (before chat was kept out of the prompt, session 8).
+tests/histories/policy_4/ keeps eight recorded under POLICY_VERSION 4 (before "make his
+shirt purple and blue" on a prompt without a shirt read 'shirt purple and' as the thing,
+session 9).
 """
 
 from __future__ import annotations

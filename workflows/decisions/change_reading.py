@@ -284,16 +284,20 @@ def _make_attribute(clause: str, prompt: str) -> Change | None:
     words = match["rest"].split()
     if not words or words[0] not in ("the", "her", "his", "their", "its"):
         return None
+    unplaced: Change | None = None
     for split in range(len(words) - 1, 1, -1):
         thing, new = clean_thing(" ".join(words[:split])), " ".join(words[split:])
         is_attribute = attribute_class(new.replace(" and ", " ").split()) is not None
         if locate(prompt, thing) is None:
-            if is_attribute and split == len(words) - 1:  # "make his shirt purple", no shirt yet
-                return Change("attribute", new=new, old=thing)
+            # "make his shirt purple and blue", no shirt yet: the shortest thing whose
+            # words after it are all attributes, so "purple and" is not read as the thing
+            # (the longest-first loop used to stop at 'shirt purple and' / 'blue').
+            if is_attribute:
+                unplaced = Change("attribute", new=new, old=thing)
             continue
         if is_attribute or re.match(r"(?:a|an|the|some)\s", new):
             return _as_swap(thing, new)
-    return None
+    return unplaced
 
 
 def _wear(clause: str) -> Change | None:
