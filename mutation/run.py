@@ -37,7 +37,7 @@ TARGETS = {
     "trust": ("workflows/trust.py", "tests/test_trust_rules.py"),
     "submitted": ("workflows/submitted.py", "tests/test_submitted_mapping.py"),
     "generation_attempts": ("workflows/generation_attempts.py",
-                            "tests/test_generation_attempts.py"),
+                            "tests/test_operation_errors_direct.py tests/test_generation_attempts.py"),
     "conversation": ("workflows/conversation.py", "tests/test_conversation_rules.py"),
     "dsn": ("activities/postgres/dsn.py", "tests/test_secret_settings.py"),
     "seeds": ("workflows/decisions/seeds.py",
@@ -108,14 +108,14 @@ TARGETS = {
                  "tests/test_decisions_text_reply.py " + _TEXT_TESTS),
     "scene_words": ("workflows/decisions/scene_words.py", _TEXT_TESTS),
     "veo_limits": ("workflows/decisions/veo_limits.py",
-                   "tests/test_decisions_finalize.py tests/test_planning_direct.py "
-                   "tests/test_decisions_properties.py"),
+                   "tests/test_veo_limits_direct.py tests/test_decisions_finalize.py "
+                   "tests/test_planning_direct.py tests/test_decisions_properties.py"),
     "veo_models": ("workflows/decisions/veo_models.py",
                    "tests/test_veo_prices.py tests/test_decisions_finalize.py "
                    "tests/test_planning_direct.py tests/test_trust_rules.py "
                    "tests/test_continuity_edges.py tests/test_decisions_properties.py"),
     "operation_errors": ("workflows/decisions/operation_errors.py",
-                         "tests/test_generation_attempts.py"),
+                         "tests/test_operation_errors_direct.py tests/test_generation_attempts.py"),
 }
 
 
