@@ -105,7 +105,7 @@ TARGETS = {
     "phrases": ("workflows/decisions/phrases.py", _TEXT_TESTS),
     "rewrite_checks": ("workflows/decisions/rewrite_checks.py", _TEXT_TESTS),
     "sanitise": ("workflows/decisions/sanitise.py",
-                 "tests/test_decisions_text_reply.py " + _TEXT_TESTS),
+                 "tests/test_sanitise_direct.py tests/test_decisions_text_reply.py " + _TEXT_TESTS),
     "scene_words": ("workflows/decisions/scene_words.py", _TEXT_TESTS),
     "veo_limits": ("workflows/decisions/veo_limits.py",
                    "tests/test_veo_limits_direct.py tests/test_decisions_finalize.py "
