@@ -103,15 +103,18 @@ TARGETS = {
     "negative_prompts": ("workflows/decisions/negative_prompts.py", _TEXT_TESTS),
     "templates": ("workflows/decisions/templates.py", _TEXT_TESTS),
     "phrases": ("workflows/decisions/phrases.py", _TEXT_TESTS),
-    "rewrite_checks": ("workflows/decisions/rewrite_checks.py", _TEXT_TESTS),
+    "rewrite_checks": ("workflows/decisions/rewrite_checks.py",
+                       "tests/test_rewrite_checks_direct.py " + _TEXT_TESTS),
     "sanitise": ("workflows/decisions/sanitise.py",
                  "tests/test_sanitise_direct.py tests/test_decisions_text_reply.py " + _TEXT_TESTS),
-    "scene_words": ("workflows/decisions/scene_words.py", _TEXT_TESTS),
+    "scene_words": ("workflows/decisions/scene_words.py",
+                    "tests/test_scene_words_direct.py " + _TEXT_TESTS),
     "veo_limits": ("workflows/decisions/veo_limits.py",
                    "tests/test_veo_limits_direct.py tests/test_decisions_finalize.py "
                    "tests/test_planning_direct.py tests/test_decisions_properties.py"),
     "veo_models": ("workflows/decisions/veo_models.py",
-                   "tests/test_veo_prices.py tests/test_decisions_finalize.py "
+                   "tests/test_veo_models_direct.py tests/test_veo_prices.py "
+                   "tests/test_decisions_finalize.py "
                    "tests/test_planning_direct.py tests/test_trust_rules.py "
                    "tests/test_continuity_edges.py tests/test_decisions_properties.py"),
     "operation_errors": ("workflows/decisions/operation_errors.py",
