@@ -41,6 +41,7 @@ def test_a_reply_that_ignored_the_change_is_repaired_with_a_note(
         "make her wear a scarf",
         "have the singer jump",
         "make it anime style",
+        "add a neon sign",
         "a singer in a red hat",
     ],
 )
@@ -70,3 +71,21 @@ def test_a_label_is_dropped_with_its_own_note() -> None:
 
 def test_a_reply_with_no_label_is_the_same_object_back() -> None:
     assert strip_labels(SUNSET, "make it night") is SUNSET
+
+
+def test_a_label_that_opens_the_reply_is_noted_too() -> None:
+    reply = "Requested change: make it night. The singer on a rooftop at night"
+    assert check_rewrite("make it night", SUNSET, reply) == (
+        "The singer on a rooftop at night", ["removed a 'Requested change:' label"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("said", "instruction"),
+    [("make it night", "make it night and add rain"),  # part of the instruction
+     ("make it night please", "make it night")],  # the instruction and a word more
+)
+def test_a_label_echoing_the_instruction_goes_whole(said: str, instruction: str) -> None:
+    assert strip_labels(f"A singer at night. Requested change: {said}", instruction) == (
+        "A singer at night"
+    )
