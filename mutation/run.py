@@ -98,7 +98,8 @@ TARGETS = {
     # first failure, so the direct files come first.
     "change_reading": ("workflows/decisions/change_reading.py", _TEXT_TESTS),
     "change_rewrites": ("workflows/decisions/change_rewrites.py", _TEXT_TESTS),
-    "prompt_rewrites": ("workflows/decisions/prompt_rewrites.py", _TEXT_TESTS),
+    "prompt_rewrites": ("workflows/decisions/prompt_rewrites.py",
+                       "tests/test_prompt_rewrites_direct.py " + _TEXT_TESTS),
     "prompt_edits": ("workflows/decisions/prompt_edits.py", _TEXT_TESTS),
     "negative_prompts": ("workflows/decisions/negative_prompts.py",
                         "tests/test_negative_prompts_direct.py " + _TEXT_TESTS),
