@@ -97,7 +97,8 @@ TARGETS = {
     # the prompt rewrites. One pytest run of the fast pure files (~4 s); -x stops at the
     # first failure, so the direct files come first.
     "change_reading": ("workflows/decisions/change_reading.py", _TEXT_TESTS),
-    "change_rewrites": ("workflows/decisions/change_rewrites.py", _TEXT_TESTS),
+    "change_rewrites": ("workflows/decisions/change_rewrites.py",
+                       "tests/test_change_rewrites_direct.py " + _TEXT_TESTS),
     "prompt_rewrites": ("workflows/decisions/prompt_rewrites.py",
                        "tests/test_prompt_rewrites_direct.py " + _TEXT_TESTS),
     "prompt_edits": ("workflows/decisions/prompt_edits.py", _TEXT_TESTS),

@@ -34,6 +34,10 @@ def test_the_catalogue_rows() -> None:
             standard.reference_aspect_ratios) == (3, (8,), ("16:9",))
     assert (fast.max_reference_images, fast.reference_durations, fast.reference_aspect_ratios) == (
         0, (), ())
+    assert (fast.durations, fast.aspect_ratios, fast.resolutions) == (
+        (4, 6, 8), ("16:9", "9:16"), ("720p", "1080p"))
+    assert (fast.price_per_second(True), fast.price_per_second(False)) == (
+        Decimal("0.15"), Decimal("0.10"))
     assert standard.takes_references and not fast.takes_references
     assert standard.audio and fast.audio
     assert REFERENCE_MIME_TYPES == ("image/jpeg", "image/png")
@@ -65,6 +69,12 @@ def test_a_resolution_the_model_does_not_render_becomes_its_highest(
     wanted: str | None, given: str
 ) -> None:
     assert CATALOGUE[FAST].resolution_for(wanted) == given
+    three = dataclasses.replace(CATALOGUE[FAST], resolutions=("480p", "720p", "1080p"))
+    assert three.resolution_for(wanted) == given
+
+
+def test_one_reference_image_is_enough_to_take_references() -> None:
+    assert dataclasses.replace(CATALOGUE[FAST], max_reference_images=1).takes_references
 
 
 def test_model_problems_name_what_to_use_instead() -> None:
