@@ -96,7 +96,8 @@ TARGETS = {
     # The decision rule modules (issue 35, session 9): the words a request is read with and
     # the prompt rewrites. One pytest run of the fast pure files (~4 s); -x stops at the
     # first failure, so the direct files come first.
-    "change_reading": ("workflows/decisions/change_reading.py", _TEXT_TESTS),
+    "change_reading": ("workflows/decisions/change_reading.py",
+                      "tests/test_change_reading_direct.py " + _TEXT_TESTS),
     "change_rewrites": ("workflows/decisions/change_rewrites.py",
                        "tests/test_change_rewrites_direct.py " + _TEXT_TESTS),
     "prompt_rewrites": ("workflows/decisions/prompt_rewrites.py",

@@ -29,6 +29,8 @@ APPLIED = {
     ("A photorealistic city, crisp digital look, vibrant colours",
      Change("style", new="anime and black and white style", detail="drawn,mono")):
         "A city, crisp digital look, anime and black and white style",
+    ("A city at night, wide shot", Change("style", new="anime style", detail="drawn")):
+        "A city at night, wide shot, anime style",
     # Lighting: a light source replaces the old one; a quality replaces qualities and colours.
     ("A singer lit by a neon sign, wide shot", Change("lighting", new="lit by candles")):
         "A singer lit by candles, wide shot",
@@ -61,6 +63,8 @@ APPLIED = {
         "The dancers freeze in a hall",
     ("The dancers in a hall", Change("action", new="freeze", old="dancers")):
         "The dancers in a hall, dancers freezing",
+    ("The dancers in lovely gowns", Change("action", new="freeze", old="dancers")):
+        "The dancers in lovely gowns, dancers freezing",  # "in" is no verb, "lovely" no adverb
     ("A hall", Change("action", new="run", old="dancers")): "A hall, dancers running",
     # Attributes and swaps, with their fallbacks when the thing is not in the prompt.
     ("A man in a hat", Change("attribute", new="blue", old="hat")): "A man in a blue hat",
