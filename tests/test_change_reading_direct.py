@@ -106,7 +106,8 @@ STYLES = {
     "make it a bit dreamy": ("dreamy atmosphere", "dream", "moderate"),
     "give it a cyberpunk look": ("cyberpunk look", "future", "medium_high"),
     "make it look like a vhs tape": ("vhs tape", "era", "medium_high"),
-    "make it black and white and anime": ("black and white and anime style", "drawn,mono", "medium_high"),
+    "make it black and white and anime": (
+        "black and white and anime style", "drawn,mono", "medium_high"),
     "add film grain": ("film grain", "grade", "moderate"),
 }
 
