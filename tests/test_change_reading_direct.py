@@ -31,6 +31,7 @@ READ = {
     "stop the music": Change("describe", new="stop the music", band="moderate"),
     "remove the man's hat from the shot": Change("remove", old="hat", band="low"),
     "remove the red dress colour": Change("remove", old="red dress", band="low"),
+    "remove the big red shiny car": Change("remove", old="big red shiny car", band="low"),
     "remove the big old red shiny car": Change(
         "describe", new="remove the big old red shiny car", band="moderate"),  # over 4 words
     "no more": Change("describe", new="no more", band="moderate"),
@@ -90,6 +91,8 @@ READ = {
     "add a flower in her hair": Change(
         "add", new="a flower in her hair", detail="on_person", band="low"),
     "add a neon sign": Change("add", new="a neon sign", band="moderate"),
+    "add a glow effect": Change("add", new="a glow effect", band="moderate"),  # no style word
+    "add a sepia filter": Change("style", new="sepia filter", detail="mono", band="medium_high"),
     "have the singer jump off the stage": Change(
         "action", new="jump off the stage", old="singer", band="moderate"),
     "have the dress flutter": Change("describe", new="the dress flutter", band="moderate"),
@@ -130,6 +133,8 @@ def test_a_style_names_its_groups(instruction: str) -> None:
         ("have the drummer smile", "A drummer plays", ("action", "smile", "drummer")),
         ("make the hat a beanie", "A man on a bench", ("describe", "the hat a beanie", "")),
         ("replace the hat with a beanie", "A man on a bench", ("describe", "a beanie", "")),
+        ("make his blue shirt purple", "A man on a bench", ("attribute", "purple", "blue shirt")),
+        ("make her blue", "A singer with her band", ("describe", "her blue", "")),  # no thing
     ],
 )
 def test_what_the_prompt_has_decides_between_kinds(
@@ -151,6 +156,9 @@ def test_removed_things_skip_defects_and_pronouns_and_resolve_a_complaint() -> N
     assert removed_things("the rain is too much, get rid of it") == ["rain"]
     assert removed_things("remove the glitch and lose the crowd, remove it") == ["crowd"]
     assert removed_things("Lose the crowd") == ["crowd"]
+    assert removed_things("make it brighter, the rain is too much, get rid of it") == ["rain"]
+    assert removed_things("lose the crowd, the rain is too much") == ["crowd"]
+    assert removed_things("the rain is too much") == []
 
 
 def test_the_small_readers() -> None:
