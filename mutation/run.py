@@ -26,11 +26,18 @@ from cosmic_ray.work_item import WorkerOutcome, WorkResult
 ROOT = Path(__file__).resolve().parents[1]
 PYTEST = (f"{sys.executable} -m pytest -x -q -n 0 -p no:cacheprovider"
           " -p mutation.testing_exception")  # defines the name ExceptionReplacer uses
+# The fast pure tests of the wording rules (session 9), one pytest run of ~4 s.
+_TEXT_TESTS = ("tests/test_decisions_prompt_edits.py tests/test_decisions_offline.py "
+               "tests/test_decisions_templates.py tests/test_unapplied.py "
+               "tests/test_beyond_rules.py tests/test_unapplied_holdout.py "
+               "tests/test_unapplied_words.py tests/test_unapplied_edges.py "
+               "tests/test_chat_words.py tests/test_decisions_finalize.py "
+               "tests/test_planning_direct.py tests/test_decisions_properties.py")
 TARGETS = {
     "trust": ("workflows/trust.py", "tests/test_trust_rules.py"),
     "submitted": ("workflows/submitted.py", "tests/test_submitted_mapping.py"),
     "generation_attempts": ("workflows/generation_attempts.py",
-                            "tests/test_generation_attempts.py"),
+                            "tests/test_operation_errors_direct.py tests/test_generation_attempts.py"),
     "conversation": ("workflows/conversation.py", "tests/test_conversation_rules.py"),
     "dsn": ("activities/postgres/dsn.py", "tests/test_secret_settings.py"),
     "seeds": ("workflows/decisions/seeds.py",
@@ -86,6 +93,38 @@ TARGETS = {
     "continuity_step": ("workflows/continuity_step.py", "tests/test_continuity_step.py"),
     "plan_spend": ("workflows/plan_spend.py",
                    "tests/test_continuity_step.py tests/test_regeneration_updates.py"),
+    # The decision rule modules (issue 35, session 9): the words a request is read with and
+    # the prompt rewrites. One pytest run of the fast pure files (~4 s); -x stops at the
+    # first failure, so the direct files come first.
+    "change_reading": ("workflows/decisions/change_reading.py",
+                      "tests/test_change_reading_direct.py " + _TEXT_TESTS),
+    "change_rewrites": ("workflows/decisions/change_rewrites.py",
+                       "tests/test_change_rewrites_direct.py " + _TEXT_TESTS),
+    "prompt_rewrites": ("workflows/decisions/prompt_rewrites.py",
+                       "tests/test_prompt_rewrites_direct.py " + _TEXT_TESTS),
+    "prompt_edits": ("workflows/decisions/prompt_edits.py", _TEXT_TESTS),
+    "negative_prompts": ("workflows/decisions/negative_prompts.py",
+                        "tests/test_negative_prompts_direct.py " + _TEXT_TESTS),
+    "templates": ("workflows/decisions/templates.py",
+                 "tests/test_templates_direct.py " + _TEXT_TESTS),
+    "phrases": ("workflows/decisions/phrases.py",
+               "tests/test_phrases_direct.py " + _TEXT_TESTS),
+    "rewrite_checks": ("workflows/decisions/rewrite_checks.py",
+                       "tests/test_rewrite_checks_direct.py " + _TEXT_TESTS),
+    "sanitise": ("workflows/decisions/sanitise.py",
+                 "tests/test_sanitise_direct.py tests/test_decisions_text_reply.py " + _TEXT_TESTS),
+    "scene_words": ("workflows/decisions/scene_words.py",
+                    "tests/test_scene_words_direct.py " + _TEXT_TESTS),
+    "veo_limits": ("workflows/decisions/veo_limits.py",
+                   "tests/test_veo_limits_direct.py tests/test_decisions_finalize.py "
+                   "tests/test_planning_direct.py tests/test_decisions_properties.py"),
+    "veo_models": ("workflows/decisions/veo_models.py",
+                   "tests/test_veo_models_direct.py tests/test_veo_prices.py "
+                   "tests/test_decisions_finalize.py "
+                   "tests/test_planning_direct.py tests/test_trust_rules.py "
+                   "tests/test_continuity_edges.py tests/test_decisions_properties.py"),
+    "operation_errors": ("workflows/decisions/operation_errors.py",
+                         "tests/test_operation_errors_direct.py tests/test_generation_attempts.py"),
 }
 
 
