@@ -104,12 +104,13 @@ TARGETS = {
                           " and not revise_replans and not precise_change and not llm_path"
                           " and not concurrent_start and not dry_run_plans'"),
     "collect_late_video": ("workflows/collect_late_video.py",
-                           "tests/test_workflow_replay.py tests/test_workflow_money.py -k "
-                           "'collect or deadline or cancelled_regeneration or running_status_check'"),
+                           "tests/test_workflow_replay.py tests/test_workflow_money.py "
+                           "tests/test_regenerate_clip_direct.py -k 'collect or deadline or "
+                           "cancelled_regeneration or running_status_check'"),
     "patches": ("workflows/patches.py", "tests/test_workflow_replay.py tests/test_patches.py"),
     "confirm_first": ("workflows/confirm_first.py",
                       "tests/test_workflow_replay.py tests/test_regeneration_updates.py "
-                      "tests/test_workflow_confirm.py"),
+                      "tests/test_workflow_confirm.py tests/test_regenerate_clip_direct.py"),
     "notify": ("workflows/notify.py",
                "tests/test_notify_activity.py tests/test_regeneration_updates.py "
                "tests/test_workflow_notify.py"),
