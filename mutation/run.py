@@ -111,9 +111,11 @@ TARGETS = {
     "confirm_first": ("workflows/confirm_first.py",
                       "tests/test_workflow_replay.py tests/test_regeneration_updates.py "
                       "tests/test_workflow_confirm.py tests/test_regenerate_clip_direct.py"),
+    # Direct tests first: the old ones hang on a mutated lead (a negative sleep, a TypeError
+    # in the workflow task) until the 120 s timeout.
     "notify": ("workflows/notify.py",
-               "tests/test_notify_activity.py tests/test_regeneration_updates.py "
-               "tests/test_workflow_notify.py"),
+               "tests/test_workflow_notify.py tests/test_notify_activity.py "
+               "tests/test_regeneration_updates.py"),
     "clip_versions": ("workflows/clip_versions.py",
                       "tests/test_workflow_replay.py tests/test_workflow_versions.py "
                       "tests/test_workflow_versions_direct.py"),

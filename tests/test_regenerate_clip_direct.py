@@ -37,6 +37,7 @@ from workflows.step_models import (
     GenerationRequest,
     GenerationState,
     GenerationStatus,
+    LateCollectionRequest,
     PersistRequest,
     PersistResult,
     StoredVideo,
@@ -314,3 +315,20 @@ async def test_a_batch_plan_that_fails_its_recheck_is_refused_before_anything_is
     assert cause.type == error_types.INVALID_INPUT
     assert "approved_plan: " in cause.message
     assert asked(inp.job_id, "submit") == []
+
+
+async def test_a_collector_started_by_anyone_else_is_refused_and_asks_nothing(
+    regenerate, temporal_client
+):
+    job = uuid.uuid4()
+    clip_id = conventions.workflow_id_for(job, 3)
+    hostile = LateCollectionRequest(job_id=job, clip_index=3, submission_id=f"{clip_id}/x/0",
+                                    regeneration_id=f"{clip_id}/x", user_instruction="mine now")
+    with pytest.raises(WorkflowFailureError) as failure:
+        await temporal_client.execute_workflow(
+            CollectLateVideoWorkflow.run, hostile, id=f"collect-late-evil-{job}",
+            task_queue=regenerate.queue, execution_timeout=timedelta(seconds=30))
+    cause = failure.value.cause
+    assert cause.type == error_types.INVALID_INPUT
+    assert "CollectLateVideoWorkflow is internal" in cause.message
+    assert ASKED.get(str(job)) is None

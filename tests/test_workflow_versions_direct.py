@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 from temporalio import activity
+from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
@@ -74,7 +75,9 @@ async def test_a_revert_out_of_bounds_is_refused_before_any_step(worker, clip, v
     assert str(job) not in ASKED
 
 
-async def test_the_first_clip_and_version_1_reach_the_step_under_the_runs_id(worker):
+async def test_the_first_clip_and_version_1_reach_the_step_under_the_runs_id(
+    worker, temporal_client
+):
     job = uuid.uuid4()
     result = await worker(RevertClipWorkflow.run,
                           RevertClipInput(job_id=job, clip_index=0, version=1), f"revert-{job}")
@@ -82,6 +85,9 @@ async def test_the_first_clip_and_version_1_reach_the_step_under_the_runs_id(wor
     [asked] = ASKED[str(job)]
     assert asked.clip_index == 0 and asked.version == 1
     assert asked.revert_id.startswith(f"revert-{job}/") and len(asked.revert_id) > 44
+    metadata = await temporal_client.get_workflow_handle(f"revert-{job}").query(
+        "__temporal_workflow_metadata", result_type=WorkflowMetadata)  # the Web UI's details
+    assert metadata.current_details == "**reverted**: version 1 of clip 0 is current (was 2)"
 
 
 async def test_a_failed_step_ends_the_run_with_its_own_typed_error(worker):
