@@ -95,12 +95,13 @@ TARGETS = {
               "tests/test_workflow_steps.py tests/test_workflow_replay.py "
               "tests/test_workflow_step_budget.py"),
     "regenerate_clip": ("workflows/regenerate_clip.py",
-                        "tests/test_workflow_replay.py tests/test_workflow_e2e.py "
-                        "tests/test_workflow_confirm.py " + " ".join(
+                        "tests/test_regenerate_clip_direct.py tests/test_workflow_replay.py "
+                        "tests/test_workflow_e2e.py tests/test_workflow_confirm.py " + " ".join(
                             f"tests/test_workflow_money.py::test_{name}" for name in (
                                 "video_after_the_deadline_is_kept_and_starting_again_pays_nothing",
-                                "video_of_a_cancelled_regeneration_is_kept_as_a_non_current_version"))
-                        + " tests/test_regenerate_clip_direct.py -k 'not history_does_not_grow and not content_filter_twice"
+                                "video_of_a_cancelled_regeneration_is_kept_as_a_non_current_version",
+                                "cancel_during_persist_saves_the_paid_video_once_and_consistently"))
+                        + " -k 'not history_does_not_grow and not content_filter_twice"
                           " and not revise_replans and not precise_change and not llm_path"
                           " and not concurrent_start and not dry_run_plans'"),
     "collect_late_video": ("workflows/collect_late_video.py",

@@ -191,7 +191,8 @@ def scheduled_wait(history):
 
 
 async def test_a_regeneration_asks_each_step_once_and_reports_what_it_did(regenerate):
-    inp = request(poll_interval_seconds=0.5, deadline_seconds=30)
+    inp = request(poll_interval_seconds=0.5, deadline_seconds=30,
+                  notify_url="https://example.test/hook")
     handle = await regenerate(inp)
     result = await handle.result()
     assert result.status == "completed" and result.version == 7
@@ -214,6 +215,10 @@ async def test_a_regeneration_asks_each_step_once_and_reports_what_it_did(regene
     assert timedelta(seconds=29) < wait.schedule_to_close_timeout.ToTimedelta() <= timedelta(
         seconds=30)
     assert wait.task_queue.name.endswith("-preview")
+    pushes = [e.start_child_workflow_execution_initiated_event_attributes.workflow_id
+              for e in (await handle.fetch_history()).events if e.event_type
+              == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED]
+    assert pushes == [conventions.notify_workflow_id(f"{handle.id}:{handle.result_run_id}:completed")]
 
 
 async def test_a_wait_that_starts_past_the_deadline_still_gets_one_second(regenerate):
@@ -238,7 +243,7 @@ async def test_a_dry_run_reports_a_plan_and_nothing_done(regenerate):
 async def test_a_run_started_without_confirm_first_can_still_be_asked_for_its_plan(
     regenerate, temporal_client
 ):
-    inp = request()  # confirm_first is False: the proposal makes it confirm-first
+    inp = request(notify_url="https://example.test/hook")  # not confirm-first until proposed
     start = WithStartWorkflowOperation(
         conventions.WORKFLOW_TYPE, inp, id=conventions.workflow_id_for(inp.job_id, 3),
         task_queue=regenerate.queue, execution_timeout=timedelta(seconds=30),
@@ -251,6 +256,8 @@ async def test_a_run_started_without_confirm_first_can_still_be_asked_for_its_pl
     handle = await start.workflow_handle()
     await handle.execute_update(conventions.CANCEL_UPDATE)
     assert (await handle.result())["status"] == "cancelled"  # by type name: plain JSON
+    assert not any(e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED
+                   for e in (await handle.fetch_history()).events)  # a cancel pushes nothing
     assert asked(inp.job_id, "submit") == []
 
 
@@ -332,3 +339,4 @@ async def test_a_collector_started_by_anyone_else_is_refused_and_asks_nothing(
     assert cause.type == error_types.INVALID_INPUT
     assert "CollectLateVideoWorkflow is internal" in cause.message
     assert ASKED.get(str(job)) is None
+
