@@ -48,6 +48,7 @@ from workflows.step_models import (
 
 ASKED: dict[str, list] = {}  # job id -> (step, request), in order
 PENDING: dict[str, int] = {}  # job id -> checks still answered "pending" (past any deadline)
+WAIT_FAILS: dict[str, str] = {}  # job id -> the error type its check fails with
 LATE: dict[str, GenerationState | bool] = {}  # job id -> the collector's check, or persisted
 SUBMITTED: dict[str, Submission] = {}  # ledger key -> what the submission returned
 SLOW_BACKEND: set[str] = set()  # job ids whose worker takes 1.2 s to name its backend
@@ -110,6 +111,8 @@ async def wait_for_generation(req: WaitRequest) -> GenerationStatus:
         return GenerationStatus(operation_name=req.operation_name, state=late if isinstance(
             late, GenerationState) else GenerationState.SUCCEEDED)
     job = req.store.job_id
+    if str(job) in WAIT_FAILS:
+        raise ApplicationError("the check failed", type=WAIT_FAILS[str(job)], non_retryable=True)
     if PENDING.get(str(job), 0) > 0:
         PENDING[str(job)] -= 1
         raise ApplicationError("still generating", type=error_types.GENERATION_PENDING,
@@ -193,6 +196,7 @@ def scheduled_wait(history):
 async def test_a_regeneration_asks_each_step_once_and_reports_what_it_did(regenerate):
     inp = request(poll_interval_seconds=0.5, deadline_seconds=30,
                   notify_url="https://example.test/hook")
+    inp = inp.model_copy(update={"request_id": "chat-42"})
     handle = await regenerate(inp)
     result = await handle.result()
     assert result.status == "completed" and result.version == 7
@@ -200,7 +204,7 @@ async def test_a_regeneration_asks_each_step_once_and_reports_what_it_did(regene
     assert result.polls == 3 and result.possible_duplicate_charges == 1
     assert result.filtered_retries == 0 and result.transient_resubmissions == 0
     [submitted] = asked(inp.job_id, "submit")
-    regeneration_id = f"{handle.id}/{handle.result_run_id}"
+    regeneration_id = f"{handle.id}/request-chat-42"  # a reset keeps it
     assert submitted.regeneration_id == f"{regeneration_id}/0"
     [waited] = asked(inp.job_id, "wait")
     assert waited.store.regeneration_id == regeneration_id and waited.store.keep == "start"
@@ -340,3 +344,14 @@ async def test_a_collector_started_by_anyone_else_is_refused_and_asks_nothing(
     assert "CollectLateVideoWorkflow is internal" in cause.message
     assert ASKED.get(str(job)) is None
 
+
+
+async def test_a_check_that_fails_otherwise_ends_the_run_with_its_own_error(regenerate):
+    inp = request()
+    WAIT_FAILS[str(inp.job_id)] = error_types.DATABASE_UNAVAILABLE  # sorts before Generation*
+    handle = await regenerate(inp)
+    with pytest.raises(WorkflowFailureError) as failure:
+        await handle.result()
+    assert failure.value.cause.type == error_types.DATABASE_UNAVAILABLE  # not a deadline
+    progress = await handle.query(RegenerateClipWorkflow.progress)
+    assert progress.late_collection_workflow_id is None
