@@ -346,12 +346,14 @@ async def test_a_collector_started_by_anyone_else_is_refused_and_asks_nothing(
 
 
 
-async def test_a_check_that_fails_otherwise_ends_the_run_with_its_own_error(regenerate):
+@pytest.mark.parametrize("fault", [error_types.DATABASE_UNAVAILABLE,  # sorts before
+                                   error_types.PROVIDER_UNAVAILABLE])  # and after Pending
+async def test_a_check_that_fails_otherwise_ends_the_run_with_its_own_error(regenerate, fault):
     inp = request()
-    WAIT_FAILS[str(inp.job_id)] = error_types.DATABASE_UNAVAILABLE  # sorts before Generation*
+    WAIT_FAILS[str(inp.job_id)] = fault
     handle = await regenerate(inp)
     with pytest.raises(WorkflowFailureError) as failure:
         await handle.result()
-    assert failure.value.cause.type == error_types.DATABASE_UNAVAILABLE  # not a deadline
+    assert failure.value.cause.type == fault  # not a deadline
     progress = await handle.query(RegenerateClipWorkflow.progress)
     assert progress.late_collection_workflow_id is None
