@@ -185,12 +185,13 @@ def request(**options) -> RegenerateClipInput:
                                instruction="make it nighttime", options=options)
 
 
-def scheduled_wait(history):
-    [wait] = [e.activity_task_scheduled_event_attributes for e in history.events
+def scheduled_wait(history, summary: str = "wait for Veo, then store"):
+    [wait] = [e for e in history.events
               if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
               and e.activity_task_scheduled_event_attributes.activity_type.name
               == "wait_for_generation"]
-    return wait
+    assert wait.user_metadata.summary.data == f'"{summary}"'.encode()  # what the Web UI shows
+    return wait.activity_task_scheduled_event_attributes
 
 
 async def test_a_regeneration_asks_each_step_once_and_reports_what_it_did(regenerate):
