@@ -236,13 +236,15 @@ async def test_a_wait_that_starts_past_the_deadline_still_gets_one_second(regene
 
 
 async def test_a_dry_run_reports_a_plan_and_nothing_done(regenerate):
-    inp = request(dry_run=True)
+    inp = request(dry_run=True, notify_url="https://example.test/hook")
     handle = await regenerate(inp)
     result = await handle.result()
     assert result.status == "planned" and result.version is None and result.video_url is None
     assert (result.polls, result.filtered_retries, result.transient_resubmissions,
             result.possible_duplicate_charges) == (0, 0, 0, 0)
     assert asked(inp.job_id, "submit") == [] and asked(inp.job_id, "persist") == []
+    assert not any(e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED
+                   for e in (await handle.fetch_history()).events)  # nothing completed
 
 
 async def test_a_run_started_without_confirm_first_can_still_be_asked_for_its_plan(
@@ -259,8 +261,13 @@ async def test_a_run_started_without_confirm_first_can_still_be_asked_for_its_pl
     left = proposal.expires_at - datetime.now(UTC)  # the whole 900 s to decide
     assert timedelta(seconds=890) < left <= timedelta(seconds=900)
     handle = await start.workflow_handle()
+    revised = await handle.execute_update(conventions.REVISE_UPDATE,
+                                          {"instruction": "make it daytime"},
+                                          result_type=PlanProposal)
+    assert revised.revision == 2 and revised.plan.prompt != proposal.plan.prompt
     await handle.execute_update(conventions.CANCEL_UPDATE)
-    assert (await handle.result())["status"] == "cancelled"  # by type name: plain JSON
+    result = await handle.result()  # by type name: plain JSON
+    assert result["status"] == "cancelled" and result["prompt"] == revised.plan.prompt
     assert not any(e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED
                    for e in (await handle.fetch_history()).events)  # a cancel pushes nothing
     assert asked(inp.job_id, "submit") == []
