@@ -16,6 +16,7 @@ the scores with every surviving mutant killed or explained. Not part of CI.
 from __future__ import annotations
 
 import ast
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -125,6 +126,42 @@ TARGETS = {
                    "tests/test_continuity_edges.py tests/test_decisions_properties.py"),
     "operation_errors": ("workflows/decisions/operation_errors.py",
                          "tests/test_operation_errors_direct.py tests/test_generation_attempts.py"),
+    # The workflows themselves (session 9): the recorded histories replayed first (87 in
+    # ~5 s: a slip that changes a command fails there), then the fastest end-to-end files
+    # that reach the module; the session's direct tests last, so the first failing file
+    # in a mutant's output tells whether the earlier tests alone killed it.
+    "steps": ("workflows/steps.py",
+              "tests/test_workflow_steps.py tests/test_workflow_replay.py "
+              "tests/test_workflow_step_budget.py"),
+    "regenerate_clip": ("workflows/regenerate_clip.py",
+                        "tests/test_regenerate_clip_direct.py tests/test_workflow_replay.py "
+                        "tests/test_workflow_e2e.py tests/test_workflow_confirm.py " + " ".join(
+                            f"tests/test_workflow_money.py::test_{name}" for name in (
+                                "video_after_the_deadline_is_kept_and_starting_again_pays_nothing",
+                                "video_of_a_cancelled_regeneration_is_kept_as_a_non_current_version",
+                                "cancel_during_persist_saves_the_paid_video_once_and_consistently"))
+                        + " -k 'not history_does_not_grow and not content_filter_twice"
+                          " and not revise_replans and not precise_change and not llm_path"
+                          " and not concurrent_start and not dry_run_plans'"),
+    "collect_late_video": ("workflows/collect_late_video.py",
+                           "tests/test_workflow_replay.py tests/test_workflow_money.py "
+                           "tests/test_regenerate_clip_direct.py -k 'collect or deadline or "
+                           "cancelled_regeneration or running_status_check'"),
+    "patches": ("workflows/patches.py", "tests/test_workflow_replay.py tests/test_patches.py"),
+    "confirm_first": ("workflows/confirm_first.py",
+                      "tests/test_workflow_replay.py tests/test_regeneration_updates.py "
+                      "tests/test_workflow_confirm.py tests/test_regenerate_clip_direct.py"),
+    # Direct tests first: the old ones hang on a mutated lead (a negative sleep, a TypeError
+    # in the workflow task) until the 120 s timeout.
+    "notify": ("workflows/notify.py",
+               "tests/test_workflow_notify.py tests/test_notify_activity.py "
+               "tests/test_regeneration_updates.py"),
+    "clip_versions": ("workflows/clip_versions.py",
+                      "tests/test_workflow_replay.py tests/test_workflow_versions.py "
+                      "tests/test_workflow_versions_direct.py"),
+    "regenerate_clips": ("workflows/regenerate_clips.py",
+                         "tests/test_workflow_replay.py tests/test_workflow_batch.py "
+                         "tests/test_spend_in_plan.py -k batch"),
 }
 
 
@@ -223,9 +260,37 @@ def run(name: str, tests: str | None = None, only: str | None = None) -> str:
     return report + summary(session) + "\n"
 
 
+def rerun_survivors(name: str, tests: str | None = None) -> str:
+    """The survivors of `name`'s last run, run again against the target's tests as they
+    are now (new tests added: a killed mutant stays killed), into `{name}-final.sqlite`."""
+    module, default_tests = TARGETS[name]
+    first = ROOT / "mutation" / "sessions" / f"{name}.sqlite"
+    cfg = config(f"{name}-final", module, tests or default_tests)
+    session = cfg.with_suffix(".sqlite")
+    session.write_bytes(first.read_bytes())
+    with sqlite3.connect(session) as conn:  # WorkDB has no way to forget one result
+        survivors = [job for (job,) in conn.execute(
+            "SELECT job_id FROM work_results WHERE worker_outcome = 'NORMAL'"
+            " AND test_outcome = 'SURVIVED'")]
+        conn.executemany("DELETE FROM work_results WHERE job_id = ?", [(j,) for j in survivors])
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([bin_dir / "cosmic-ray", "exec", cfg, session], cwd=ROOT, check=True)
+    report = subprocess.run([bin_dir / "cr-report", session, "--show-pending"], cwd=ROOT,
+                            check=True, capture_output=True, text=True).stdout
+    return report + summary(session) + f"\nrun again: {len(survivors)} survivors\n"
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
     only = None
+    if args[:1] == ["--survivors"]:  # TARGET[=TESTS]: its last run's survivors, again
+        for arg in args[1:]:
+            target, _, tests = arg.partition("=")
+            text = rerun_survivors(target, tests or None)
+            (ROOT / "mutation" / "sessions" / f"{target}-final.report.txt").write_text(text)
+            print(f"== {target} (survivors): " + " ".join(text.strip().splitlines()[-4:]),
+                  flush=True)
+        raise SystemExit(0)
     if args[:1] == ["--only"]:  # one operator's mutants, e.g. ExceptionReplacer
         only, args = args[1], args[2:]
     for arg in args or list(TARGETS):

@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
+
+import pytest
 
 from workflows import patches
 
@@ -24,3 +27,11 @@ def test_operations_doc_lists_every_patch_as_the_code_does():
     block = BLOCK.search(text)
     assert block, "docs/operations.md lost its <!-- patches:begin/end --> block"
     assert block.group(2) == wanted, "patch table out of date: RETAKE_WRITE_DOCS=1 to rewrite"
+
+
+def test_a_patch_cannot_be_changed_at_run_time():
+    """A patch is a constant: code that rebound an id would record another marker than
+    every history kept, and a replay would fail."""
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        patches.NOTIFY.id = "notify-url-2"  # type: ignore[misc]
+    assert len({p.id for p in patches.ALL}) == len(set(patches.ALL)) == len(patches.ALL)
