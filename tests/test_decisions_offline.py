@@ -134,11 +134,12 @@ def test_several_attribute_words_stay_together_after_the_thing(instruction, prom
     assert offline_suggestion(instruction, prompt).prompt == expected
 
 
-@pytest.mark.xfail(strict=True, reason="known bug (session 9, from prompt_edits' mutation "
-                   "survivors): two things joined by 'and' without an article are located as "
-                   "one phrase, so the jacket's colour gives way too ('a green jacket and "
-                   "hat'); a fix changes plans: POLICY_VERSION 6")
 def test_a_colour_change_on_the_second_of_two_joined_things_leaves_the_first():
+    """Session 9, found reading prompt_edits' mutation survivors: 'and' before a colour
+    was taken as one thing's colour list, so 'a blue jacket and red hat' was one phrase
+    and the jacket was recoloured ('a green jacket and hat'). POLICY_VERSION 6."""
     prompt = "A man in a blue jacket and red hat"
     assert offline_suggestion("make the hat green", prompt).prompt == (
         "A man in a blue jacket and green hat. Everything else unchanged")
+    assert offline_suggestion("make the umbrella blue", "A woman holds a red and white "
+                              "umbrella").prompt.startswith("A woman holds a blue umbrella")

@@ -17,6 +17,8 @@ under POLICY_VERSION 3 (before chat was kept out of the prompt, session 8).
 tests/histories/policy_4/ keeps eight recorded under POLICY_VERSION 4 (before "make his
 shirt purple and blue" on a prompt without a shirt read 'shirt purple and' as the thing,
 session 9).
+tests/histories/policy_5/ keeps eight recorded under POLICY_VERSION 5 (before "a blue
+jacket and red hat" stopped being located as one phrase, session 9).
 """
 
 from __future__ import annotations

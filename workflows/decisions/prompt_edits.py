@@ -154,7 +154,7 @@ def _extend_left(prompt: str, head_start: int) -> Phrase:
         if word in DETERMINERS:
             det_start, has_det = match.start(1), True
             break
-        if word == "and" and re.match(rf"\s*(?:{'|'.join(COLOURS)})\b", prompt[start:], re.I):
+        if word == "and" and _between_colours(prompt, match.start(1), start):
             start = match.start(1)
             continue
         if word in STOP_WORDS or (word.endswith("s") and not word.endswith("ss")):
@@ -164,6 +164,15 @@ def _extend_left(prompt: str, head_start: int) -> Phrase:
     if not has_det:
         det_start = start
     return Phrase(det_start, start, head_start, 0, has_det)
+
+
+def _between_colours(prompt: str, and_start: int, after: int) -> bool:
+    """'red and white umbrella': one thing's colours. Not 'a blue jacket and red hat',
+    two things (session 9: the jacket was recoloured with the hat)."""
+    colour = rf"(?:{'|'.join(COLOURS)})"
+    before = re.search(r"([\w'&-]+)\s+$", prompt[:and_start])
+    return bool(re.match(rf"\s*{colour}\b", prompt[after:], re.I)
+                and before and re.fullmatch(colour, before.group(1), re.I))
 
 
 def candidates(thing: str) -> list[str]:
