@@ -166,13 +166,15 @@ def _extend_left(prompt: str, head_start: int) -> Phrase:
     return Phrase(det_start, start, head_start, 0, has_det)
 
 
+_COLOUR_WORD = re.compile(rf"(?:{'|'.join(COLOURS)})\b", re.I)
+
+
 def _between_colours(prompt: str, and_start: int, after: int) -> bool:
     """'red and white umbrella': one thing's colours. Not 'a blue jacket and red hat',
     two things (session 9: the jacket was recoloured with the hat)."""
-    colour = rf"(?:{'|'.join(COLOURS)})"
     before = re.search(r"([\w'&-]+)\s+$", prompt[:and_start])
-    return bool(re.match(rf"\s*{colour}\b", prompt[after:], re.I)
-                and before and re.fullmatch(colour, before.group(1), re.I))
+    return bool(_COLOUR_WORD.match(prompt, after) and before
+                and _COLOUR_WORD.fullmatch(before.group(1)))
 
 
 def candidates(thing: str) -> list[str]:
