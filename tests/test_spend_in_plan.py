@@ -28,8 +28,8 @@ MUTED_8S = Decimal("1.60")  # 8 s of veo-3.1-generate-001 without sound (the cat
 
 
 @pytest.fixture
-def veo(quick_veo):
-    return quick_veo
+def veo(instant_veo):
+    return instant_veo
 
 
 def sent_audio(veo) -> list[bool]:

@@ -33,8 +33,8 @@ def batch_request(job_id, **fields) -> RegenerateClipsInput:
 
 
 @pytest.fixture
-def veo(quick_veo):
-    return quick_veo
+def veo(instant_veo):
+    return instant_veo
 
 
 async def test_one_plan_one_confirmation_then_children_busy_and_failing_clips_reported(

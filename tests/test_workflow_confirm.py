@@ -34,8 +34,8 @@ def refused(failure: pytest.ExceptionInfo[WorkflowUpdateFailedError]) -> Applica
 
 
 @pytest.fixture
-def veo(quick_veo):
-    return quick_veo
+def veo(instant_veo):
+    return instant_veo
 
 
 async def test_plan_shows_everything_then_confirm_pays_once_for_that_plan(

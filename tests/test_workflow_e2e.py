@@ -94,7 +94,8 @@ async def clip_entries(db_pool, job_id: UUID) -> list[dict]:
 @pytest.fixture
 def veo(veo_emulator):
     veo_emulator.reset()
-    veo_emulator.configure(job_seconds=0.3, static_token=False)  # real OAuth tokens only
+    # Done at the first check (tests that wait set a job time); real OAuth tokens only.
+    veo_emulator.configure(job_seconds=0.0, static_token=False)
     return veo_emulator
 
 

@@ -42,6 +42,16 @@ def quick_veo(veo_emulator: VeoEmulator) -> VeoEmulator:
 
 
 @pytest.fixture
+def instant_veo(veo_emulator: VeoEmulator) -> VeoEmulator:
+    """The emulator reset, with generations done at their first check: for tests about
+    what happens around the wait, not in it (a pending check costs a whole retry
+    interval, about a second on the dev server, whatever the poll interval)."""
+    veo_emulator.reset()
+    veo_emulator.configure(job_seconds=0.0)
+    return veo_emulator
+
+
+@pytest.fixture
 def hooked_veo() -> Iterator[HookedVeo]:
     """A Veo emulator of the test's own with submission hooks (tests/emulators/hooked_veo.py)."""
     emulator = HookedVeo().start()
