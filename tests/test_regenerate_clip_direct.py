@@ -21,6 +21,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from tests.support.resets import reset_to_first_workflow_task
 from workflows import conventions, error_types
 from workflows.collect_late_video import CollectLateVideoWorkflow
 from workflows.models import (
@@ -52,6 +53,7 @@ WAIT_FAILS: dict[str, str] = {}  # job id -> the error type its check fails with
 LATE: dict[str, GenerationState | bool] = {}  # job id -> the collector's check, or persisted
 SUBMITTED: dict[str, Submission] = {}  # ledger key -> what the submission returned
 SLOW_BACKEND: set[str] = set()  # job ids whose worker takes 1.2 s to name its backend
+HELD_LATE: set[str] = set()  # job ids whose collector's check waits until taken out
 
 
 def asked(job, step: str) -> list:
@@ -107,6 +109,8 @@ async def wait_for_generation(req: WaitRequest) -> GenerationStatus:
     if req.store is None:  # the collector's check: it stores on its own
         job = req.operation_name.split("regenerate-")[1][:36]
         note(job, "late wait", req)
+        while job in HELD_LATE:
+            await asyncio.sleep(0.05)
         late = LATE.get(job)
         return GenerationStatus(operation_name=req.operation_name, state=late if isinstance(
             late, GenerationState) else GenerationState.SUCCEEDED)
@@ -318,6 +322,41 @@ async def test_a_deadline_passed_while_veo_works_starts_the_collector_and_says_w
     assert (collected.version, collected.video_url) == (7, "file:///videos/stored.mp4")
     recorded = asked(inp.job_id, "recorded")
     assert recorded == ([collected] if outcome == "collected_late" else [])
+
+
+async def test_a_reset_run_that_reaches_the_deadline_again_finds_the_collector_running(
+    regenerate, temporal_client
+):
+    """An operator resets a regeneration whose deadline passed while its collector still
+    checks Veo: the new run reaches the same collector id (from the first run's id, which
+    a reset keeps), the server refuses a second start, and the run ends the same way,
+    naming the collector that is already running."""
+    inp = request(deadline_seconds=30)
+    job = str(inp.job_id)
+    PENDING[job] = 1
+    HELD_LATE.add(job)
+    try:
+        handle = await regenerate(inp)
+        with pytest.raises(WorkflowFailureError) as first:
+            await handle.result()
+        collector = first.value.cause.details[0]["late_collection_workflow_id"]
+        PENDING[job] = 1  # the reset run's check finds Veo still working too
+        again = await reset_to_first_workflow_task(temporal_client, handle)
+        with pytest.raises(WorkflowFailureError) as second:
+            await asyncio.wait_for(again.result(), timeout=20)
+    finally:
+        HELD_LATE.discard(job)
+    assert second.value.cause.type == error_types.GENERATION_TIMED_OUT
+    assert second.value.cause.details[0] == {"late_collection_workflow_id": collector}
+    history = await again.fetch_history()
+    starts = [e for e in history.events
+              if e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED]
+    assert len(starts) == 1  # the second start, refused: the collector was running
+    progress = await again.query(RegenerateClipWorkflow.progress)
+    assert progress.late_collection_workflow_id == collector
+    late = await temporal_client.get_workflow_handle(
+        collector, result_type=LateCollectionResult).result()
+    assert late.outcome == "collected_late" and len(asked(inp.job_id, "late wait")) == 1
 
 
 async def test_a_batch_plan_that_fails_its_recheck_is_refused_before_anything_is_paid(

@@ -14,13 +14,10 @@ import logging
 import threading
 import time
 from datetime import UTC, timedelta
-from uuid import uuid4
 
 import pytest
-from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import EventType, PendingActivityState, WorkflowTaskFailedCause
-from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
-from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import CancelledError
 
 from retake.client import start_regeneration
@@ -33,11 +30,12 @@ from tests.reliability.helpers import (
     wait_until,
 )
 from tests.support.job_rows import version_problems
+from tests.support.resets import reset_to_first_workflow_task
 from tests.support.temporal import retake_settings
 from tests.test_workflow_e2e import clip_entries, record, request, versions, wait_for_stage
 from workflows import error_types
 from workflows.conventions import backend_queue, workflow_id_for
-from workflows.models import LateCollectionResult, RegenerateClipResult
+from workflows.models import LateCollectionResult
 from workflows.regenerate_clip import RegenerateClipWorkflow
 
 # Every test ends with one current version per clip of the sample job, shown by the
@@ -50,25 +48,6 @@ def veo(veo_emulator):
     veo_emulator.reset()
     veo_emulator.configure(job_seconds=0.3)
     return veo_emulator
-
-
-async def reset_to_first_workflow_task(client: Client, handle: WorkflowHandle) -> WorkflowHandle:
-    """Reset the run to its first completed workflow task; a handle on the new run."""
-    history = await handle.fetch_history()
-    first_task = next(e.event_id for e in history.events
-                      if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
-    response = await client.workflow_service.reset_workflow_execution(
-        ResetWorkflowExecutionRequest(
-            namespace=client.namespace,
-            workflow_execution=WorkflowExecution(workflow_id=handle.id,
-                                                 run_id=history.run_id),
-            reason="test: operator reset after a bad deploy",
-            workflow_task_finish_event_id=first_task,
-            request_id=str(uuid4()),
-        )
-    )
-    return client.get_workflow_handle(handle.id, run_id=response.run_id,
-                                      result_type=RegenerateClipResult)
 
 
 async def money_rows(db_pool, job) -> list[str]:
