@@ -3,12 +3,11 @@ docs/benchmarks.md (a before/after comparison, a figure measured once) survives 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+from benchmarks import run_all
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-import run_all  # noqa: E402
 
 HEAD = "# Benchmarks\n\nIntro, new.\n\n## Machine\n\nnew machine\n\n## Commands\n\n- new\n"
 OLD = ("# Benchmarks\n\nIntro, old.\n\n## Machine\n\nold machine\n\n## Commands\n\n- old\n\n"
