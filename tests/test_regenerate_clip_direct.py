@@ -16,7 +16,12 @@ import pytest_asyncio
 from pydantic import BaseModel
 from temporalio import activity, workflow
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowFailureError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowFailureError,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
@@ -54,6 +59,7 @@ LATE: dict[str, GenerationState | bool] = {}  # job id -> the collector's check,
 SUBMITTED: dict[str, Submission] = {}  # ledger key -> what the submission returned
 SLOW_BACKEND: set[str] = set()  # job ids whose worker takes 1.2 s to name its backend
 HELD_LATE: set[str] = set()  # job ids whose collector's check waits until taken out
+HELD_WAIT: set[str] = set()  # job ids whose regeneration's check waits until taken out
 
 
 def asked(job, step: str) -> list:
@@ -115,6 +121,8 @@ async def wait_for_generation(req: WaitRequest) -> GenerationStatus:
         return GenerationStatus(operation_name=req.operation_name, state=late if isinstance(
             late, GenerationState) else GenerationState.SUCCEEDED)
     job = req.store.job_id
+    while str(job) in HELD_WAIT:
+        await asyncio.sleep(0.05)
     if str(job) in WAIT_FAILS:
         raise ApplicationError("the check failed", type=WAIT_FAILS[str(job)], non_retryable=True)
     if PENDING.get(str(job), 0) > 0:
@@ -404,3 +412,47 @@ async def test_a_check_that_fails_otherwise_ends_the_run_with_its_own_error(rege
     assert failure.value.cause.type == fault  # not a deadline
     progress = await handle.query(RegenerateClipWorkflow.progress)
     assert progress.late_collection_workflow_id is None
+
+
+def pushed(history) -> list[str]:
+    """The ids of the pushes a run started (NotifyWorkflow children), in order."""
+    return [e.start_child_workflow_execution_initiated_event_attributes.workflow_id
+            for e in history.events if e.event_type
+            == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED]
+
+
+async def test_a_run_that_fails_pushes_failed_with_its_error(regenerate):
+    inp = request(notify_url="https://example.test/hook")
+    WAIT_FAILS[str(inp.job_id)] = error_types.PROVIDER_UNAVAILABLE
+    handle = await regenerate(inp)
+    with pytest.raises(WorkflowFailureError):
+        await handle.result()
+    assert pushed(await handle.fetch_history()) == [
+        conventions.notify_workflow_id(f"{handle.id}:{handle.result_run_id}:failed")]
+
+
+async def test_a_run_past_planning_without_confirm_first_refuses_propose(regenerate):
+    """Past planning, a run started without confirm_first is being paid for: `propose`
+    is refused by its validator (nothing enters the history), and the run goes on."""
+    inp = request()
+    HELD_WAIT.add(str(inp.job_id))
+    try:
+        handle = await regenerate(inp)
+
+        async def waiting() -> bool:
+            return (await handle.query(RegenerateClipWorkflow.progress)).stage == "waiting"
+
+        for _ in range(200):
+            if await waiting():
+                break
+            await asyncio.sleep(0.05)
+        assert await waiting()  # its check held: past planning, paid for
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await asyncio.wait_for(handle.execute_update(  # accepted, it would wait for ever
+                conventions.PROPOSE_UPDATE, result_type=PlanProposal), timeout=10)
+        assert refused.value.cause.type == error_types.UPDATE_NOT_ALLOWED
+        assert "started without options.confirm_first" in refused.value.cause.message
+    finally:
+        HELD_WAIT.discard(str(inp.job_id))
+    assert (await handle.result()).status == "completed"
+    assert len(asked(inp.job_id, "submit")) == 1
