@@ -72,6 +72,7 @@ def test_apply_rules_in_order_and_case_blind() -> None:
 
 
 def test_segments_are_the_stripped_comma_parts() -> None:
+    """What weave and drop_phrases count in."""
     assert segments(" a , b,c ") == ["a", "b", "c"]
 
 
@@ -149,6 +150,7 @@ def test_drop_phrases_takes_details_whole_and_first_segment_words() -> None:
     ],
 )
 def test_plural_finds_the_stem(word: str, pattern: str) -> None:
+    """"-es" after s, x, ch, sh and a lone "s" are the plural's; "ss" is the word's."""
     assert _plural(word) == pattern
 
 
@@ -202,6 +204,8 @@ def _left(prompt: str, head: str) -> tuple[str, str, bool]:
     ],
 )
 def test_extend_left_takes_the_modifiers_and_determiner(prompt: str, left: tuple) -> None:
+    """Words left of the head until a determiner (kept apart), a stop word, a plural or
+    the limit; an "and" only between two colours of one thing."""
     assert _left(prompt, "hat") == left
 
 
@@ -228,6 +232,7 @@ CAR = ["car", "convertible", "muscle car", "sports car", "limousine", "lowrider"
     ],
 )
 def test_candidates_own_words_then_synonyms_longest_first(thing: str, found: list[str]) -> None:
+    """The thing as said, its group's names longest first, its last word if not yet there."""
     assert candidates(thing) == found
 
 
@@ -257,6 +262,7 @@ def _span(prompt: str, thing: str) -> tuple[str, str, str, bool] | None:
     ],
 )
 def test_locate_finds_the_first_naming_phrase(prompt: str, thing: str, span: tuple | None) -> None:
+    """The first candidate found, one more naming noun after it, the head its last word."""
     assert _span(prompt, thing) == span
 
 
@@ -296,10 +302,12 @@ REMOVED = {
 
 @pytest.mark.parametrize(("prompt", "thing"), REMOVED)
 def test_remove_thing(prompt: str, thing: str) -> None:
+    """The phrase with its lead-in word, trailing detail or joining word; None if absent."""
     assert remove_thing(prompt, thing) == REMOVED[prompt, thing]
 
 
 def test_adjective_forms_of_one_word() -> None:
+    """sandy, muddy, stony, rain-soaked; none for a thing of two words."""
     assert _adjective_forms("sand") == ["sandy", "sanddy", "", r"sand-\w+"]
     assert _adjective_forms("stone") == ["stoney", "stoneey", "stony", r"stone-\w+"]
     assert _adjective_forms("red car") == []
@@ -339,6 +347,7 @@ def test_replace_phrase_keeps_a_plural_article_before_a_plural() -> None:
      ("hats glass", False)],
 )
 def test_is_plural_reads_the_last_word(text: str, plural: bool) -> None:
+    """Only the last word counts; 'ss' is no plural."""
     assert _is_plural(text) is plural
 
 
