@@ -19,6 +19,8 @@ shirt purple and blue" on a prompt without a shirt read 'shirt purple and' as th
 session 9).
 tests/histories/policy_5/ keeps eight recorded under POLICY_VERSION 5 (before "a blue
 jacket and red hat" stopped being located as one phrase, session 9).
+tests/histories/policy_6/ keeps eight recorded under POLICY_VERSION 6 (before "A woman
+holding red roses" and "a red sports car" were located whole, session 10).
 """
 
 from __future__ import annotations

@@ -11,4 +11,4 @@ changed while this number did not; after bumping it, re-record the histories
 that planned them.
 """
 
-POLICY_VERSION = 6
+POLICY_VERSION = 7

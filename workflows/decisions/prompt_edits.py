@@ -26,8 +26,13 @@ STOP_WORDS = frozenset(
     "of at to from into onto through across along while and or as where who that which is are"
     " was were be with in on under behind beside near by for reading saying says reads spelling"
     " labelled labeled marked showing during amid amidst among over beneath against around after"
-    " before inside outside past toward towards upon within without like than".split()
+    " before inside outside past toward towards upon within without like than"
+    # A verb that takes the thing as its object: "A woman holding red roses" (session 10).
+    " holding wearing carrying clutching gripping hugging pushing pulling riding waving"
+    " eating drinking using".split()
 )
+# Words ending in "s" that modify the next noun, not plurals: "a red sports car".
+_S_MODIFIERS = frozenset("sports news arts crafts kids".split())
 _MAX_MODIFIERS = 4
 _TRAILING_DETAIL = re.compile(
     r"^\s+(?!while\b)(?:[a-z]+ing|behind|overhead|above|below|around|nearby)\b[^,]*",
@@ -157,7 +162,8 @@ def _extend_left(prompt: str, head_start: int) -> Phrase:
         if word == "and" and _between_colours(prompt, match.start(1), start):
             start = match.start(1)
             continue
-        if word in STOP_WORDS or (word.endswith("s") and not word.endswith("ss")):
+        if word in STOP_WORDS or (word.endswith("s") and not word.endswith("ss")
+                                  and word not in _S_MODIFIERS):
             break
         start = match.start(1)
         count += 1
