@@ -636,3 +636,17 @@ async def test_the_real_child_pays_for_the_plan_the_batch_showed(batch):
     [submitted] = asked(job, "submit")
     assert submitted.prompt == clip.plan.prompt and submitted.seed == clip.plan.seed
     assert len(asked(job, "load")) == 2  # the batch's plan, the child's re-check
+
+
+async def test_a_propose_sent_with_a_batch_without_confirm_first_answers_once_it_runs(
+    batch, temporal_client
+):
+    inp = batch_input(clips=[2], instruction="make it nighttime", options={"confirm_first": False})
+    job = str(inp.job_id)
+    CHILD[(job, 2)] = "hold"
+    handle, planned = await asyncio.wait_for(batch(inp), timeout=5)  # not after the children
+    assert planned.state == "running" and planned.total_cost_estimate_usd == Decimal("0.80")
+    assert [c.state for c in planned.clips] == ["queued"]  # paid for without a confirm
+    await until(handle, lambda b: b.clips[0].state == "running", "clip 2 running")
+    await temporal_client.get_workflow_handle(f"regenerate-{job}-2").signal("release")
+    assert (await handle.result()).completed == 1
