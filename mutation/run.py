@@ -160,9 +160,13 @@ TARGETS = {
     "clip_versions": ("workflows/clip_versions.py",
                       "tests/test_workflow_replay.py tests/test_workflow_versions.py "
                       "tests/test_workflow_versions_direct.py"),
+    # Session 10: batch_problems' pure tests, then the direct file (the workflow on the dev
+    # server, its steps and children served by the file, ~10 s), then the batch histories
+    # replayed and the end-to-end batch tests; -k keeps the batch cases of the last three.
     "regenerate_clips": ("workflows/regenerate_clips.py",
+                         "tests/test_batch_problems.py tests/test_regenerate_clips_direct.py "
                          "tests/test_workflow_replay.py tests/test_workflow_batch.py "
-                         "tests/test_spend_in_plan.py -k batch"),
+                         "tests/test_spend_in_plan.py -k 'batch or clips_direct'"),
 }
 
 
