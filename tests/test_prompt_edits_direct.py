@@ -8,12 +8,9 @@ import re
 
 import pytest
 
+import workflows.decisions.prompt_edits as edits  # its private helpers, through the module
 from workflows.decisions.prompt_edits import (
     Phrase,
-    _adjective_forms,
-    _extend_left,
-    _is_plural,
-    _plural,
     append_clause,
     apply_rules,
     attribute_class,
@@ -151,7 +148,7 @@ def test_drop_phrases_takes_details_whole_and_first_segment_words() -> None:
 )
 def test_plural_finds_the_stem(word: str, pattern: str) -> None:
     """"-es" after s, x, ch, sh and a lone "s" are the plural's; "ss" is the word's."""
-    assert _plural(word) == pattern
+    assert edits._plural(word) == pattern
 
 
 def test_thing_pattern_matches_whole_words_and_plurals() -> None:
@@ -168,7 +165,7 @@ def test_thing_pattern_matches_whole_words_and_plurals() -> None:
 def _left(prompt: str, head: str) -> tuple[str, str, bool]:
     """(determiner and modifiers, modifiers, has_det) left of `head` in `prompt`."""
     at = prompt.index(head)
-    phrase = _extend_left(prompt, at)
+    phrase = edits._extend_left(prompt, at)
     assert phrase.head_start == at and phrase.end == 0
     return prompt[phrase.det_start:at], prompt[phrase.start:at], phrase.has_det
 
@@ -308,9 +305,9 @@ def test_remove_thing(prompt: str, thing: str) -> None:
 
 def test_adjective_forms_of_one_word() -> None:
     """sandy, muddy, stony, rain-soaked; none for a thing of two words."""
-    assert _adjective_forms("sand") == ["sandy", "sanddy", "", r"sand-\w+"]
-    assert _adjective_forms("stone") == ["stoney", "stoneey", "stony", r"stone-\w+"]
-    assert _adjective_forms("red car") == []
+    assert edits._adjective_forms("sand") == ["sandy", "sanddy", "", r"sand-\w+"]
+    assert edits._adjective_forms("stone") == ["stoney", "stoneey", "stony", r"stone-\w+"]
+    assert edits._adjective_forms("red car") == []
 
 
 # --- replacing --------------------------------------------------------------------------
@@ -348,7 +345,7 @@ def test_replace_phrase_keeps_a_plural_article_before_a_plural() -> None:
 )
 def test_is_plural_reads_the_last_word(text: str, plural: bool) -> None:
     """Only the last word counts; 'ss' is no plural."""
-    assert _is_plural(text) is plural
+    assert edits._is_plural(text) is plural
 
 
 # --- attributes -------------------------------------------------------------------------
