@@ -177,3 +177,14 @@ def test_the_small_readers() -> None:
                                      "not at night, make it dawn")] == ["sunset", None, "dawn"]
     assert [new_value(t) for t in ("can she play a violin", "with a hat please", "a red car")] == [
         "a violin", "a hat", "a red car"]
+
+
+def test_instead_of_it_names_no_second_thing() -> None:
+    """'... instead of it' reads first as a swap of "it", which replaces nothing; the
+    next reading is the change asked for, without the words "instead of it" in the new
+    value (session 10: found by the `continue` to `break` survivor of `_swap`; the new
+    value was "red instead of it", a swap)."""
+    assert read_change("change the dress to red instead of it", SINGER) == Change(
+        "attribute", new="red", old="dress", band="low")
+    assert read_change("replace the dress with a blue gown instead of it", SINGER) == Change(
+        "swap", new="a blue gown", old="dress", band="low")

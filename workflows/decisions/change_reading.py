@@ -226,7 +226,8 @@ def _swap(clause: str, prompt: str) -> Change | None:
         old, new = clean_thing(match["old"]), match["new"].strip()
         if pattern is _INSTEAD_RE:
             new = new_value(new)
-        new = re.sub(r"\s+(?:instead|please)$", "", new)
+        # "change the dress to red instead of it": "instead of it" names no second thing.
+        new = re.sub(r"\s+(?:instead(?:\s+of\s+(?:it|this|that))?|please)$", "", new)
         if old in ("it", "this", "that", "everything") or re.search(r"\bthan\b", new):
             continue  # "taller than the first" compares two things: nothing is replaced
         if pattern is _SHOULD_BE_RE and _describes_only(new):
