@@ -837,3 +837,30 @@ async def test_an_unwritable_preview_spool_is_typed_and_reopens_the_reservation(
     row = await reservation(db_pool, req.regeneration_id)
     assert (row["state"], row["operation_name"]) == ("open", None)
     assert await operations(db_pool, req.regeneration_id) == []
+
+
+class BrokenBackend(PreviewVideoBackend):
+    """A backend with a bug: its submit raises an error that names no type."""
+
+    async def submit(self, req):
+        raise RuntimeError("backend bug: no type on this error")
+
+
+async def test_an_untyped_backend_error_reopens_the_reservation_and_is_raised_as_it_is(
+    tmp_path, db_pool, sample_job_id
+):
+    """Only SubmissionOutcomeUnknown keeps a reservation held; an error without a type
+    (a backend's bug, never a sign Veo accepted) reopens it, and goes up unchanged."""
+    settings = Settings(RETAKE_VIDEO_BACKEND="preview", RETAKE_DATA_DIR=tmp_path,
+                        RETAKE_VIDEO_PUBLIC_BASE_URL=None, RETAKE_ADAPTIVE_POLLING=False)
+    spool = preview_spool_dir(settings)
+    video = VideoActivities(BrokenBackend(spool), LocalVideoStore(settings.videos_dir),
+                            SubmissionLedger(db_pool), preview=PreviewVideoBackend(spool))
+    req = generation(sample_job_id)
+    try:
+        with pytest.raises(RuntimeError, match="backend bug"):
+            await attempt().submit(video, req)
+    finally:
+        await video.aclose()
+    row = await reservation(db_pool, req.regeneration_id)
+    assert (row["state"], row["operation_name"]) == ("open", None)
