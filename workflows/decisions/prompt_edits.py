@@ -204,11 +204,14 @@ def locate(prompt: str, thing: str) -> Phrase | None:
         match = thing_pattern(candidate).search(prompt)
         if match:
             end = match.end()
-            for other in names:  # "aviators" found in "aviator sunglasses": take the noun too
-                more = re.match(rf"\s+{thing_pattern(other).pattern}", prompt[end:], re.IGNORECASE)
-                if more:
-                    end += more.end()
+            # "aviators" found in "aviator sunglasses": take the noun too, and every naming
+            # noun after it ("terrier" in "a pit bull terrier puppy", session 10).
+            for _ in range(_MAX_MODIFIERS):
+                more = next((m for other in names if (m := re.match(
+                    rf"\s+{thing_pattern(other).pattern}", prompt[end:], re.IGNORECASE))), None)
+                if more is None:
                     break
+                end += more.end()
             head = prompt.rfind(" ", match.start(), end) + 1 or match.start()
             head = max(head, match.start())
             phrase = _extend_left(prompt, match.start())
