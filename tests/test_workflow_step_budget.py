@@ -1,8 +1,9 @@
 """A step that runs out of time or retries fails the workflow with a typed StepTimedOut.
 
-The real steps have a 10-minute budget; this drives the same `_local_step` helper and the
-same translation (`typed_step_failure`, used by RegenerateClipWorkflow.run) with a
-one-second budget on the real dev server, for local and normal activities alike.
+The real steps have a 10-minute budget; this drives the same `_local_step` helper (which
+types its own failures: a hung local step's timeout reaches it wrapped in ActivityError)
+and, for normal activities, the same translation RegenerateClipWorkflow.run uses
+(`typed_step_failure`), with a one-second budget on the real dev server.
 """
 
 from __future__ import annotations
@@ -53,10 +54,10 @@ class StepBudgetWorkflow:
             return await _local_step(store_generated_video, "x", summary="store video",
                                      timeout=timedelta(seconds=10), budget=timedelta(seconds=30))
         step = load_clip_context if how.endswith("hangs") else persist_clip_version
+        if how.startswith("local"):  # typed by the step itself: callers catch no ActivityError
+            return await _local_step(step, "x", summary=step_name(step.__name__),
+                                     timeout=timedelta(milliseconds=300), budget=BUDGET)
         try:
-            if how.startswith("local"):
-                return await _local_step(step, "x", summary=step_name(step.__name__),
-                                         timeout=timedelta(milliseconds=300), budget=BUDGET)
             return await workflow.execute_activity(
                 step, "x", start_to_close_timeout=timedelta(milliseconds=300),
                 schedule_to_close_timeout=BUDGET,

@@ -12,7 +12,7 @@ is being regenerated, and a regeneration while it runs, so the two never race.
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     import workflows.conventions as conventions
@@ -35,15 +35,12 @@ class ListClipVersionsWorkflow:
     @workflow.run
     async def run(self, inp: ClipVersionsInput) -> ClipVersions:
         patches.decide_first(patches.VERSIONS)  # why: workflows/patches.py
-        try:
-            return await steps.local_step(
-                ClipVersionActivities.list_clip_versions,
-                inp,
-                summary="list versions",
-                timeout=DATABASE_STEP,
-            )
-        except ActivityError as err:
-            raise steps.typed_failure(err) from err
+        return await steps.local_step(
+            ClipVersionActivities.list_clip_versions,
+            inp,
+            summary="list versions",
+            timeout=DATABASE_STEP,
+        )
 
 
 @workflow.defn(name=conventions.REVERT_WORKFLOW_TYPE)
@@ -60,20 +57,17 @@ class RevertClipWorkflow:
             )
         workflow.set_current_details(f"**reverting**: clip {inp.clip_index} to version {inp.version}")
         info = workflow.info()
-        try:
-            result = await steps.local_step(
-                ClipVersionActivities.revert_clip_version,
-                RevertRequest(
-                    job_id=inp.job_id,
-                    clip_index=inp.clip_index,
-                    version=inp.version,
-                    revert_id=f"{info.workflow_id}/{info.run_id}",
-                ),
-                summary=f"make version {inp.version} current",
-                timeout=DATABASE_STEP,
-            )
-        except ActivityError as err:
-            raise steps.typed_failure(err) from err
+        result = await steps.local_step(
+            ClipVersionActivities.revert_clip_version,
+            RevertRequest(
+                job_id=inp.job_id,
+                clip_index=inp.clip_index,
+                version=inp.version,
+                revert_id=f"{info.workflow_id}/{info.run_id}",
+            ),
+            summary=f"make version {inp.version} current",
+            timeout=DATABASE_STEP,
+        )
         workflow.set_current_details(
             f"**reverted**: version {result.version} of clip {inp.clip_index} is current "
             f"(was {result.previous_version or '-'})"

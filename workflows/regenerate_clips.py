@@ -21,7 +21,6 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import (
-    ActivityError,
     ApplicationError,
     ChildWorkflowError,
     WorkflowAlreadyStartedError,
@@ -187,8 +186,8 @@ class RegenerateClipsWorkflow:
                                                self._spend.generate_audio_default),
                     budgets=self._spend.budgets,
                 )
-            except (ActivityError, ApplicationError) as err:  # a local activity's own error
-                self._record_failure(clip, "plan_failed", steps.typed_failure(err))
+            except ApplicationError as err:  # typed by the step (workflows/steps.py)
+                self._record_failure(clip, "plan_failed", err)
                 return
         self._plans[clip.clip_index] = plan
         clip.plan = summary_of(plan)

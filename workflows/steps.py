@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     import workflows.conventions as conventions
@@ -85,10 +85,10 @@ async def local_step(
             activity, arg, start_to_close_timeout=timeout, schedule_to_close_timeout=budget,
             retry_policy=retry, summary=summary,
         )
-    # A local activity's failure arrives as its cause itself, not wrapped in ActivityError.
-    except TimeoutError as err:
-        kind = err.type.name.lower().replace("_", "-") if err.type else "unknown"
-        raise step_timed_out(name, f"time ({kind} timeout)") from err
+    # The SDK (temporalio 1.35) wraps a local activity's timeout in ActivityError, but
+    # raises its own error as it is: both end here as the typed error callers match on.
+    except ActivityError as err:
+        raise typed_failure(err) from err
     except ApplicationError as err:
         if err.non_retryable or err.type in NON_RETRYABLE:
             raise
