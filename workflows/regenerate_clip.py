@@ -249,8 +249,6 @@ class RegenerateClipWorkflow(ConfirmFirstConversation):
             budgets=spend.budgets,
         )
         self._progress.policy_version = plan.policy_version
-        if plan.template_id:
-            self._set_stage("planning", f"template '{plan.template_id}' applies")
         self._timings.plan = self._since(started)
         return plan
 
