@@ -93,7 +93,8 @@ TARGETS = {
                              "tests/test_regeneration_updates.py"),
     "continuity_step": ("workflows/continuity_step.py", "tests/test_continuity_step.py"),
     "plan_spend": ("workflows/plan_spend.py",
-                   "tests/test_continuity_step.py tests/test_regeneration_updates.py"),
+                   "tests/test_replay_sound.py tests/test_continuity_step.py "
+                   "tests/test_regeneration_updates.py"),
     # The decision rule modules (issue 35, session 9): the words a request is read with and
     # the prompt rewrites. One pytest run of the fast pure files (~4 s); -x stops at the
     # first failure, so the direct files come first.
