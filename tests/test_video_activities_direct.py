@@ -459,7 +459,8 @@ async def test_with_history_the_wait_checks_when_the_model_usually_finishes(
         preview = PreviewVideoBackend(preview_spool_dir(settings))
         video = VideoActivities(
             VertexVeoBackend.from_settings(settings), LocalVideoStore(settings.videos_dir),
-            SubmissionLedger(db_pool), preview=preview)
+            SubmissionLedger(db_pool), preview=preview,
+            ledger_retry_seconds=settings.ledger_retry_seconds)
     try:
         submission = await attempt().submit(video, generation(sample_job_id, model=FAST,
                                                                 duration_seconds=4))
@@ -855,7 +856,8 @@ async def test_an_untyped_backend_error_reopens_the_reservation_and_is_raised_as
                         RETAKE_VIDEO_PUBLIC_BASE_URL=None, RETAKE_ADAPTIVE_POLLING=False)
     spool = preview_spool_dir(settings)
     video = VideoActivities(BrokenBackend(spool), LocalVideoStore(settings.videos_dir),
-                            SubmissionLedger(db_pool), preview=PreviewVideoBackend(spool))
+                            SubmissionLedger(db_pool), preview=PreviewVideoBackend(spool),
+                            ledger_retry_seconds=settings.ledger_retry_seconds)
     req = generation(sample_job_id)
     try:
         with pytest.raises(RuntimeError, match="backend bug"):

@@ -117,8 +117,8 @@ class VideoActivities:
         ledger: SubmissionLedger,
         *,
         preview: PreviewVideoBackend,
+        ledger_retry_seconds: float,  # no default here: RETAKE_LEDGER_RETRY_SECONDS's is the one
         unclear_submit: Literal["resubmit", "fail"] = "resubmit",
-        ledger_retry_seconds: float = 60.0,
         times: GenerationTimes | None = None,
         adaptive_polling: bool = True,
     ) -> None:
