@@ -10,9 +10,12 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
+import re
 import threading
 import time
 from datetime import timedelta
+from itertools import islice
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
 
@@ -36,6 +39,7 @@ from activities.video.video_activities import (
     POSSIBLE_DUPLICATE_METRIC,
     VideoActivities,
     preview_spool_dir,
+    record_waits,
 )
 from tests.emulators.media import probe, video_mp4
 from tests.test_submit_money import Attempt
@@ -58,6 +62,7 @@ from workflows.step_models import (
 )
 
 FAST = "veo-3.1-fast-generate-001"
+OPERATIONS_DOC = Path(__file__).resolve().parents[1] / "docs" / "operations.md"
 
 
 @pytest.fixture
@@ -682,6 +687,23 @@ class LedgerLogin:
 
     async def let_in(self) -> None:
         await self.admin(f'ALTER ROLE "{self.role}" CONNECTION LIMIT -1')
+
+
+def test_the_record_waits_double_from_a_fifth_of_a_second_up_to_five_seconds() -> None:
+    """The waits between tries of a ledger write while Postgres is away. The cap is only
+    reached 6.2 s into an outage, longer than the outage tests last."""
+    assert list(islice(record_waits(), 9)) == [0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0, 5.0, 5.0]
+
+
+def test_the_operations_guide_states_the_record_waits_the_code_has() -> None:
+    text = " ".join(OPERATIONS_DOC.read_text().split())
+    said = re.search(r"with waits of ((?:[\d.]+, )*[\d.]+) and ([\d.]+) s between tries,"
+                     r" then ([\d.]+) s each", text)
+    assert said, "docs/operations.md no longer states the record's waits"
+    stated = [float(w) for w in said[1].split(", ")] + [float(said[2]), float(said[3])]
+    code = list(islice(record_waits(), len(stated) + 3))
+    assert stated == code[:len(stated)]
+    assert code[len(stated):] == [stated[-1]] * 3  # "then ... each": the last wait, the cap
 
 
 @pytest.fixture
