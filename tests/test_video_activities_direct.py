@@ -42,6 +42,7 @@ from activities.video.video_activities import (
     record_waits,
 )
 from tests.emulators.media import probe, video_mp4
+from tests.support.pool_waits import NotedAcquires, exhausted_pool
 from tests.test_submit_money import Attempt
 from tests.test_veo_activity import MODEL, generation, veo_settings
 from workflows.decisions.veo_models import estimate_cost
@@ -314,6 +315,20 @@ async def test_an_unreachable_ledger_is_database_unavailable_before_anything_is_
     assert info.value.type == DATABASE_UNAVAILABLE and not info.value.non_retryable
     assert "reserving the Veo submission" in info.value.message
     assert fresh_veo_emulator.counters()["requests"] == 0
+
+
+async def test_a_ledger_pool_with_no_free_connection_is_database_unavailable_before_paying(
+    fresh_veo_emulator, tmp_path, postgres_dsn, sample_job_id
+):
+    """Every connection of the worker's pool in use for the 30 s the ledger waits for one
+    (shortened to 0.1 s: NotedAcquires): retryable, typed, and nothing sent to Veo."""
+    async with exhausted_pool(postgres_dsn) as pool:
+        noted = NotedAcquires(pool, wait=0.1)
+        video = VideoActivities.from_settings(veo_settings(fresh_veo_emulator, tmp_path), noted)
+        error = await refused_then_closed(video, generation(sample_job_id))
+    assert error.type == DATABASE_UNAVAILABLE and not error.non_retryable
+    assert "reserving the Veo submission (TimeoutError)" in error.message
+    assert noted.waits == [30.0] and fresh_veo_emulator.counters()["requests"] == 0
 
 
 # --- find a submission, record a late collection -----------------------------------------
