@@ -36,7 +36,8 @@ async def main(address: str, queue: str, feed_url: str, store_dir: str) -> None:
     backend = VertexVeoBackend.from_settings(
         settings, credentials=google.oauth2.credentials.Credentials(token="bench"))
     video = VideoActivities(backend, LocalVideoStore(Path(store_dir)), SubmissionLedger(None),
-                            preview=PreviewVideoBackend(Path(store_dir) / "preview"))
+                            preview=PreviewVideoBackend(Path(store_dir) / "preview"),
+                            ledger_retry_seconds=settings.ledger_retry_seconds)
     client = await Client.connect(address, data_converter=pydantic_data_converter)
     async with Worker(client, task_queue=queue, workflows=[StoreOnlyWorkflow],
                       activities=[video.store_generated_video],

@@ -11,9 +11,11 @@ import asyncpg
 import pytest
 from temporalio.exceptions import ApplicationError
 
+from activities.postgres.faults import CONNECTION_FAULTS
 from activities.video.budgets import Budgets
 from activities.video.reference_names import reference_name
 from activities.video.submission_ledger import Reservation, SubmissionLedger
+from tests.support.pool_waits import NotedAcquires, exhausted_pool
 from workflows.decisions.veo_models import estimate_cost
 from workflows.error_types import BUDGET_EXCEEDED
 from workflows.step_models import GenerationRequest, GenerationState
@@ -219,3 +221,50 @@ async def test_a_filtered_or_failed_generation_gives_its_money_back(
     await ledger.set_outcome("op-" + request.regeneration_id, outcome)
     row = await submission_row(db_pool, request.regeneration_id)
     assert row["cost_released"] is released
+
+
+# --- waiting for a connection: at most 30 s, then a connection fault -------------------------
+
+
+async def test_every_connection_the_ledger_takes_waits_at_most_30_seconds_for_it(
+    db_pool: asyncpg.Pool,
+) -> None:
+    """Reserve (and settled: the same lock), record, set an outcome: each asks the pool
+    for a connection, waiting 30 s at the most (docs/operations.md, "Reserve, then submit,
+    then record")."""
+    noted = NotedAcquires(db_pool)
+    ledger = SubmissionLedger(noted)
+    request = generation(f"regen-{uuid4()}")
+    async with ledger.reservation(request) as held:
+        await held.mark_submitting("veo", possible_duplicate=False)
+        first = await held.record(f"op-{uuid4()}", "veo", request.as_submitted([]))
+    assert (await ledger.settled(request.regeneration_id)).operation_name == first.operation_name
+    second = f"op-{uuid4()}"
+    await record(ledger, request, second)
+    await ledger.set_outcome(second, GenerationState.FAILED)
+    assert noted.waits == [30.0, 30.0, 30.0, 30.0]
+    outcomes = {o["operation_name"]: o["outcome"] for o in await ledger.operations(
+        request.regeneration_id)}
+    assert outcomes == {first.operation_name: "pending", second: "failed"}
+
+
+async def test_a_pool_that_stays_exhausted_is_a_connection_fault_not_a_wait_forever(
+    postgres_dsn: str,
+) -> None:
+    """Every connection in use for the whole wait: asyncpg's TimeoutError, one of the
+    CONNECTION_FAULTS the activities turn into a retryable DatabaseUnavailable. The real
+    pool is asked to wait 0.1 s for the 30 s the ledger asks (NotedAcquires)."""
+    request = generation(f"regen-{uuid4()}")
+    async with exhausted_pool(postgres_dsn) as pool:
+        noted = NotedAcquires(pool, wait=0.1)
+        ledger = SubmissionLedger(noted)
+        with pytest.raises(TimeoutError) as reserving:
+            async with ledger.reservation(request):
+                pytest.fail("reserved without a connection")
+        with pytest.raises(TimeoutError) as recording:
+            await record(ledger, request, f"op-{uuid4()}")
+        with pytest.raises(TimeoutError) as setting:
+            await ledger.set_outcome(f"op-{uuid4()}", GenerationState.SUCCEEDED)
+    assert noted.waits == [30.0, 30.0, 30.0]
+    for fault in (reserving, recording, setting):
+        assert isinstance(fault.value, CONNECTION_FAULTS)

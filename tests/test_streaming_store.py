@@ -96,7 +96,8 @@ async def test_a_large_inline_video_streams_to_the_store_heartbeating_in_little_
     backend = VertexVeoBackend.from_settings(
         settings_, credentials=google.oauth2.credentials.Credentials(token="test-token"))
     video = VideoActivities(backend, LocalVideoStore(tmp_path / "videos"),
-                            SubmissionLedger(db_pool), preview=PreviewVideoBackend(tmp_path))
+                            SubmissionLedger(db_pool), preview=PreviewVideoBackend(tmp_path),
+                            ledger_retry_seconds=settings_.ledger_retry_seconds)
     env, beats = ActivityEnvironment(), []
     env.on_heartbeat = lambda *details: beats.append(details)
     request = StoreVideoRequest(operation_name=OPERATION, backend="veo", job_id=sample_job_id,

@@ -10,9 +10,12 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
+import re
 import threading
 import time
 from datetime import timedelta
+from itertools import islice
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
 
@@ -36,8 +39,10 @@ from activities.video.video_activities import (
     POSSIBLE_DUPLICATE_METRIC,
     VideoActivities,
     preview_spool_dir,
+    record_waits,
 )
 from tests.emulators.media import probe, video_mp4
+from tests.support.pool_waits import NotedAcquires, exhausted_pool
 from tests.test_submit_money import Attempt
 from tests.test_veo_activity import MODEL, generation, veo_settings
 from workflows.decisions.veo_models import estimate_cost
@@ -58,6 +63,7 @@ from workflows.step_models import (
 )
 
 FAST = "veo-3.1-fast-generate-001"
+OPERATIONS_DOC = Path(__file__).resolve().parents[1] / "docs" / "operations.md"
 
 
 @pytest.fixture
@@ -311,6 +317,20 @@ async def test_an_unreachable_ledger_is_database_unavailable_before_anything_is_
     assert fresh_veo_emulator.counters()["requests"] == 0
 
 
+async def test_a_ledger_pool_with_no_free_connection_is_database_unavailable_before_paying(
+    fresh_veo_emulator, tmp_path, postgres_dsn, sample_job_id
+):
+    """Every connection of the worker's pool in use for the 30 s the ledger waits for one
+    (shortened to 0.1 s: NotedAcquires): retryable, typed, and nothing sent to Veo."""
+    async with exhausted_pool(postgres_dsn) as pool:
+        noted = NotedAcquires(pool, wait=0.1)
+        video = VideoActivities.from_settings(veo_settings(fresh_veo_emulator, tmp_path), noted)
+        error = await refused_then_closed(video, generation(sample_job_id))
+    assert error.type == DATABASE_UNAVAILABLE and not error.non_retryable
+    assert "reserving the Veo submission (TimeoutError)" in error.message
+    assert noted.waits == [30.0] and fresh_veo_emulator.counters()["requests"] == 0
+
+
 # --- find a submission, record a late collection -----------------------------------------
 
 
@@ -459,7 +479,8 @@ async def test_with_history_the_wait_checks_when_the_model_usually_finishes(
         preview = PreviewVideoBackend(preview_spool_dir(settings))
         video = VideoActivities(
             VertexVeoBackend.from_settings(settings), LocalVideoStore(settings.videos_dir),
-            SubmissionLedger(db_pool), preview=preview)
+            SubmissionLedger(db_pool), preview=preview,
+            ledger_retry_seconds=settings.ledger_retry_seconds)
     try:
         submission = await attempt().submit(video, generation(sample_job_id, model=FAST,
                                                                 duration_seconds=4))
@@ -683,6 +704,23 @@ class LedgerLogin:
         await self.admin(f'ALTER ROLE "{self.role}" CONNECTION LIMIT -1')
 
 
+def test_the_record_waits_double_from_a_fifth_of_a_second_up_to_five_seconds() -> None:
+    """The waits between tries of a ledger write while Postgres is away. The cap is only
+    reached 6.2 s into an outage, longer than the outage tests last."""
+    assert list(islice(record_waits(), 9)) == [0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0, 5.0, 5.0]
+
+
+def test_the_operations_guide_states_the_record_waits_the_code_has() -> None:
+    text = " ".join(OPERATIONS_DOC.read_text().split())
+    said = re.search(r"with waits of ((?:[\d.]+, )*[\d.]+) and ([\d.]+) s between tries,"
+                     r" then ([\d.]+) s each", text)
+    assert said, "docs/operations.md no longer states the record's waits"
+    stated = [float(w) for w in said[1].split(", ")] + [float(said[2]), float(said[3])]
+    code = list(islice(record_waits(), len(stated) + 3))
+    assert stated == code[:len(stated)]
+    assert code[len(stated):] == [stated[-1]] * 3  # "then ... each": the last wait, the cap
+
+
 @pytest.fixture
 async def ledger_login(postgres_dsn):
     login = LedgerLogin(postgres_dsn)
@@ -855,7 +893,8 @@ async def test_an_untyped_backend_error_reopens_the_reservation_and_is_raised_as
                         RETAKE_VIDEO_PUBLIC_BASE_URL=None, RETAKE_ADAPTIVE_POLLING=False)
     spool = preview_spool_dir(settings)
     video = VideoActivities(BrokenBackend(spool), LocalVideoStore(settings.videos_dir),
-                            SubmissionLedger(db_pool), preview=PreviewVideoBackend(spool))
+                            SubmissionLedger(db_pool), preview=PreviewVideoBackend(spool),
+                            ledger_retry_seconds=settings.ledger_retry_seconds)
     req = generation(sample_job_id)
     try:
         with pytest.raises(RuntimeError, match="backend bug"):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -76,6 +77,21 @@ POSSIBLE_DUPLICATE_METRIC = "retake_veo_possible_duplicate_charges"
 COMMITTED_CENTS_METRIC = "retake_veo_committed_usd_cents"
 
 
+def record_waits() -> Iterator[float]:
+    """The waits, in seconds, between tries of an accepted operation's ledger write while
+    Postgres is away: 0.2, doubling, then 5 each (0.2, 0.4, 0.8, 1.6, 3.2, 5, 5, ...).
+
+    Short at first, so a blip costs a fraction of a second; capped, so Postgres back after
+    a long outage is written to within 5 s, not after a wait as long as the outage. The
+    tries end at RETAKE_LEDGER_RETRY_SECONDS (`_record`); docs/operations.md states this
+    schedule.
+    """
+    delay = 0.2
+    while True:
+        yield delay
+        delay = min(delay * 2, 5.0)
+
+
 class _Beat:
     """What submit's heartbeats carry: the accepted operation, once there is one.
 
@@ -117,8 +133,8 @@ class VideoActivities:
         ledger: SubmissionLedger,
         *,
         preview: PreviewVideoBackend,
+        ledger_retry_seconds: float,  # no default here: RETAKE_LEDGER_RETRY_SECONDS's is the one
         unclear_submit: Literal["resubmit", "fail"] = "resubmit",
-        ledger_retry_seconds: float = 60.0,
         times: GenerationTimes | None = None,
         adaptive_polling: bool = True,
     ) -> None:
@@ -257,14 +273,16 @@ class VideoActivities:
                       req.as_submitted(sent, [*missing, *accepted.references_dropped]))
 
     async def _record(self, req: GenerationRequest, beat: _Beat) -> Submission:
-        """Write the accepted operation, retrying Postgres faults for a while."""
+        """Write the accepted operation, retrying Postgres faults (waits: `record_waits`)
+        until the next wait would pass RETAKE_LEDGER_RETRY_SECONDS."""
         give_up = time.monotonic() + self._ledger_retry_seconds
-        delay = 0.2
+        waits = record_waits()
         while True:
             try:
                 recorded = await self._ledger.record(
                     req, beat.operation_name, beat.backend, beat.request)
             except CONNECTION_FAULTS as exc:
+                delay = next(waits)
                 if time.monotonic() + delay > give_up:
                     raise errors.retryable(
                         f"Veo accepted {beat.operation_name}, but Postgres could not record it "
@@ -273,7 +291,6 @@ class VideoActivities:
                         DATABASE_UNAVAILABLE,
                     ) from exc
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
                 continue
             activity.logger.info("submit_generation backend=%s operation=%s",
                                  recorded.backend, recorded.operation_name)
