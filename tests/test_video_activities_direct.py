@@ -327,7 +327,9 @@ async def test_a_ledger_pool_with_no_free_connection_is_database_unavailable_bef
         video = VideoActivities.from_settings(veo_settings(fresh_veo_emulator, tmp_path), noted)
         error = await refused_then_closed(video, generation(sample_job_id))
     assert error.type == DATABASE_UNAVAILABLE and not error.non_retryable
-    assert "reserving the Veo submission (TimeoutError)" in error.message
+    assert error.message.startswith("Postgres did not answer in time (every pooled connection "
+                                    "stayed busy, or the server was slow) while reserving the "
+                                    "Veo submission (TimeoutError)")
     assert noted.waits == [30.0] and fresh_veo_emulator.counters()["requests"] == 0
 
 

@@ -24,7 +24,11 @@ CONNECTION_FAULTS: tuple[type[BaseException], ...] = (
 
 
 def database_unavailable(action: str, exc: BaseException) -> ApplicationError:
+    """A wait that ran out (every pooled connection stayed busy, or the server was slow)
+    is told apart from a server that could not be reached: they are fixed differently."""
+    what = ("did not answer in time (every pooled connection stayed busy, or the server was "
+            "slow)" if isinstance(exc, TimeoutError) else "could not be reached")
     return errors.retryable(
-        f"Postgres could not be reached while {action} ({type(exc).__name__}). Retrying.",
+        f"Postgres {what} while {action} ({type(exc).__name__}). Retrying.",
         error_types.DATABASE_UNAVAILABLE,
     )
