@@ -17,7 +17,7 @@ from temporalio import activity, workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 import workflows.steps as steps
@@ -107,6 +107,9 @@ class StepsProbe:
                 submission, status, job_id=uuid.uuid4(), clip_index=3, regeneration_id="r/0",
                 delivered_seconds=4.0, queue=probe.queue, summary="store video", keep="end")
             return stored.url
+        if probe.how == "local-cancel":  # hangs until the run is cancelled
+            return await steps.local_step(persist_clip_version, probe.fault, summary="persist version",
+                                          timeout=timedelta(seconds=20), budget=timedelta(seconds=40))
         await workflow.wait_condition(lambda: self._go)
         if probe.how == "raise":
             raise ApplicationError("refused by the workflow itself", type="InvalidInput",
@@ -172,6 +175,25 @@ async def test_a_local_step_out_of_retries_or_time_is_step_timed_out(probe):
     ended, cause = await failed_with(probe, "local", hung)
     assert cause.type == error_types.STEP_TIMED_OUT
     assert "step ran out of time (start-to-close timeout)" in cause.message
+
+
+async def test_a_local_step_cancelled_while_it_runs_ends_the_run_cancelled(probe):
+    """The SDK wraps a local activity's cancel in ActivityError, as it does its timeout;
+    only the timeout is a step failure: the cancel goes on as it is, so the run ends
+    cancelled (as a cancel during persist must), not failed. A 1 s workflow task, which
+    the worker heartbeats while the step runs, lets the cancel reach the running step."""
+    hung = Fault(key=uuid.uuid4().hex, type=error_types.DATABASE_UNAVAILABLE, hang=True)
+    handle = await probe(Probe(how="local-cancel", fault=hung), task_timeout=timedelta(seconds=1))
+    for _ in range(200):
+        if ATTEMPTS.get(hung.key):
+            break
+        await asyncio.sleep(0.05)
+    assert ATTEMPTS.get(hung.key) == 1, "the step never started"
+    await handle.cancel()
+    with pytest.raises(WorkflowFailureError) as failure:
+        await asyncio.wait_for(handle.result(), timeout=15)
+    assert isinstance(failure.value.cause, CancelledError), failure.value.cause
+    assert ATTEMPTS[hung.key] == 1
 
 
 async def test_an_activity_failure_ends_the_run_typed_and_an_own_error_as_it_is(probe):

@@ -85,10 +85,14 @@ async def local_step(
             activity, arg, start_to_close_timeout=timeout, schedule_to_close_timeout=budget,
             retry_policy=retry, summary=summary,
         )
-    # The SDK (temporalio 1.35) wraps a local activity's timeout in ActivityError, but
-    # raises its own error as it is: both end here as the typed error callers match on.
+    # The SDK (temporalio 1.35) wraps a local activity's timeout (and its cancel) in
+    # ActivityError, but raises its own error as it is: a timeout ends here as the typed
+    # error callers match on; a cancel goes on as it is, so the run ends cancelled.
     except ActivityError as err:
-        raise typed_failure(err) from err
+        typed = typed_step_failure(err)
+        if typed is None:
+            raise
+        raise typed from err
     except ApplicationError as err:
         if err.non_retryable or err.type in NON_RETRYABLE:
             raise
