@@ -21,6 +21,7 @@ from temporalio.exceptions import ApplicationError, CancelledError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 import workflows.steps as steps
+from tests.reliability.helpers import wait_until
 from workflows import conventions, error_types
 from workflows.step_models import (
     GenerationState,
@@ -184,11 +185,10 @@ async def test_a_local_step_cancelled_while_it_runs_ends_the_run_cancelled(probe
     the worker heartbeats while the step runs, lets the cancel reach the running step."""
     hung = Fault(key=uuid.uuid4().hex, type=error_types.DATABASE_UNAVAILABLE, hang=True)
     handle = await probe(Probe(how="local-cancel", fault=hung), task_timeout=timedelta(seconds=1))
-    for _ in range(200):
-        if ATTEMPTS.get(hung.key):
-            break
-        await asyncio.sleep(0.05)
-    assert ATTEMPTS.get(hung.key) == 1, "the step never started"
+    async def started() -> bool:
+        return bool(ATTEMPTS.get(hung.key))
+
+    await wait_until(started, timeout=10, every=0.05)  # the step runs: cancel it now
     await handle.cancel()
     with pytest.raises(WorkflowFailureError) as failure:
         await asyncio.wait_for(handle.result(), timeout=15)
